@@ -1,0 +1,61 @@
+import path from "node:path";
+import { DataSource } from "typeorm";
+import { Init1764000000000 } from "../../migrations/1764000000000-init";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
+import { AccountEntity } from "./entities/account.entity";
+import { ApiTokenEntity } from "./entities/api-token.entity";
+import { ConnectionEntity } from "./entities/connection.entity";
+
+export const ENTITIES = [AccountEntity, ApiTokenEntity, ConnectionEntity];
+export const MIGRATIONS = [Init1764000000000];
+
+export interface MetadataStore {
+  readonly dataSource: DataSource;
+  /** "postgres" for DATABASE_URL, "pglite" for the embedded store. */
+  readonly kind: "postgres" | "pglite";
+  migrate(): Promise<string[]>;
+  pendingMigrations(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Opens the metadata store: PostgreSQL at `databaseUrl`, or embedded PGlite under `dataDir` when it is null. */
+export async function openMetadataStore(options: {
+  databaseUrl: string | null;
+  dataDir: string | null;
+  poolSize?: number;
+}): Promise<MetadataStore> {
+  let embedded: EmbeddedPostgres | null = null;
+  if (!options.databaseUrl) {
+    embedded = await startEmbeddedPostgres({ dir: options.dataDir ? path.join(options.dataDir, "pglite") : null });
+  }
+  const dataSource = new DataSource({
+    type: "postgres",
+    url: options.databaseUrl ?? embedded!.url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsTransactionMode: "each",
+    // PGlite serves one socket; a second pooled connection would be refused.
+    poolSize: embedded ? 1 : (options.poolSize ?? 10),
+    extra: { connectionTimeoutMillis: 5_000 },
+    logging: false,
+  });
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+  return {
+    dataSource,
+    kind: embedded ? "pglite" : "postgres",
+    async migrate() {
+      const ran = await dataSource.runMigrations({ transaction: "each" });
+      return ran.map((m) => m.name);
+    },
+    pendingMigrations: () => dataSource.showMigrations(),
+    async close() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      await embedded?.close();
+    },
+  };
+}

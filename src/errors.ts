@@ -1,0 +1,70 @@
+/**
+ * Typed errors. Code that fails throws one of these; the edge (src/http/error-format.ts) maps the code to a
+ * GraphQL extension and an HTTP status in one switch. Messages are written for users: they name the field or
+ * limit and never carry driver text, SQL or secrets (put those in `cause`, which only reaches the server log).
+ */
+export const ErrorCode = {
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  BAD_USER_INPUT: "BAD_USER_INPUT",
+  READ_ONLY_VIOLATION: "READ_ONLY_VIOLATION",
+  RATE_LIMITED: "RATE_LIMITED",
+  UPSTREAM_ERROR: "UPSTREAM_ERROR",
+  UPSTREAM_TIMEOUT: "UPSTREAM_TIMEOUT",
+  UPSTREAM_UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
+  INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class GatewayError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown; retryAfterSeconds?: number },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "GatewayError";
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+  readonly retryAfterSeconds?: number;
+}
+
+export const unauthenticated = () => new GatewayError(ErrorCode.UNAUTHENTICATED, "Not authorized");
+export const forbidden = (message: string) => new GatewayError(ErrorCode.FORBIDDEN, message);
+export const notFound = (what: string) => new GatewayError(ErrorCode.NOT_FOUND, `${what} not found`);
+export const badInput = (message: string, cause?: unknown) =>
+  new GatewayError(ErrorCode.BAD_USER_INPUT, message, { cause });
+
+/** The HTTP status for every code: the single table that both GraphQL and /v2 use. */
+export function httpStatusOf(code: ErrorCode): number {
+  switch (code) {
+    case ErrorCode.UNAUTHENTICATED:
+      return 401;
+    case ErrorCode.FORBIDDEN:
+      return 403;
+    case ErrorCode.NOT_FOUND:
+      return 404;
+    case ErrorCode.BAD_USER_INPUT:
+    case ErrorCode.READ_ONLY_VIOLATION:
+      return 400;
+    case ErrorCode.RATE_LIMITED:
+      return 429;
+    case ErrorCode.UPSTREAM_ERROR:
+      return 502;
+    case ErrorCode.UPSTREAM_TIMEOUT:
+      return 504;
+    case ErrorCode.UPSTREAM_UNAVAILABLE:
+      return 503;
+    case ErrorCode.INTERNAL_SERVER_ERROR:
+      return 500;
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && value in ErrorCode;
+}

@@ -1,0 +1,99 @@
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { GraphQLError, Kind, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
+import { buildSchema } from "type-graphql";
+import { ErrorCode } from "../errors";
+import { authChecker } from "../resolvers/auth-checker";
+import { ConnectionConfigResolver } from "../resolvers/connection-config.resolver";
+import { ConnectionResolver } from "../resolvers/connection.resolver";
+import type { GatewayContext } from "../resolvers/context";
+import { DateTimeScalar } from "../schema/scalars";
+import { ConnectionConfigService } from "../services/connection-config.service";
+import { ConnectionService } from "../services/connection.service";
+import { clientCodeOf, formatError } from "./error-format";
+import { aliasLimit, depthLimit } from "./query-limits";
+
+export interface GraphQLServices {
+  connections: ConnectionService;
+  connectionConfigs: ConnectionConfigService;
+}
+
+export const MAX_DEPTH = 10;
+export const MAX_ALIASES = 30;
+
+/** The executable schema: resolvers get their services from this explicit map, no global container. */
+export async function buildGatewaySchema(services: GraphQLServices): Promise<GraphQLSchema> {
+  const instances = new Map<unknown, unknown>([
+    [ConnectionResolver, new ConnectionResolver(services.connections)],
+    [ConnectionConfigResolver, new ConnectionConfigResolver(services.connectionConfigs)],
+  ]);
+  return buildSchema({
+    resolvers: [ConnectionResolver, ConnectionConfigResolver],
+    container: { get: (cls) => instances.get(cls) },
+    authChecker,
+    validate: { forbidUnknownValues: false },
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+  });
+}
+
+export function createApolloServer(schema: GraphQLSchema): ApolloServer<GatewayContext> {
+  return new ApolloServer<GatewayContext>({
+    schema,
+    csrfPrevention: true,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    persistedQueries: false,
+    stopOnTerminationSignals: false,
+    validationRules: [depthLimit(MAX_DEPTH), aliasLimit(MAX_ALIASES)],
+    formatError,
+    plugins: [ApolloServerPluginLandingPageDisabled(), gatewayPlugin()],
+  });
+}
+
+/** Anonymous callers may introspect (GraphiQL needs the schema before a token is typed), nothing else. */
+function isIntrospectionOnly(op: OperationDefinitionNode): boolean {
+  return op.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value.startsWith("__"));
+}
+
+function labelOf(op: OperationDefinitionNode): string {
+  const names = op.selectionSet.selections
+    .map((s) => (s.kind === Kind.FIELD ? s.name.value : "fragment"))
+    .filter((n) => !n.startsWith("__"));
+  const unique = [...new Set(names)].sort();
+  // Root field names come from the schema, so the label set stays bounded whatever clients send.
+  return unique.length === 0 ? "introspection" : `${op.operation}.${unique.slice(0, 3).join(",")}${unique.length > 3 ? ",…" : ""}`;
+}
+
+function gatewayPlugin(): ApolloServerPlugin<GatewayContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, contextValue }) {
+          if (!operation) return;
+          contextValue.operationLabel = labelOf(operation);
+          if (!contextValue.principal && !isIntrospectionOnly(operation)) {
+            throw new GraphQLError("Not authorized", {
+              extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },
+            });
+          }
+        },
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            if (clientCodeOf(error) !== ErrorCode.INTERNAL_SERVER_ERROR) continue;
+            const original = error.originalError ?? error;
+            contextValue.logger.error({ err: original, path: error.path }, "internal error");
+          }
+        },
+        async willSendResponse({ response, contextValue }) {
+          if (response.body.kind !== "single" || !response.body.singleResult.errors) return;
+          // The request id lets support find the logged detail behind a bare "Internal server error".
+          response.body.singleResult.errors = response.body.singleResult.errors.map((e) =>
+            e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR
+              ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }
+              : e,
+          );
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** The GraphQL documents the /v2 shim runs: REST is only a reshaping of these, never a second code path. */
+const CONNECTION_FIELDS = `
+  id accountId label description connectionConfigId connectionConfigSlug config
+  created updated deleted authorId updatedByUserId
+  embedding { state progress tableCount model error updatedAt }`;
+
+const CONFIG_FIELDS = `id slug name description fields { name label type required secret default description }`;
+
+export const Operations = {
+  listConnections: `query ListConnections($accountId: ID) { result: connections(accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
+  getConnection: `query GetConnection($id: ID!, $accountId: ID) { result: connection(id: $id, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
+  createConnection: `mutation CreateConnection($input: CreateConnectionInput!, $accountId: ID) {
+    result: createConnection(input: $input, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
+  updateConnection: `mutation UpdateConnection($id: ID!, $input: UpdateConnectionInput!, $accountId: ID) {
+    result: updateConnection(id: $id, input: $input, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
+  deleteConnection: `mutation DeleteConnection($id: ID!, $accountId: ID) {
+    result: deleteConnection(id: $id, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
+  listConnectionConfigs: `query ListConnectionConfigs { result: connectionConfigs { ${CONFIG_FIELDS} } }`,
+  getConnectionConfig: `query GetConnectionConfig($idOrSlug: String!) { result: connectionConfig(idOrSlug: $idOrSlug) { ${CONFIG_FIELDS} } }`,
+} as const;

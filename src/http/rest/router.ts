@@ -1,0 +1,107 @@
+import type { ApolloServer } from "@apollo/server";
+import express, { type Request, type Response, type Router } from "express";
+import { ErrorCode, httpStatusOf, isErrorCode } from "../../errors";
+import type { GatewayContext } from "../../resolvers/context";
+import { Operations } from "./operations";
+import { restConnection, restConnectionConfig } from "./shapes";
+
+type Json = Record<string, unknown>;
+
+interface Route {
+  method: "get" | "post" | "put" | "delete";
+  path: string;
+  operation: keyof typeof Operations;
+  variables(req: Request): Json;
+  shape(result: Json): unknown;
+  status?: number;
+  /** What a null result means, for routes whose GraphQL field answers null when nothing is found. */
+  missing?: string;
+}
+
+/** REST body keys → GraphQL input fields. Unknown keys pass through untouched so GraphQL refuses them by name. */
+const BODY_KEYS: Record<string, string> = {
+  label: "label",
+  description: "description",
+  connection_config_id: "connectionConfigId",
+  connection_config_slug: "connectionConfigSlug",
+  config: "config",
+};
+
+function inputFrom(body: unknown): unknown {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body as Json).map(([k, v]) => [BODY_KEYS[k] ?? k, v]));
+}
+
+const accountId = (req: Request) => (typeof req.query.account_id === "string" ? req.query.account_id : undefined);
+const list = (shape: (j: Json) => unknown) => (r: Json) => (r as unknown as Json[]).map(shape);
+
+export const ROUTES: Route[] = [
+  { method: "get", path: "/connection", operation: "listConnections", variables: (r) => ({ accountId: accountId(r) }), shape: list(restConnection) },
+  { method: "get", path: "/connection/:id", operation: "getConnection", variables: (r) => ({ id: r.params.id, accountId: accountId(r) }), shape: restConnection, missing: "connection" },
+  { method: "post", path: "/connection", operation: "createConnection", status: 201, variables: (r) => ({ input: inputFrom(r.body ?? {}), accountId: accountId(r) }), shape: restConnection },
+  { method: "put", path: "/connection/:id", operation: "updateConnection", variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}), accountId: accountId(r) }), shape: restConnection },
+  { method: "delete", path: "/connection/:id", operation: "deleteConnection", variables: (r) => ({ id: r.params.id, accountId: accountId(r) }), shape: restConnection },
+  { method: "get", path: "/connectionconfig", operation: "listConnectionConfigs", variables: () => ({}), shape: list(restConnectionConfig) },
+  { method: "get", path: "/connectionconfig/:idOrSlug", operation: "getConnectionConfig", variables: (r) => ({ idOrSlug: r.params.idOrSlug }), shape: restConnectionConfig, missing: "connection config" },
+];
+
+export interface RestError {
+  code: string;
+  message: string;
+}
+
+/** The Lytics error envelope; 401 keeps the exact body that existing clients match on. */
+export function sendRestError(res: Response, requestId: string, status: number, errors: RestError[]): void {
+  if (status === 401) {
+    res.status(401).json({ message: "Not authorized", status: 401 });
+    return;
+  }
+  const timestamp = new Date().toISOString();
+  res.status(status).json({
+    status,
+    errors: errors.map((e) => ({ code: e.code, level: "error", message: e.message, timestamp })),
+    request_id: requestId,
+  });
+}
+
+/** Every /v2 route runs its GraphQL operation on the same server and context, then reshapes the result. */
+export function restRouter(deps: {
+  apollo: ApolloServer<GatewayContext>;
+  contextFor(req: Request, res: Response): Promise<GatewayContext>;
+  onRoute(res: Response, label: string): void;
+}): Router {
+  const router = express.Router();
+  for (const route of ROUTES) {
+    router[route.method](route.path, async (req, res) => {
+      deps.onRoute(res, `${route.method.toUpperCase()} /v2${route.path}`);
+      const contextValue = await deps.contextFor(req, res);
+      const response = await deps.apollo.executeOperation(
+        { query: Operations[route.operation], variables: route.variables(req) },
+        { contextValue },
+      );
+      for (const [name, value] of response.http.headers) res.setHeader(name, value);
+      if (response.body.kind !== "single") throw new Error("incremental delivery is not used by /v2");
+      const { data, errors } = response.body.singleResult;
+      if (errors?.length) {
+        const first = String(errors[0].extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
+        const status = isErrorCode(first) ? httpStatusOf(first) : first === "INTERNAL_SERVER_ERROR" ? 500 : 400;
+        const mapped = errors.map((e) => ({ code: String(e.extensions?.code ?? first), message: e.message }));
+        sendRestError(res, contextValue.requestId, status, mapped);
+        return;
+      }
+      const result = (data as Json | null | undefined)?.result as Json | null;
+      if (result === null && route.missing) {
+        sendRestError(res, contextValue.requestId, 404, [{ code: ErrorCode.NOT_FOUND, message: `${route.missing} not found` }]);
+        return;
+      }
+      const status = route.status ?? 200;
+      res.status(status).json({ data: route.shape(result as Json), status, request_id: contextValue.requestId });
+    });
+  }
+  router.use((req, res) => {
+    sendRestError(res, String(res.locals.requestId), 404, [
+      { code: ErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.baseUrl}${req.path}` },
+    ]);
+  });
+  return router;
+}

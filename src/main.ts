@@ -1,0 +1,183 @@
+import "reflect-metadata";
+import type http from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import type { DestinationStream, Logger } from "pino";
+import type { Config } from "./config";
+import { AccountRepository } from "./datasources/account.repository";
+import { startChinookDemo } from "./datasources/chinook-demo";
+import { ConnectionRepository } from "./datasources/connection.repository";
+import type { EmbeddedPostgres } from "./datasources/embedded-postgres";
+import { HostPolicy } from "./datasources/host-policy";
+import { loadOrCreateKeyring } from "./datasources/keyring-file";
+import { openMetadataStore, type MetadataStore } from "./datasources/metadata-store";
+import { connectRedis, type RedisClient } from "./datasources/redis";
+import { SecretBox } from "./datasources/secret-box";
+import { TokenRepository } from "./datasources/token.repository";
+import { renderGraphiQLPage } from "./http/graphiql";
+import { buildGatewaySchema, createApolloServer } from "./http/graphql";
+import { GatewayMetrics } from "./http/metrics";
+import { createHttpApp, createHttpServer } from "./http/server";
+import { createLogger } from "./logger";
+import { AccountService } from "./services/account.service";
+import { AuthService } from "./services/auth.service";
+import { BootstrapService } from "./services/bootstrap.service";
+import { ConnectionConfigService } from "./services/connection-config.service";
+import { ConnectionService } from "./services/connection.service";
+import { HealthService, type ReadinessCheck } from "./services/health.service";
+import { KeyRotationService } from "./services/key-rotation.service";
+
+/** Everything below the HTTP server: what the CLI commands and the server share. */
+export interface Core {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly store: MetadataStore;
+  readonly redis: RedisClient | null;
+  readonly hostPolicy: HostPolicy;
+  readonly accounts: AccountService;
+  readonly auth: AuthService;
+  readonly connections: ConnectionService;
+  readonly connectionConfigs: ConnectionConfigService;
+  readonly bootstrap: BootstrapService;
+  readonly keyRotation: KeyRotationService;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that decides which implementation of each datasource runs. */
+export async function createCore(
+  config: Config,
+  options: { logDestination?: DestinationStream; migrate?: boolean } = {},
+): Promise<Core> {
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const keys = config.encryptionKeys ?? (await loadOrCreateKeyring(config.dataDir));
+  const store = await openMetadataStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : config.dataDir });
+  try {
+    if (options.migrate ?? config.migrateOnStart) {
+      const ran = await store.migrate();
+      if (ran.length > 0) logger.info({ migrations: ran }, "migrations applied");
+    }
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  const secrets = new SecretBox(keys);
+  const hostPolicy = new HostPolicy(config.allowedHosts);
+  const accountRows = new AccountRepository(store.dataSource);
+  const connectionRows = new ConnectionRepository(store.dataSource);
+  const accounts = new AccountService(accountRows);
+  const auth = new AuthService(new TokenRepository(store.dataSource), accountRows);
+  const connections = new ConnectionService(connectionRows, secrets, hostPolicy);
+  return {
+    config,
+    logger,
+    store,
+    redis,
+    hostPolicy,
+    accounts,
+    auth,
+    connections,
+    connectionConfigs: new ConnectionConfigService(),
+    bootstrap: new BootstrapService(store.dataSource, accounts, auth, connections, connectionRows),
+    keyRotation: new KeyRotationService(connectionRows, secrets),
+    async close() {
+      if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
+      else redis?.destroy();
+      await store.close();
+    },
+  };
+}
+
+export interface Gateway {
+  readonly core: Core;
+  readonly server: http.Server;
+  /** Set once listening: the base URL, e.g. http://127.0.0.1:4000 */
+  url: string;
+  listen(): Promise<string>;
+  stop(graceMs?: number): Promise<void>;
+}
+
+export async function createGateway(
+  config: Config,
+  options: { logDestination?: DestinationStream; out?: (line: string) => void } = {},
+): Promise<Gateway> {
+  const core = await createCore(config, options);
+  let demo: EmbeddedPostgres | null = null;
+  try {
+    const account = await core.bootstrap.ensureDefaultAccount();
+    if (account.adminToken) {
+      const out = options.out ?? ((line: string) => process.stdout.write(line + "\n"));
+      out(`\nFirst start: created the default account ${account.accountId}.`);
+      out(`Admin API token (shown once, store it now): ${account.adminToken.token}\n`);
+    }
+    if (config.demo) {
+      demo = await startChinookDemo({ dir: path.join(config.dataDir, "chinook"), port: config.demoDbPort });
+      core.hostPolicy.exempt(demo.host, demo.port);
+      await core.bootstrap.ensureDemoConnection(account.accountId, { host: demo.host, port: demo.port });
+    }
+  } catch (error) {
+    await demo?.close();
+    await core.close();
+    throw error;
+  }
+
+  const checks: ReadinessCheck[] = [
+    {
+      name: "store",
+      check: () => core.store.dataSource.query("SELECT 1").then(() => undefined, () => Promise.reject(new Error("unreachable"))),
+    },
+    {
+      name: "migrations",
+      check: async () => {
+        if (await core.store.pendingMigrations()) throw new Error("pending; run the migrate command");
+      },
+    },
+  ];
+  const redis = core.redis;
+  if (redis) {
+    checks.push({
+      name: "redis",
+      check: () => redis.ping().then(() => undefined, () => Promise.reject(new Error("unreachable"))),
+    });
+  }
+  const schema = await buildGatewaySchema({ connections: core.connections, connectionConfigs: core.connectionConfigs });
+  const apollo = createApolloServer(schema);
+  await apollo.start();
+  const app = createHttpApp({
+    apollo,
+    auth: core.auth,
+    health: new HealthService(checks),
+    metrics: new GatewayMetrics(),
+    logger: core.logger,
+    graphiqlHtml: renderGraphiQLPage(),
+    corsOrigins: config.corsOrigins,
+  });
+  const server = createHttpServer(app);
+
+  const gateway: Gateway = {
+    core,
+    server,
+    url: "",
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(config.port, config.host, () => {
+          const { address, port } = server.address() as AddressInfo;
+          gateway.url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+          resolve(gateway.url);
+        });
+      }),
+    async stop(graceMs = 10_000) {
+      // Stop accepting, let in-flight requests finish, then cut whatever is left after the grace period.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      await closed;
+      clearTimeout(timer);
+      await apollo.stop();
+      await demo?.close();
+      await core.close();
+    },
+  };
+  return gateway;
+}

@@ -1,0 +1,45 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { EntityManager } from "typeorm";
+import type { AccountRepository } from "../datasources/account.repository";
+import type { Role } from "../datasources/entities/api-token.entity";
+import type { TokenRepository } from "../datasources/token.repository";
+import { badInput } from "../errors";
+import type { Principal } from "./principal";
+
+const TOKEN_PREFIX = "gwt_";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Tokens carry 256 random bits, so a plain SHA-256 is enough to store them (no slow hash needed). */
+export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
+
+export class AuthService {
+  constructor(
+    private readonly tokens: TokenRepository,
+    private readonly accounts: AccountRepository,
+  ) {}
+
+  /** Accepts `<token>` or `Bearer <token>`; null when missing, malformed, unknown or revoked. */
+  async authenticate(header: string | undefined): Promise<Principal | null> {
+    if (!header) return null;
+    const token = header.replace(/^Bearer\s+/i, "").trim();
+    if (!token.startsWith(TOKEN_PREFIX) || token.length > 128) return null;
+    const row = await this.tokens.findActiveByHash(hashToken(token));
+    return row ? { tokenId: row.id, accountId: row.accountId, role: row.role } : null;
+  }
+
+  /** Returns the token itself: the only time it exists outside the caller's hands. */
+  async createToken(
+    accountId: string,
+    role: Role,
+    name: string | null = null,
+    manager?: EntityManager,
+  ): Promise<{ id: string; token: string }> {
+    if (!UUID.test(accountId)) throw badInput("account: must be an account id (UUID)");
+    if (role !== "admin" && role !== "reader") throw badInput("role: must be admin or reader");
+    if (!manager && !(await this.accounts.find(accountId))) throw badInput(`account: no account ${accountId}`);
+    const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+    const id = randomUUID();
+    await this.tokens.insert({ id, accountId, role, tokenHash: hashToken(token), name }, manager);
+    return { id, token };
+  }
+}

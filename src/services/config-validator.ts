@@ -1,0 +1,126 @@
+import type { ConnectionField, ConnectionType } from "../datasources/connection-types";
+import { badInput } from "../errors";
+
+export type ConfigValue = string | number | boolean;
+
+export interface MergedConfig {
+  /** Final non-secret values, plus kept secret ciphertexts. */
+  readonly values: Record<string, ConfigValue>;
+  /** Secret fields whose new plaintext must be encrypted into `values`. */
+  readonly newSecrets: Record<string, string>;
+}
+
+/** Fields that end up inside a JDBC URL or a host name: restricted so they cannot smuggle URL parameters. */
+const IDENTIFIER_FIELDS = new Set(["database", "catalog", "schema", "warehouse", "role", "project_id", "account"]);
+const IDENTIFIER = /^[A-Za-z0-9_$][A-Za-z0-9_$.\- ]{0,127}$/;
+// Line breaks and other control characters could forge extra lines in a catalog properties file.
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_STRING = 1024;
+const MAX_TEXT = 65_536;
+
+/**
+ * Checks `patch` against the connection type and merges it onto `stored` (null on create). Unknown, missing and
+ * malformed fields are collected and refused together, each named as `config.<field>`. Secrets: a value equal to
+ * the stored ciphertext (or absent, on update) is kept; any other `enc:` value is refused; changing a field that a
+ * secret is bound to (host, port, database, user…) without re-sending that secret is refused.
+ */
+export function mergeConfig(type: ConnectionType, stored: Record<string, unknown> | null, patch: unknown): MergedConfig {
+  if (patch === undefined || patch === null) patch = {};
+  if (typeof patch !== "object" || Array.isArray(patch)) throw badInput("config: must be a JSON object of field values");
+  const input = patch as Record<string, unknown>;
+  const problems: string[] = [];
+  const known = new Set(type.fields.map((f) => f.name));
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) problems.push(`config.${key}: unknown field for ${type.name}; known fields: ${[...known].join(", ")}`);
+  }
+  const values: Record<string, ConfigValue> = {};
+  const newSecrets: Record<string, string> = {};
+  const keptSecrets: string[] = [];
+  for (const f of type.fields) {
+    const given = Object.prototype.hasOwnProperty.call(input, f.name) ? input[f.name] : undefined;
+    const previous = stored?.[f.name];
+    if (f.secret) {
+      const outcome = mergeSecret(f, given, previous, stored !== null);
+      if (outcome.problem) problems.push(outcome.problem);
+      else if (outcome.keep) {
+        values[f.name] = previous as string;
+        keptSecrets.push(f.name);
+      } else if (outcome.plaintext !== undefined) newSecrets[f.name] = outcome.plaintext;
+      else if (f.required) problems.push(`config.${f.name}: required for ${type.name}`);
+      continue;
+    }
+    let raw: unknown = given === undefined && stored !== null ? previous : given;
+    if (raw === null || raw === undefined || raw === "") raw = f.default ?? undefined;
+    if (raw === undefined) {
+      if (f.required) problems.push(`config.${f.name}: required for ${type.name}`);
+      continue;
+    }
+    const checked = coerce(f, raw);
+    if (typeof checked === "object") problems.push(checked.problem);
+    else values[f.name] = checked;
+  }
+  if (stored !== null && problems.length === 0) {
+    const changed = type.boundFields.filter((name) => values[name] !== stored[name]);
+    if (changed.length > 0) {
+      for (const name of keptSecrets) {
+        problems.push(`config.${name}: must be re-sent when ${changed.join(", ")} change${changed.length === 1 ? "s" : ""}; the stored secret stays bound to the old values`);
+      }
+    }
+  }
+  if (problems.length > 0) throw badInput(problems.join("; "));
+  return { values, newSecrets };
+}
+
+function mergeSecret(
+  f: ConnectionField,
+  given: unknown,
+  previous: unknown,
+  isUpdate: boolean,
+): { problem?: string; keep?: boolean; plaintext?: string } {
+  if (given === undefined) return isUpdate && typeof previous === "string" ? { keep: true } : {};
+  if (given === null) return {};
+  if (typeof given !== "string") return { problem: `config.${f.name}: must be a string` };
+  // Any enc: prefix, not only enc:v1: a future format must not be stored as if it were a password.
+  if (given.startsWith("enc:")) {
+    if (isUpdate && given === previous) return { keep: true };
+    return { problem: `config.${f.name}: this encrypted value does not belong to this connection; send the plaintext` };
+  }
+  if (given === "") return {};
+  const max = f.type === "text" ? MAX_TEXT : MAX_STRING;
+  if (given.length > max) return { problem: `config.${f.name}: longer than ${max} characters` };
+  if (f.type !== "text" && CONTROL.test(given)) return { problem: `config.${f.name}: must not contain control characters` };
+  return { plaintext: given };
+}
+
+function coerce(f: ConnectionField, raw: unknown): ConfigValue | { problem: string } {
+  const name = `config.${f.name}`;
+  switch (f.type) {
+    case "integer": {
+      const n = typeof raw === "string" && /^\d{1,10}$/.test(raw.trim()) ? Number(raw) : raw;
+      if (typeof n !== "number" || !Number.isInteger(n)) return { problem: `${name}: must be an integer` };
+      if (f.name === "port" && (n < 1 || n > 65535)) return { problem: `${name}: must be from 1 to 65535` };
+      return n;
+    }
+    case "boolean": {
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "false") return raw === "true";
+      return { problem: `${name}: must be true or false` };
+    }
+    case "string":
+    case "text": {
+      if (typeof raw !== "string") return { problem: `${name}: must be a string` };
+      const value = f.type === "text" ? raw : raw.trim();
+      const max = f.type === "text" ? MAX_TEXT : MAX_STRING;
+      if (value.length > max) return { problem: `${name}: longer than ${max} characters` };
+      if (f.type === "string" && CONTROL.test(value)) return { problem: `${name}: must not contain control characters` };
+      if (IDENTIFIER_FIELDS.has(f.name) && !IDENTIFIER.test(value)) {
+        return { problem: `${name}: may hold only letters, digits, space, _ $ . and - (at most 128)` };
+      }
+      return value;
+    }
+    default: {
+      const unreachable: never = f.type;
+      return unreachable;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import { findConnectionType } from "../datasources/connection-types";
+import { SecretBox } from "../datasources/secret-box";
+import type { ConnectionEntity } from "../datasources/entities/connection.entity";
+import { Connection } from "../schema/connection.type";
+import { EmbeddingState, EmbeddingStatus } from "../schema/embedding-status.type";
+
+/** Entity → API type, field by field: a new column never reaches a response without being named here. */
+export function toConnection(row: ConnectionEntity): Connection {
+  const type = findConnectionType(row.connectionConfigId);
+  return Object.assign(new Connection(), {
+    id: row.id,
+    accountId: row.accountId,
+    label: row.label,
+    description: row.description,
+    connectionConfigId: row.connectionConfigId,
+    connectionConfigSlug: type?.slug ?? "unknown",
+    config: showableConfig(row.config, type?.fields.filter((f) => f.secret).map((f) => f.name) ?? []),
+    created: row.created,
+    updated: row.updated,
+    deleted: row.deleted,
+    authorId: row.authorId,
+    updatedByUserId: row.updatedByUserId,
+    embedding: Object.assign(new EmbeddingStatus(), {
+      state: EmbeddingState[row.embeddingState],
+      progress: row.embeddingProgress,
+      tableCount: row.embeddingTableCount,
+      model: row.embeddingModel,
+      error: row.embeddingError,
+      updatedAt: row.embeddingUpdatedAt,
+    }),
+  });
+}
+
+/** Secrets are stored as enc:v1 ciphertexts; anything else in a secret slot is withheld rather than shown. */
+function showableConfig(config: Record<string, unknown>, secretFields: string[]): Record<string, unknown> {
+  const shown = { ...config };
+  for (const name of secretFields) if (name in shown && !SecretBox.isEncrypted(shown[name])) delete shown[name];
+  return shown;
+}

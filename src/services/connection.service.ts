@@ -1,0 +1,146 @@
+import { randomUUID } from "node:crypto";
+import { QueryFailedError } from "typeorm";
+import type { ConnectionRepository } from "../datasources/connection.repository";
+import { findConnectionType, type ConnectionType } from "../datasources/connection-types";
+import { ConnectionEntity } from "../datasources/entities/connection.entity";
+import type { HostPolicy } from "../datasources/host-policy";
+import type { SecretBox } from "../datasources/secret-box";
+import { badInput, notFound } from "../errors";
+import type { Connection } from "../schema/connection.type";
+import type { CreateConnectionInput, UpdateConnectionInput } from "../schema/connection.input";
+import { mergeConfig, type MergedConfig } from "./config-validator";
+import { toConnection } from "./connection.mapper";
+import type { Principal } from "./principal";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The rules for connections: validation against the type, secrets, host policy, soft delete, account scope. */
+export class ConnectionService {
+  constructor(
+    private readonly connections: ConnectionRepository,
+    private readonly secrets: SecretBox,
+    private readonly hosts: HostPolicy,
+  ) {}
+
+  async list(principal: Principal): Promise<Connection[]> {
+    return (await this.connections.listLive(principal.accountId)).map(toConnection);
+  }
+
+  /** null when missing, deleted or another account's: callers cannot tell these apart. */
+  async find(principal: Principal, id: string): Promise<Connection | null> {
+    if (!UUID.test(id)) return null;
+    const row = await this.connections.findLive(principal.accountId, id);
+    return row ? toConnection(row) : null;
+  }
+
+  async get(principal: Principal, id: string): Promise<Connection> {
+    const found = await this.find(principal, id);
+    if (!found) throw notFound("connection");
+    return found;
+  }
+
+  async create(principal: Principal, input: CreateConnectionInput, options: { id?: string } = {}): Promise<Connection> {
+    const type = resolveType(input.connectionConfigId, input.connectionConfigSlug);
+    const merged = mergeConfig(type, null, input.config);
+    await this.checkHosts(type, merged);
+    const now = new Date();
+    const row = Object.assign(new ConnectionEntity(), {
+      id: options.id ?? randomUUID(),
+      accountId: principal.accountId,
+      label: input.label.trim(),
+      description: input.description ?? null,
+      connectionConfigId: type.id,
+      configVersion: 1,
+      created: now,
+      updated: now,
+      deleted: null,
+      authorId: principal.tokenId,
+      updatedByUserId: principal.tokenId,
+      // Written with the row itself, so a crash right after the insert still leaves the work on record.
+      embeddingState: "PENDING" as const,
+      embeddingUpdatedAt: now,
+    });
+    row.config = this.seal(merged, principal.accountId, row.id);
+    if (!row.label) throw badInput("label: must not be blank");
+    return toConnection(await this.saveUniqueLabel(row));
+  }
+
+  async update(principal: Principal, id: string, input: UpdateConnectionInput): Promise<Connection> {
+    if (!UUID.test(id)) throw notFound("connection");
+    const saved = await this.connections.transaction(async (manager) => {
+      const row = await this.connections.lockLive(manager, principal.accountId, id);
+      if (!row) throw notFound("connection");
+      const type = findConnectionType(row.connectionConfigId)!;
+      if (input.label !== undefined && input.label !== null) {
+        row.label = input.label.trim();
+        if (!row.label) throw badInput("label: must not be blank");
+      }
+      if (input.description !== undefined) row.description = input.description;
+      if (input.config !== undefined && input.config !== null) {
+        const merged = mergeConfig(type, row.config, input.config);
+        await this.checkHosts(type, merged);
+        const sealed = this.seal(merged, row.accountId, row.id);
+        if (JSON.stringify(sealed) !== JSON.stringify(row.config) || Object.keys(merged.newSecrets).length > 0) {
+          row.config = sealed;
+          row.configVersion += 1;
+          row.embeddingState = "PENDING";
+          row.embeddingUpdatedAt = new Date();
+          row.embeddingError = null;
+        }
+      }
+      row.updated = new Date();
+      row.updatedByUserId = principal.tokenId;
+      return this.saveUniqueLabel(row, manager);
+    });
+    return toConnection(saved);
+  }
+
+  /** Soft delete: the row stays (with `deleted` set) and disappears from every read. */
+  async delete(principal: Principal, id: string): Promise<Connection> {
+    if (!UUID.test(id)) throw notFound("connection");
+    const saved = await this.connections.transaction(async (manager) => {
+      const row = await this.connections.lockLive(manager, principal.accountId, id);
+      if (!row) throw notFound("connection");
+      const now = new Date();
+      Object.assign(row, { deleted: now, updated: now, updatedByUserId: principal.tokenId });
+      return this.connections.save(row, manager);
+    });
+    return toConnection(saved);
+  }
+
+  private async checkHosts(type: ConnectionType, merged: MergedConfig): Promise<void> {
+    if (type.fields.some((f) => f.name === "host") && typeof merged.values.host === "string") {
+      const port = typeof merged.values.port === "number" ? merged.values.port : undefined;
+      await this.hosts.check(merged.values.host, { field: "config.host", port });
+    }
+  }
+
+  private seal(merged: MergedConfig, accountId: string, connectionId: string): Record<string, unknown> {
+    const config: Record<string, unknown> = { ...merged.values };
+    for (const [field, plaintext] of Object.entries(merged.newSecrets)) {
+      config[field] = this.secrets.encrypt(plaintext, { accountId, connectionId, field });
+    }
+    return config;
+  }
+
+  private async saveUniqueLabel(row: ConnectionEntity, manager?: Parameters<ConnectionRepository["save"]>[1]) {
+    try {
+      return await this.connections.save(row, manager);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === "23505") {
+        throw badInput(`label: a connection labelled '${row.label}' already exists`, error);
+      }
+      throw error;
+    }
+  }
+}
+
+function resolveType(id: string | null | undefined, slug: string | null | undefined): ConnectionType {
+  if (!id && !slug) throw badInput("connectionConfigId: give connectionConfigId or connectionConfigSlug");
+  const byId = id ? findConnectionType(id) : undefined;
+  const bySlug = slug ? findConnectionType(slug) : undefined;
+  if (id && !byId) throw badInput(`connectionConfigId: unknown connection type '${id}'`);
+  if (slug && !bySlug) throw badInput(`connectionConfigSlug: unknown connection type '${slug}'`);
+  if (byId && bySlug && byId !== bySlug) throw badInput("connectionConfigSlug: names a different type than connectionConfigId");
+  return (byId ?? bySlug)!;
+}

@@ -1,0 +1,53 @@
+import type { ConnectionRepository } from "../datasources/connection.repository";
+import { SecretBox, SecretError } from "../datasources/secret-box";
+
+export interface RotationReport {
+  rows: number;
+  rotated: number;
+  current: number;
+  /** Rows whose ciphertexts did not decrypt: left untouched, listed by id and field. */
+  failed: { id: string; field: string; reason: string }[];
+}
+
+/** Re-encrypts every stored secret with the first key; one row per transaction, so a failure loses nothing. */
+export class KeyRotationService {
+  constructor(
+    private readonly connections: ConnectionRepository,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async rotateAll(): Promise<RotationReport> {
+    const report: RotationReport = { rows: 0, rotated: 0, current: 0, failed: [] };
+    for (const { id } of await this.connections.listAllIds()) {
+      report.rows += 1;
+      await this.connections.transaction(async (manager) => {
+        const row = await this.connections.lockById(manager, id);
+        if (!row) return;
+        const next = { ...row.config };
+        let changed = 0;
+        for (const [field, value] of Object.entries(row.config)) {
+          if (!SecretBox.isEncrypted(value)) continue;
+          const ctx = { accountId: row.accountId, connectionId: row.id, field };
+          try {
+            if (!this.secrets.needsRotation(value)) {
+              this.secrets.decrypt(value, ctx); // proves it is still readable
+              report.current += 1;
+              continue;
+            }
+            next[field] = this.secrets.rotate(value, ctx);
+            changed += 1;
+          } catch (error) {
+            const reason = error instanceof SecretError ? error.reason : "error";
+            report.failed.push({ id, field, reason });
+          }
+        }
+        if (changed > 0) {
+          row.config = next;
+          await this.connections.save(row, manager);
+          report.rotated += changed;
+        }
+      });
+    }
+    return report;
+  }
+}
