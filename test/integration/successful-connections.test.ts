@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pgInput } from "../support/fixtures";
+import { startGateway, type TestGateway } from "../support/gateway";
+import { expectNoSecretLeak, PLAIN } from "../support/secrets";
+import { storesUnderTest } from "../support/services";
+import { graphqlTransport, restTransport, type Transport } from "../support/transports";
+
+const ENC = /^enc:v1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;
+
+describe.each(storesUnderTest())("connections on %s: successful operations", (store) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway(store);
+  });
+  afterAll(async () => {
+    await gw.stop();
+    expectNoSecretLeak(gw.captured);
+  });
+
+  describe.each([["graphql"], ["rest"]] as const)("through %s", (name) => {
+    let t: Transport;
+    beforeAll(() => {
+      t = name === "graphql" ? graphqlTransport(gw) : restTransport(gw);
+    });
+
+    it("creates a connection with defaults applied and the secret encrypted", async () => {
+      const created = await t.create(gw.a.admin, pgInput(`create ${name}`));
+      expect(created.ok).toBe(true);
+      if (!created.ok) return;
+      expect(created.status).toBe(name === "rest" ? 201 : 200);
+      const c = created.data;
+      expect(c).toMatchObject({
+        accountId: gw.a.accountId,
+        label: `create ${name}`,
+        description: "warehouse replica",
+        connectionConfigSlug: "postgres",
+        deleted: null,
+        embedding: { state: "PENDING" },
+      });
+      expect(c.config).toMatchObject({ host: "203.0.113.10", port: 5432, database: "analytics", user: "reader", ssl: false });
+      expect(c.config.password).toMatch(ENC);
+      expect(c.authorId).toBe(c.updatedByUserId);
+      expect(new Date(c.created).getTime()).toBeGreaterThan(Date.now() - 60_000);
+    });
+
+    it("gets, lists and finds a connection by type id as well as slug", async () => {
+      const configs = await t.getConfig(gw.a.reader, "postgres");
+      expect(configs.ok).toBe(true);
+      const typeId = configs.ok ? configs.data.id : "";
+      const created = await t.create(gw.a.admin, pgInput(`by id ${name}`, { connectionConfigSlug: undefined, connectionConfigId: typeId }));
+      expect(created.ok && created.data.connectionConfigSlug).toBe("postgres");
+      const id = created.ok ? created.data.id : "";
+      const got = await t.get(gw.a.reader, id);
+      expect(got.ok && got.data).toMatchObject({ id, label: `by id ${name}`, connectionConfigId: typeId });
+      const listed = await t.list(gw.a.reader);
+      expect(listed.ok && listed.data.map((c: { id: string }) => c.id)).toContain(id);
+      const sameAccount = await t.list(gw.a.reader, gw.a.accountId);
+      expect(sameAccount.ok).toBe(true);
+    });
+
+    it("updates label and description, keeps a secret sent back as its ciphertext, and re-encrypts a new one", async () => {
+      const created = await t.create(gw.a.admin, pgInput(`update ${name}`));
+      if (!created.ok) throw new Error(created.message);
+      const { id, config } = created.data;
+      const relabelled = await t.update(gw.a.admin, id, { label: `updated ${name}`, description: null });
+      expect(relabelled.ok && relabelled.data).toMatchObject({ label: `updated ${name}`, description: null });
+      expect(relabelled.ok && relabelled.data.config.password).toBe(config.password);
+
+      // ssl is not bound to the secret: echoing the ciphertext keeps it.
+      const tls = await t.update(gw.a.admin, id, { config: { ssl: true, password: config.password } });
+      expect(tls.ok && tls.data.config).toMatchObject({ ssl: true, password: config.password, host: "203.0.113.10" });
+
+      // Moving the connection needs the secret again; with it, the new ciphertext differs.
+      const moved = await t.update(gw.a.admin, id, { config: { host: "198.51.100.7", password: PLAIN.password2 } });
+      if (!moved.ok) throw new Error(moved.message);
+      expect(moved.data.config.host).toBe("198.51.100.7");
+      expect(moved.data.config.password).toMatch(ENC);
+      expect(moved.data.config.password).not.toBe(config.password);
+      expect(moved.data.embedding.state).toBe("PENDING");
+      expect(new Date(moved.data.updated).getTime()).toBeGreaterThanOrEqual(new Date(created.data.updated).getTime());
+    });
+
+    it("removes an optional field with null and keeps the rest", async () => {
+      const created = await t.create(gw.a.admin, pgInput(`nulls ${name}`));
+      if (!created.ok) throw new Error(created.message);
+      const updated = await t.update(gw.a.admin, created.data.id, { config: { password: null, ssl: null } });
+      expect(updated.ok && updated.data.config).toEqual({ host: "203.0.113.10", port: 5432, database: "analytics", user: "reader", ssl: false });
+    });
+
+    it("soft-deletes: deleted is set, the connection leaves every read, and its label is free again", async () => {
+      const created = await t.create(gw.a.admin, pgInput(`delete ${name}`));
+      if (!created.ok) throw new Error(created.message);
+      const id = created.data.id;
+      const deleted = await t.remove(gw.a.admin, id);
+      expect(deleted.ok && deleted.data.deleted).toBeTruthy();
+      expect(deleted.ok && deleted.data.id).toBe(id);
+      expect((await t.get(gw.a.admin, id)).ok).toBe(false);
+      const listed = await t.list(gw.a.admin);
+      expect(listed.ok && listed.data.map((c: { id: string }) => c.id)).not.toContain(id);
+      const again = await t.create(gw.a.admin, pgInput(`delete ${name}`));
+      expect(again.ok).toBe(true);
+      // The row itself stays for audit.
+      const rows = await gw.gateway.core.store.dataSource.query("SELECT deleted FROM connections WHERE id = $1", [id]);
+      expect(rows).toHaveLength(1);
+      expect(rows[0].deleted).not.toBeNull();
+    });
+
+    it("lists connection types with their fields", async () => {
+      const one = await t.getConfig(gw.a.reader, "snowflake");
+      expect(one.ok && one.data.fields.find((f: { name: string }) => f.name === "password")).toMatchObject({ secret: true, required: true });
+    });
+  });
+
+  it("creates every connection type from valid input", async () => {
+    const t = graphqlTransport(gw);
+    const configs: Record<string, Record<string, unknown>> = {
+      mysql: { host: "203.0.113.11", user: "r", password: PLAIN.password },
+      mariadb: { host: "203.0.113.12", user: "r", database: "shop" },
+      redshift: { host: "203.0.113.13", database: "dev", user: "r", password: PLAIN.password },
+      sqlserver: { host: "203.0.113.14", database: "sales", user: "r", password: PLAIN.password },
+      snowflake: { account: "myorg-acct1", user: "r", password: PLAIN.password, database: "DB", warehouse: "WH", role: "READER" },
+      bigquery: { project_id: "my-project-1", credentials_key: PLAIN.bigqueryKey },
+      clickhouse: { host: "203.0.113.15", user: "default" },
+      trino: { host: "203.0.113.16", catalog: "hive", user: "r" },
+    };
+    for (const [slug, config] of Object.entries(configs)) {
+      const created = await t.create(gw.a.admin, { label: `type ${slug}`, connectionConfigSlug: slug, config });
+      expect(created.ok ? created.data.connectionConfigSlug : created.message).toBe(slug);
+    }
+    const bq = await t.list(gw.a.admin);
+    const bigquery = bq.ok && bq.data.find((c: { connectionConfigSlug: string }) => c.connectionConfigSlug === "bigquery");
+    expect(bigquery.config.credentials_key).toMatch(ENC);
+  });
+
+  it("stores only ciphertext: no plaintext secret in the database", async () => {
+    const rows = await gw.gateway.core.store.dataSource.query("SELECT config::text AS c FROM connections");
+    expect(rows.length).toBeGreaterThan(0);
+    gw.captured.push(...rows.map((r: { c: string }) => r.c));
+  });
+});

@@ -1,0 +1,11 @@
+import { PLAIN } from "./secrets";
+import type { ConnectionInput } from "./transports";
+
+/** A valid PostgreSQL connection on a public documentation address (TEST-NET-3: never routed, never dialled here). */
+export const pgInput = (label: string, overrides: Partial<ConnectionInput> = {}): ConnectionInput => ({
+  label,
+  description: "warehouse replica",
+  connectionConfigSlug: "postgres",
+  config: { host: "203.0.113.10", port: 5432, database: "analytics", user: "reader", password: PLAIN.password },
+  ...overrides,
+});

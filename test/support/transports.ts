@@ -1,0 +1,105 @@
+import type { TestGateway } from "./gateway";
+
+/** One outcome shape for both paths, so the same table of cases runs through GraphQL and through /v2. */
+export type Outcome =
+  | { ok: true; status: number; data: any }
+  | { ok: false; status: number; code: string; message: string; body: any };
+
+export interface ConnectionInput {
+  label?: unknown;
+  description?: unknown;
+  connectionConfigId?: unknown;
+  connectionConfigSlug?: unknown;
+  config?: unknown;
+  [other: string]: unknown;
+}
+
+export interface Transport {
+  name: "graphql" | "rest";
+  list(token?: string, accountId?: string): Promise<Outcome>;
+  get(token: string | undefined, id: string, accountId?: string): Promise<Outcome>;
+  create(token: string | undefined, input: ConnectionInput, accountId?: string): Promise<Outcome>;
+  update(token: string | undefined, id: string, input: ConnectionInput, accountId?: string): Promise<Outcome>;
+  remove(token: string | undefined, id: string, accountId?: string): Promise<Outcome>;
+  getConfig(token: string | undefined, idOrSlug: string): Promise<Outcome>;
+}
+
+const FIELDS = `id accountId label description connectionConfigId connectionConfigSlug config created updated deleted
+  authorId updatedByUserId embedding { state progress tableCount model error updatedAt }`;
+
+export function graphqlTransport(gw: TestGateway): Transport {
+  const run = async (query: string, variables: Record<string, unknown>, token?: string): Promise<Outcome> => {
+    const res = await gw.gql(query, variables, token);
+    const error = res.body?.errors?.[0];
+    if (error) return { ok: false, status: res.status, code: error.extensions?.code, message: error.message, body: res.body };
+    const data = res.body.data.result;
+    // The contract answers a missing connection with null; the table speaks of it as NOT_FOUND.
+    if (data === null) return { ok: false, status: res.status, code: "NOT_FOUND", message: "null", body: res.body };
+    return { ok: true, status: res.status, data };
+  };
+  return {
+    name: "graphql",
+    list: (token, accountId) => run(`query($a: ID) { result: connections(accountId: $a) { ${FIELDS} } }`, { a: accountId }, token),
+    get: (token, id, accountId) =>
+      run(`query($id: ID!, $a: ID) { result: connection(id: $id, accountId: $a) { ${FIELDS} } }`, { id, a: accountId }, token),
+    create: (token, input, accountId) =>
+      run(`mutation($i: CreateConnectionInput!, $a: ID) { result: createConnection(input: $i, accountId: $a) { ${FIELDS} } }`, { i: input, a: accountId }, token),
+    update: (token, id, input, accountId) =>
+      run(`mutation($id: ID!, $i: UpdateConnectionInput!, $a: ID) { result: updateConnection(id: $id, input: $i, accountId: $a) { ${FIELDS} } }`, { id, i: input, a: accountId }, token),
+    remove: (token, id, accountId) =>
+      run(`mutation($id: ID!, $a: ID) { result: deleteConnection(id: $id, accountId: $a) { ${FIELDS} } }`, { id, a: accountId }, token),
+    getConfig: (token, idOrSlug) =>
+      run(`query($s: String!) { result: connectionConfig(idOrSlug: $s) { id slug name description fields { name label type required secret default description } } }`, { s: idOrSlug }, token),
+  };
+}
+
+const SNAKE: Record<string, string> = {
+  connectionConfigId: "connection_config_id",
+  connectionConfigSlug: "connection_config_slug",
+};
+
+/** REST answers → the GraphQL field names, so assertions are written once. */
+function fromRest(c: any): any {
+  if (Array.isArray(c)) return c.map(fromRest);
+  if (!c || typeof c !== "object" || !("account_id" in c)) return c;
+  const e = c.embedding_status ?? {};
+  return {
+    id: c.id,
+    accountId: c.account_id,
+    label: c.label,
+    description: c.description,
+    connectionConfigId: c.connection_config_id,
+    connectionConfigSlug: c.connection_config_slug,
+    config: c.config,
+    created: c.created,
+    updated: c.updated,
+    deleted: c.deleted,
+    authorId: c.author_id,
+    updatedByUserId: c.updated_by_user_id,
+    embedding: { state: e.state, progress: e.progress, tableCount: e.table_count, model: e.model, error: e.error, updatedAt: e.updated_at },
+  };
+}
+
+export function restTransport(gw: TestGateway): Transport {
+  const run = async (method: string, path: string, token?: string, body?: unknown): Promise<Outcome> => {
+    const res = await gw.http(method, path, { token, body });
+    if (res.status >= 400) {
+      if (res.status === 401) return { ok: false, status: 401, code: "UNAUTHENTICATED", message: res.body?.message, body: res.body };
+      const error = res.body?.errors?.[0];
+      return { ok: false, status: res.status, code: error?.code, message: error?.message, body: res.body };
+    }
+    return { ok: true, status: res.status, data: fromRest(res.body.data) };
+  };
+  const q = (accountId?: string) => (accountId ? `?account_id=${encodeURIComponent(accountId)}` : "");
+  const toBody = (input: ConnectionInput) =>
+    Object.fromEntries(Object.entries(input).map(([k, v]) => [SNAKE[k] ?? k, v]));
+  return {
+    name: "rest",
+    list: (token, accountId) => run("GET", `/v2/connection${q(accountId)}`, token),
+    get: (token, id, accountId) => run("GET", `/v2/connection/${encodeURIComponent(id)}${q(accountId)}`, token),
+    create: (token, input, accountId) => run("POST", `/v2/connection${q(accountId)}`, token, toBody(input)),
+    update: (token, id, input, accountId) => run("PUT", `/v2/connection/${encodeURIComponent(id)}${q(accountId)}`, token, toBody(input)),
+    remove: (token, id, accountId) => run("DELETE", `/v2/connection/${encodeURIComponent(id)}${q(accountId)}`, token),
+    getConfig: (token, idOrSlug) => run("GET", `/v2/connectionconfig/${encodeURIComponent(idOrSlug)}`, token),
+  };
+}
