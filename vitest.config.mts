@@ -12,6 +12,7 @@ export default defineConfig({
   test: {
     environment: "node",
     setupFiles: ["reflect-metadata"],
+    globalSetup: ["test/support/global-setup.ts"],
     include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,

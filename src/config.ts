@@ -107,7 +107,10 @@ const envSchema = z.object({
     .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" })),
   MIGRATE_ON_START: bool(true),
   DEMO_DB_PORT: int(54329, 0, 65535),
-  DEMO: bool(true),
+  DEMO: z
+    .string()
+    .optional()
+    .refine((v) => !v || ["true", "false", "1", "0"].includes(v.toLowerCase()), "must be true or false"),
 });
 
 /** Parses every variable; throws one ConfigError listing each bad one as "NAME: what is wrong". */
@@ -152,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     demoDbPort: e.DEMO_DB_PORT,
-    demo: e.DEMO,
+    // The bundled demo database is for the embedded, try-it-out mode; a production store gets none by default.
+    demo: e.DEMO === undefined || e.DEMO === "" ? e.DATABASE_URL === null : ["true", "1"].includes(e.DEMO.toLowerCase()),
   });
 }

@@ -33,6 +33,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, message: message || "invalid argument", extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const code = formatted.extensions?.code;
+  if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
+    return { ...base, message: "Internal server error", extensions: { code } };
+  }
   if (code === "BAD_USER_INPUT") {
     return { ...base, message: withoutEchoedValue(formatted.message), extensions: { code } };
   }

@@ -4,6 +4,7 @@ import type { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
 import express, { type NextFunction, type Request, type Response } from "express";
+import { GraphQLError } from "graphql";
 import type { Logger } from "pino";
 import { ErrorCode } from "../errors";
 import type { GatewayContext } from "../resolvers/context";
@@ -46,7 +47,16 @@ export function createHttpApp(deps: HttpDeps): express.Express {
   const corsMiddleware = cors({ origin: deps.corsOrigins.length ? [...deps.corsOrigins] : false, maxAge: 600 });
   const contextFor = async (req: Request, res: Response): Promise<GatewayContext> => {
     const requestId = String(res.locals.requestId);
-    const principal = await deps.auth.authenticate(req.header("authorization"));
+    let principal;
+    try {
+      principal = await deps.auth.authenticate(req.header("authorization"));
+    } catch (error) {
+      // The store behind the token lookup is down: say so without its driver text, keep the detail in the log.
+      deps.logger.error({ err: error, requestId }, "token lookup failed");
+      throw new GraphQLError("Internal server error", {
+        extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId, http: { status: 503 } },
+      });
+    }
     const ctx: GatewayContext = { requestId, principal, logger: deps.logger.child({ requestId }) };
     res.locals.context = ctx;
     return ctx;

@@ -1,0 +1,69 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { expectNoSecretLeak } from "../support/secrets";
+import { serve, type Served } from "../support/processes";
+
+/** `npm start` on an empty DATA_DIR with no services: the newcomer's first five minutes. */
+describe("first start", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-first-"));
+  const env = { DATA_DIR: dataDir, PORT: "0", DEMO_DB_PORT: "0", LOG_LEVEL: "info" };
+  const captured: string[] = [];
+  let token = "";
+  let first: Served | null = null;
+
+  afterAll(async () => {
+    await first?.stop("SIGKILL");
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    expectNoSecretLeak(captured);
+  });
+
+  it("prints an admin token once and registers the Chinook demo connection", async () => {
+    first = await serve("npm", ["start"], env);
+    const match = /Admin API token \(shown once, store it now\): (gwt_[A-Za-z0-9_-]+)/.exec(first.output());
+    expect(match).not.toBeNull();
+    token = match![1];
+    expect(fs.existsSync(path.join(dataDir, "encryption-keys"))).toBe(true);
+
+    const res = await fetch(`${first.url}/v2/connection`, { headers: { authorization: token } });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.data).toHaveLength(1);
+    expect(body.data[0]).toMatchObject({ label: "Chinook demo (embedded PostgreSQL)", connection_config_slug: "postgres", config: { host: "127.0.0.1", database: "postgres" } });
+
+    const page = await fetch(`${first.url}/graphql`, { headers: { accept: "text/html" } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("connectionConfigs");
+  });
+
+  it("stops cleanly on SIGTERM", async () => {
+    const exit = await first!.stop("SIGTERM");
+    const output = first!.output();
+    captured.push(output);
+    first = null;
+    // npm re-raises the signal its child got; the gateway itself logs an orderly shutdown and no failure.
+    expect(exit.code === 0 || exit.signal === "SIGTERM").toBe(true);
+    expect(output).toContain('"msg":"shutting down"');
+    expect(output).not.toContain("shutdown failed");
+  });
+
+  it("on the next start prints no token, keeps the account and does not duplicate the demo", async () => {
+    const again = await serve(process.execPath, ["dist/src/cli.js", "serve"], env);
+    try {
+      expect(again.output()).not.toContain("Admin API token");
+      const res = await fetch(`${again.url}/graphql`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ connections { label config } }" }),
+      });
+      const body = await res.json();
+      expect(body.data.connections).toHaveLength(1);
+      // The demo database may listen on a new port; the stored connection follows it.
+      expect(again.output()).toContain("listening");
+    } finally {
+      expect(await again.stop()).toEqual({ code: 0, signal: null });
+      captured.push(again.output());
+    }
+  });
+});
