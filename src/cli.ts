@@ -2,6 +2,7 @@ import "reflect-metadata";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { GatewayError } from "./errors";
+import { printGatewaySchema } from "./http/graphql";
 import { createCore, createGateway } from "./main";
 
 const USAGE = `usage: cli <command>
@@ -10,7 +11,8 @@ const USAGE = `usage: cli <command>
   account create --name NAME              create an account; prints its id
   token create --account ID [--role admin|reader] [--name LABEL]
                                           create an API token; prints it (shown once, stored hashed)
-  keys rotate                             re-encrypt every stored secret with the first ENCRYPTION_KEYS key`;
+  keys rotate                             re-encrypt every stored secret with the first ENCRYPTION_KEYS key
+  print-schema                            print the GraphQL schema (SDL) that schema.graphql must match`;
 
 const fail = (message: string, code = 2): never => {
   process.stderr.write(message + "\n");
@@ -26,6 +28,10 @@ async function main(argv: string[]): Promise<void> {
   const command = positionals.join(" ");
   if (values.help || command === "" || command === "help") {
     process.stdout.write(USAGE + "\n");
+    return;
+  }
+  if (command === "print-schema") {
+    process.stdout.write(await printGatewaySchema());
     return;
   }
   let config: Config;

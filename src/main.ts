@@ -81,8 +81,9 @@ export async function createCore(
     bootstrap: new BootstrapService(store.dataSource, accounts, auth, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
     async close() {
-      if (redis?.isOpen) await redis.quit().catch(() => redis.destroy());
-      else redis?.destroy();
+      // quit() waits for a reply, so only a connected client gets one; a reconnecting one is cut off.
+      if (redis?.isReady) await redis.quit().catch(() => redis.destroy());
+      else if (redis?.isOpen) redis.destroy();
       await store.close();
     },
   };

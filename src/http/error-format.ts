@@ -34,7 +34,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   }
   const code = formatted.extensions?.code;
   if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
-    return { ...base, message: "Internal server error", extensions: { code } };
+    const requestId = formatted.extensions?.requestId;
+    return { ...base, message: "Internal server error", extensions: requestId ? { code, requestId } : { code } };
   }
   if (code === "BAD_USER_INPUT") {
     return { ...base, message: withoutEchoedValue(formatted.message), extensions: { code } };

@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, Kind, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
 import { buildSchema } from "type-graphql";
@@ -36,6 +37,13 @@ export async function buildGatewaySchema(services: GraphQLServices): Promise<Gra
   });
 }
 
+/** The SDL committed as schema.graphql (directives included); a test keeps the two equal. */
+export async function printGatewaySchema(): Promise<string> {
+  // Printing needs the types only: resolvers are never called, so they get no services.
+  const schema = await buildGatewaySchema({} as GraphQLServices);
+  return printSchemaWithDirectives(schema) + "\n";
+}
+
 export function createApolloServer(schema: GraphQLSchema): ApolloServer<GatewayContext> {
   return new ApolloServer<GatewayContext>({
     schema,
@@ -70,7 +78,7 @@ function gatewayPlugin(): ApolloServerPlugin<GatewayContext> {
       return {
         async didResolveOperation({ operation, contextValue }) {
           if (!operation) return;
-          contextValue.operationLabel = labelOf(operation);
+          contextValue.trace.operation = labelOf(operation);
           if (!contextValue.principal && !isIntrospectionOnly(operation)) {
             throw new GraphQLError("Not authorized", {
               extensions: { code: ErrorCode.UNAUTHENTICATED, http: { status: 401 } },

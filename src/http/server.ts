@@ -57,7 +57,7 @@ export function createHttpApp(deps: HttpDeps): express.Express {
         extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId, http: { status: 503 } },
       });
     }
-    const ctx: GatewayContext = { requestId, principal, logger: deps.logger.child({ requestId }) };
+    const ctx: GatewayContext = { requestId, principal, logger: deps.logger.child({ requestId }), trace: {} };
     res.locals.context = ctx;
     return ctx;
   };
@@ -104,10 +104,11 @@ function requestIdAndAccessLog(deps: HttpDeps) {
     res.on("finish", () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const ctx = res.locals.context as GatewayContext | undefined;
-      const operation = ctx?.operationLabel ?? (res.locals.operation as string | undefined) ?? "other";
+      // /v2 routes and the GraphiQL page name themselves; GraphQL requests by the root fields they select.
+      const operation = (res.locals.operation as string | undefined) ?? ctx?.trace.operation ?? "other";
       deps.metrics.observe(operation, res.statusCode, seconds);
       deps.logger.info(
-        { requestId, method: req.method, path: req.path, status: res.statusCode, operation, ms: Math.round(seconds * 1000) },
+        { requestId, method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, operation, ms: Math.round(seconds * 1000) },
         "request",
       );
     });

@@ -6,6 +6,9 @@ export interface GatewayContext {
   readonly requestId: string;
   readonly principal: Principal | null;
   readonly logger: Logger;
-  /** Root fields the operation selects, filled in for metrics and logs. */
-  operationLabel?: string;
+  /**
+   * Filled in during the request for metrics and logs. A nested object because Apollo hands plugins a shallow
+   * copy of the context: a field set on the copy would never reach the HTTP layer, this object's does.
+   */
+  readonly trace: { operation?: string };
 }
