@@ -106,17 +106,28 @@ export class HostPolicy {
     this.exempted.add(`${port} ${unbracket(host).toLowerCase()}`);
   }
 
-  async check(host: string, options: { field?: string; port?: number } = {}): Promise<ResolvedHost> {
+  /**
+   * `unresolved: "accept"` is for create and update, where a name that does not resolve yet (DNS not set up, or
+   * resolvable only from the query layer's network) cannot be judged: it is stored, and the check at connect
+   * time, which always resolves, decides. Addresses that do resolve are judged at once either way.
+   */
+  async check(
+    host: string,
+    options: { field?: string; port?: number; unresolved?: "refuse" | "accept" } = {},
+  ): Promise<ResolvedHost | null> {
     const field = options.field ?? "host";
     const name = parseHost(host, field);
     const key = name.toLowerCase();
     const literal = net.isIP(name);
-    const addresses = literal ? [{ address: name }] : await this.resolve(name, field);
+    // A name entry trusts the operator's name, whatever (and however often) it resolves to.
+    const admittedName = !literal && this.admittedNames.has(key.replace(/\.$/, ""));
+    const lenient = admittedName || options.unresolved === "accept";
+    const addresses = literal ? [{ address: name }] : await this.resolve(name, field, lenient);
+    if (addresses === null) return null;
     const address = addresses[0].address;
     const first: ResolvedHost = { host: name, address, family: net.isIPv6(address.replace(/%.*$/, "")) ? 6 : 4 };
     if (options.port !== undefined && this.exempted.has(`${options.port} ${key}`)) return first;
-    // A name entry trusts the operator's name, whatever (and however often) it resolves to.
-    if (!literal && this.admittedNames.has(key.replace(/\.$/, ""))) return first;
+    if (admittedName) return first;
     // Every address must pass: the driver may try any of them, so one private record is enough to refuse.
     for (const candidate of addresses) {
       const ip = candidate.address.replace(/%.*$/, "");
@@ -138,15 +149,17 @@ export class HostPolicy {
     return embedded ? HostPolicy.classify(embedded) : null;
   }
 
-  private async resolve(name: string, field: string): Promise<{ address: string }[]> {
-    let found: { address: string }[];
+  private async resolve(name: string, field: string, lenient: boolean): Promise<{ address: string }[] | null> {
+    let found: { address: string }[] = [];
     try {
       found = await this.lookup(name);
     } catch (e) {
+      if (lenient) return null;
       throw badInput(`${field}: cannot resolve host '${name}'`, e);
     }
-    if (found.length === 0) throw badInput(`${field}: cannot resolve host '${name}'`);
-    return found;
+    if (found.length > 0) return found;
+    if (lenient) return null;
+    throw badInput(`${field}: cannot resolve host '${name}'`);
   }
 }
 

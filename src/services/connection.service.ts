@@ -111,7 +111,7 @@ export class ConnectionService {
   private async checkHosts(type: ConnectionType, merged: MergedConfig): Promise<void> {
     if (type.fields.some((f) => f.name === "host") && typeof merged.values.host === "string") {
       const port = typeof merged.values.port === "number" ? merged.values.port : undefined;
-      await this.hosts.check(merged.values.host, { field: "config.host", port });
+      await this.hosts.check(merged.values.host, { field: "config.host", port, unresolved: "accept" });
     }
   }
 

@@ -143,7 +143,10 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
   describe("REST-only refusals", () => {
     it.each([
       ["invalid JSON", { raw: "{not json", headers: { "content-type": "application/json" } }, 400, "not valid JSON"],
-      ["an unknown body field", { body: { ...pgInput("x"), connection_config_slug: "postgres", connectionConfigSlug: undefined, colour: "red" } }, 400, "colour"],
+      ["an unknown body field", { body: { ...pgInput("x"), connection_config_slug: "postgres", connectionConfigSlug: undefined, colour: "red" } }, 400, "colour: unknown field"],
+      ["a label of the wrong type", { body: { label: 5, connection_config_slug: "postgres", config: {} } }, 400, "label: String cannot represent a non string value"],
+      ["a type id of the wrong type", { body: { label: "x", connection_config_id: { id: 1 }, config: {} } }, 400, "connection_config_id:"],
+      ["a body that is not an object", { body: ["label"] }, 400, "body:"],
       ["a body over 1 MB", { body: { label: "big", connection_config_slug: "postgres", config: { host: "x".repeat(1_100_000) } } }, 413, "1mb"],
     ] as const)("refuses %s", async (_n, options, status, names) => {
       const res = await gw.http("POST", "/v2/connection", { token: gw.a.admin, ...options });

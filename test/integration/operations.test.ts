@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_ALIASES } from "../../src/http/graphql";
 import { startGateway, type TestGateway } from "../support/gateway";
@@ -51,6 +52,25 @@ describe("operations endpoints (embedded store)", () => {
     const line = gw.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.requestId === "log-check-1" && l.msg === "request");
     expect(line).toMatchObject({ method: "GET", path: "/v2/connection", status: 200, operation: "GET /v2/connection" });
     expect(gw.logs.join("\n")).not.toContain(gw.a.admin);
+  });
+
+  it("stores API tokens only as their SHA-256", async () => {
+    const rows: { token_hash: string }[] = await gw.gateway.core.store.dataSource.query("SELECT * FROM api_tokens");
+    const stored = JSON.stringify(rows);
+    for (const token of [gw.a.admin, gw.a.reader, gw.b.admin, gw.b.reader]) {
+      expect(stored).not.toContain(token.slice(4));
+      expect(rows.map((r) => r.token_hash)).toContain(createHash("sha256").update(token).digest("hex"));
+    }
+  });
+
+  it("accepts a token with or without the Bearer prefix and refuses a revoked one", async () => {
+    expect((await gw.http("GET", "/v2/connection", { token: gw.a.reader })).status).toBe(200);
+    expect((await gw.http("GET", "/v2/connection", { token: `Bearer ${gw.a.reader}` })).status).toBe(200);
+    const { token } = await gw.gateway.core.auth.createToken(gw.a.accountId, "reader");
+    await gw.gateway.core.store.dataSource.query("UPDATE api_tokens SET revoked = now() WHERE token_hash = $1", [createHash("sha256").update(token).digest("hex")]);
+    const res = await gw.http("GET", "/v2/connection", { token });
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ message: "Not authorized", status: 401 });
   });
 
   it("refuses a GraphQL GET without a preflight header (CSRF prevention)", async () => {

@@ -138,3 +138,30 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
     gw.captured.push(...rows.map((r: { c: string }) => r.c));
   });
 });
+
+describe("ALLOWED_HOSTS", () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32,db.internal" });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    expectNoSecretLeak(gw.captured);
+  });
+
+  it("admits an address inside an allowed CIDR and nothing next to it", async () => {
+    const t = restTransport(gw);
+    const inside = await t.create(gw.a.admin, pgInput("local", { config: { host: "127.0.0.1", database: "d", user: "u" } }));
+    expect(inside.ok).toBe(true);
+    const beside = await t.create(gw.a.admin, pgInput("beside", { config: { host: "127.0.0.2", database: "d", user: "u" } }));
+    expect(beside.ok || beside.message).toContain("config.host: 127.0.0.2 is a loopback address");
+  });
+
+  it("admits a named host whatever it resolves to, and re-checks on update", async () => {
+    const t = graphqlTransport(gw);
+    const named = await t.create(gw.a.admin, pgInput("named", { config: { host: "db.internal", database: "d", user: "u" } }));
+    expect(named.ok).toBe(true);
+    const moved = await t.update(gw.a.admin, named.ok ? named.data.id : "", { config: { host: "169.254.169.254" } });
+    expect(moved.ok || moved.message).toContain("cloud metadata");
+  });
+});

@@ -142,6 +142,14 @@ describe("host names", () => {
     await refused(policy.check("empty.example"), /^host: cannot resolve host 'empty\.example'$/);
   });
 
+  it("accepts a name that does not resolve yet only when asked to (create and update), still judging names that do", async () => {
+    const policy = new HostPolicy([], { lookup: fakeDns({ "inside.example": ["10.0.0.5"], "public.example": ["198.51.100.4"] }).lookup });
+    await expect(policy.check("later.example", { unresolved: "accept" })).resolves.toBeNull();
+    await refused(policy.check("later.example"), /cannot resolve host/);
+    await refused(policy.check("inside.example", { unresolved: "accept" }), /inside\.example resolves to 10\.0\.0\.5, which is a private address/);
+    await expect(policy.check("public.example", { unresolved: "accept" })).resolves.toMatchObject({ address: "198.51.100.4" });
+  });
+
   it("names the field and the class in the full message", async () => {
     await expect(new HostPolicy([]).check("127.0.0.1", { field: "config.host" })).rejects.toThrow(
       "config.host: 127.0.0.1 is a loopback address; connections to loopback, private, link-local and cloud metadata addresses are refused unless ALLOWED_HOSTS admits them",

@@ -27,6 +27,15 @@ const BODY_KEYS: Record<string, string> = {
   config: "config",
 };
 
+const REST_KEY = Object.fromEntries(Object.entries(BODY_KEYS).map(([rest, gql]) => [gql, rest]));
+
+/** GraphQL's words for a bad body → the REST body's own field names (`input.connectionConfigId` → `connection_config_id`). */
+export function restMessage(message: string): string {
+  const unknown = /^input: Field "([^"]+)" is not defined by type "[^"]+"\.?$/.exec(message);
+  if (unknown) return `${unknown[1]}: unknown field`;
+  return message.replace(/^input\.(\w+)/, (_m, field: string) => REST_KEY[field] ?? field).replace(/^input:/, "body:");
+}
+
 function inputFrom(body: unknown): unknown {
   if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
   return Object.fromEntries(Object.entries(body as Json).map(([k, v]) => [BODY_KEYS[k] ?? k, v]));
@@ -85,7 +94,7 @@ export function restRouter(deps: {
       if (errors?.length) {
         const first = String(errors[0].extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
         const status = isErrorCode(first) ? httpStatusOf(first) : first === "INTERNAL_SERVER_ERROR" ? 500 : 400;
-        const mapped = errors.map((e) => ({ code: String(e.extensions?.code ?? first), message: e.message }));
+        const mapped = errors.map((e) => ({ code: String(e.extensions?.code ?? first), message: restMessage(e.message) }));
         sendRestError(res, contextValue.requestId, status, mapped);
         return;
       }
