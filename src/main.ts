@@ -8,7 +8,11 @@ import { AccountRepository } from "./datasources/account.repository";
 import { startChinookDemo } from "./datasources/chinook-demo";
 import { ConnectionRepository } from "./datasources/connection.repository";
 import type { EmbeddedPostgres } from "./datasources/embedded-postgres";
+import { EngineRegistry } from "./datasources/engines/engine-registry";
+import { MysqlEngine } from "./datasources/engines/mysql.engine";
+import { PostgresEngine } from "./datasources/engines/postgres.engine";
 import { HostPolicy } from "./datasources/host-policy";
+import { MemorySchemaCache, RedisSchemaCache } from "./datasources/schema-cache";
 import { loadOrCreateKeyring } from "./datasources/keyring-file";
 import { openMetadataStore, type MetadataStore } from "./datasources/metadata-store";
 import { connectRedis, type RedisClient } from "./datasources/redis";
@@ -26,6 +30,8 @@ import { ConnectionConfigService } from "./services/connection-config.service";
 import { ConnectionService } from "./services/connection.service";
 import { HealthService, type ReadinessCheck } from "./services/health.service";
 import { KeyRotationService } from "./services/key-rotation.service";
+import { ScanService } from "./services/scan.service";
+import { SchemaService } from "./services/schema.service";
 
 /** Everything below the HTTP server: what the CLI commands and the server share. */
 export interface Core {
@@ -40,8 +46,14 @@ export interface Core {
   readonly connectionConfigs: ConnectionConfigService;
   readonly bootstrap: BootstrapService;
   readonly keyRotation: KeyRotationService;
+  readonly engines: EngineRegistry;
+  readonly scans: ScanService;
+  readonly schemas: SchemaService;
   close(): Promise<void>;
 }
+
+/** Per source connection: a few sockets, and a bounded wait for one, so a burst of scans queues briefly then fails cleanly. */
+const SOURCE_POOL = { size: 4, acquireTimeoutMs: 5_000 };
 
 /** The composition root: the only place that decides which implementation of each datasource runs. */
 export async function createCore(
@@ -68,6 +80,15 @@ export async function createCore(
   const accounts = new AccountService(accountRows);
   const auth = new AuthService(new TokenRepository(store.dataSource), accountRows);
   const connections = new ConnectionService(connectionRows, secrets, hostPolicy);
+  const engines = new EngineRegistry("direct", {
+    postgres: new PostgresEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
+    mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
+  });
+  const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache());
+  connections.onChange(async ({ accountId, connectionId, deleted }) => {
+    await schemas.invalidate(accountId, connectionId);
+    await Promise.all(engines.all().map((e) => e.release(connectionId, { dropped: deleted })));
+  });
   return {
     config,
     logger,
@@ -80,7 +101,11 @@ export async function createCore(
     connectionConfigs: new ConnectionConfigService(),
     bootstrap: new BootstrapService(store.dataSource, accounts, auth, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
+    engines,
+    scans: new ScanService(connections, engines, config.scanTimeoutMs),
+    schemas,
     async close() {
+      await Promise.all(engines.all().map((e) => e.dispose()));
       // quit() waits for a reply, so only a connected client gets one; a reconnecting one is cut off.
       if (redis?.isReady) await redis.quit().catch(() => redis.destroy());
       else if (redis?.isOpen) redis.destroy();
@@ -141,7 +166,13 @@ export async function createGateway(
       check: () => redis.ping().then(() => undefined, () => Promise.reject(new Error("unreachable"))),
     });
   }
-  const schema = await buildGatewaySchema({ connections: core.connections, connectionConfigs: core.connectionConfigs });
+  const schema = await buildGatewaySchema({
+    connections: core.connections,
+    connectionConfigs: core.connectionConfigs,
+    scans: core.scans,
+    schemas: core.schemas,
+    redis: core.redis,
+  });
   const apollo = createApolloServer(schema);
   await apollo.start();
   const app = createHttpApp({

@@ -41,7 +41,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, message: withoutEchoedValue(formatted.message), extensions: { code } };
   }
   if (typeof code === "string" && (OPERATION_CODES.has(code) || isErrorCode(code))) {
-    return { ...base, message: formatted.message, extensions: { code } };
+    const retryAfter = formatted.extensions?.retryAfter;
+    return { ...base, message: formatted.message, extensions: retryAfter === undefined ? { code } : { code, retryAfter } };
   }
   return { ...base, message: "Internal server error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }

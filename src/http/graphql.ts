@@ -1,12 +1,18 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { GraphQLError, Kind, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
+import { GraphQLError, Kind, specifiedDirectives, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
 import { buildSchema } from "type-graphql";
 import { ErrorCode } from "../errors";
 import { authChecker } from "../resolvers/auth-checker";
 import { ConnectionConfigResolver } from "../resolvers/connection-config.resolver";
+import { ConnectionSchemaResolver } from "../resolvers/connection-schema.resolver";
 import { ConnectionResolver } from "../resolvers/connection.resolver";
+import { ScanResolver } from "../resolvers/scan.resolver";
+import type { RedisClient } from "../datasources/redis";
+import { createRateLimit } from "../schema/rate-limit.directive";
+import type { ScanService } from "../services/scan.service";
+import type { SchemaService } from "../services/schema.service";
 import type { GatewayContext } from "../resolvers/context";
 import { DateTimeScalar } from "../schema/scalars";
 import { ConnectionConfigService } from "../services/connection-config.service";
@@ -17,6 +23,9 @@ import { aliasLimit, depthLimit } from "./query-limits";
 export interface GraphQLServices {
   connections: ConnectionService;
   connectionConfigs: ConnectionConfigService;
+  scans: ScanService;
+  schemas: SchemaService;
+  redis: RedisClient | null;
 }
 
 export const MAX_DEPTH = 10;
@@ -27,14 +36,20 @@ export async function buildGatewaySchema(services: GraphQLServices): Promise<Gra
   const instances = new Map<unknown, unknown>([
     [ConnectionResolver, new ConnectionResolver(services.connections)],
     [ConnectionConfigResolver, new ConnectionConfigResolver(services.connectionConfigs)],
+    [ConnectionSchemaResolver, new ConnectionSchemaResolver(services.schemas)],
+    [ScanResolver, new ScanResolver(services.scans)],
   ]);
-  return buildSchema({
-    resolvers: [ConnectionResolver, ConnectionConfigResolver],
+  const rateLimit = createRateLimit(services.redis ?? null);
+  const schema = await buildSchema({
+    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver],
     container: { get: (cls) => instances.get(cls) },
     authChecker,
     validate: { forbidUnknownValues: false },
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // type-graphql hands this list to GraphQLSchema as is: without the specified ones @include and @skip vanish.
+    directives: [...specifiedDirectives, rateLimit.directive],
   });
+  return rateLimit.apply(schema);
 }
 
 /** The SDL committed as schema.graphql (directives included); a test keeps the two equal. */

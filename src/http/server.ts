@@ -57,7 +57,11 @@ export function createHttpApp(deps: HttpDeps): express.Express {
         extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, requestId, http: { status: 503 } },
       });
     }
-    const ctx: GatewayContext = { requestId, principal, logger: deps.logger.child({ requestId }), trace: {} };
+    const disconnected = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) disconnected.abort();
+    });
+    const ctx: GatewayContext = { requestId, principal, logger: deps.logger.child({ requestId }), trace: {}, signal: disconnected.signal };
     res.locals.context = ctx;
     return ctx;
   };

@@ -6,6 +6,8 @@ export interface GatewayContext {
   readonly requestId: string;
   readonly principal: Principal | null;
   readonly logger: Logger;
+  /** Aborted when the client disconnects before the response is sent: scans cancel at the source. */
+  readonly signal?: AbortSignal;
   /**
    * Filled in during the request for metrics and logs. A nested object because Apollo hands plugins a shallow
    * copy of the context: a field set on the copy would never reach the HTTP layer, this object's does.

@@ -4,7 +4,8 @@ import type { ConnectionRepository } from "../datasources/connection.repository"
 import { findConnectionType, type ConnectionType } from "../datasources/connection-types";
 import { ConnectionEntity } from "../datasources/entities/connection.entity";
 import type { HostPolicy } from "../datasources/host-policy";
-import type { SecretBox } from "../datasources/secret-box";
+import type { EngineConnection } from "../datasources/engines/query-engine";
+import { SecretBox } from "../datasources/secret-box";
 import { badInput, notFound } from "../errors";
 import type { Connection } from "../schema/connection.type";
 import type { CreateConnectionInput, UpdateConnectionInput } from "../schema/connection.input";
@@ -14,13 +15,47 @@ import type { Principal } from "./principal";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
+export type ConnectionChangeListener = (change: { accountId: string; connectionId: string; deleted: boolean }) => Promise<void>;
+
 /** The rules for connections: validation against the type, secrets, host policy, soft delete, account scope. */
 export class ConnectionService {
+  private readonly listeners: ConnectionChangeListener[] = [];
+
   constructor(
     private readonly connections: ConnectionRepository,
     private readonly secrets: SecretBox,
     private readonly hosts: HostPolicy,
   ) {}
+
+  onChange(listener: ConnectionChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The live connection with its secrets decrypted, for an engine to use; never returned to a client. */
+  async openForQuery(principal: Principal, id: string): Promise<EngineConnection> {
+    const row = UUID.test(id) ? await this.connections.findLive(principal.accountId, id) : null;
+    if (!row) throw notFound("connection");
+    const type = findConnectionType(row.connectionConfigId)!;
+    const config: Record<string, string | number | boolean> = {};
+    for (const [field, value] of Object.entries(row.config)) {
+      if (!SecretBox.isEncrypted(value)) {
+        config[field] = value as string | number | boolean;
+        continue;
+      }
+      try {
+        config[field] = this.secrets.decrypt(value, { accountId: row.accountId, connectionId: row.id, field });
+      } catch (error) {
+        throw badInput(`config.${field}: the stored secret cannot be decrypted (its key may have been removed); update the connection with it`, error);
+      }
+    }
+    return { id: row.id, accountId: row.accountId, configVersion: row.configVersion, type, config };
+  }
+
+  private async changed(accountId: string, connectionId: string, deleted: boolean): Promise<void> {
+    // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced.
+    await Promise.all(this.listeners.map((l) => l({ accountId, connectionId, deleted }).catch(() => undefined)));
+  }
 
   async list(principal: Principal): Promise<Connection[]> {
     return (await this.connections.listLive(principal.accountId)).map(toConnection);
@@ -92,6 +127,7 @@ export class ConnectionService {
       row.updatedByUserId = principal.tokenId;
       return this.saveUniqueLabel(row, manager);
     });
+    await this.changed(saved.accountId, saved.id, false);
     return toConnection(saved);
   }
 
@@ -105,6 +141,7 @@ export class ConnectionService {
       Object.assign(row, { deleted: now, updated: now, updatedByUserId: principal.tokenId });
       return this.connections.save(row, manager);
     });
+    await this.changed(saved.accountId, saved.id, true);
     return toConnection(saved);
   }
 

@@ -17,4 +17,11 @@ export const Operations = {
     result: deleteConnection(id: $id, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
   listConnectionConfigs: `query ListConnectionConfigs { result: connectionConfigs { ${CONFIG_FIELDS} } }`,
   getConnectionConfig: `query GetConnectionConfig($idOrSlug: String!) { result: connectionConfig(idOrSlug: $idOrSlug) { ${CONFIG_FIELDS} } }`,
+  scan: `query Scan($id: ID!, $query: String!, $limit: Int, $primaryKeys: [String!]) {
+    result: scan(connectionId: $id, query: $query, limit: $limit, primaryKeys: $primaryKeys) {
+      columns { name dataType } rows rowCount truncated } }`,
+  listTables: `query ListTables($id: ID!, $refresh: Boolean) {
+    result: connection(id: $id) { tables(refresh: $refresh) { tables { name fullyQualifiedName numColumns error } } } }`,
+  describeTable: `query DescribeTable($id: ID!, $name: String!) {
+    result: connection(id: $id) { table(name: $name) { columns { name dataType } } } }`,
 } as const;

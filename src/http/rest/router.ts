@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { ErrorCode, httpStatusOf, isErrorCode } from "../../errors";
 import type { GatewayContext } from "../../resolvers/context";
 import { Operations } from "./operations";
-import { restConnection, restConnectionConfig } from "./shapes";
+import { restConnection, restConnectionConfig, restScan, restTableColumns, restTables } from "./shapes";
 
 type Json = Record<string, unknown>;
 
@@ -16,7 +16,13 @@ interface Route {
   status?: number;
   /** What a null result means, for routes whose GraphQL field answers null when nothing is found. */
   missing?: string;
+  /** A nested null (a table of an existing connection): the message for a 404, or null when present. */
+  missingInside?(result: Json): string | null;
 }
+
+/** `?limit=5` → 5; anything else goes to GraphQL as given so its coercion error names the argument. */
+const intParam = (v: unknown) => (typeof v === "string" && /^-?\d{1,9}$/.test(v) ? Number(v) : v);
+const boolParam = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
 
 /** REST body keys → GraphQL input fields. Unknown keys pass through untouched so GraphQL refuses them by name. */
 const BODY_KEYS: Record<string, string> = {
@@ -50,6 +56,23 @@ export const ROUTES: Route[] = [
   { method: "post", path: "/connection", operation: "createConnection", status: 201, variables: (r) => ({ input: inputFrom(r.body ?? {}), accountId: accountId(r) }), shape: restConnection },
   { method: "put", path: "/connection/:id", operation: "updateConnection", variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}), accountId: accountId(r) }), shape: restConnection },
   { method: "delete", path: "/connection/:id", operation: "deleteConnection", variables: (r) => ({ id: r.params.id, accountId: accountId(r) }), shape: restConnection },
+  {
+    method: "post",
+    path: "/connection/:id/scan",
+    operation: "scan",
+    variables: (r) => ({ id: r.params.id, query: r.body?.query, limit: intParam(r.query.limit), primaryKeys: r.body?.primary_keys }),
+    shape: restScan,
+  },
+  { method: "get", path: "/connection/:id/schema", operation: "listTables", variables: (r) => ({ id: r.params.id, refresh: boolParam(r.query.refresh) }), shape: restTables, missing: "connection" },
+  {
+    method: "get",
+    path: "/connection/:id/schema/:table",
+    operation: "describeTable",
+    variables: (r) => ({ id: r.params.id, name: r.params.table }),
+    shape: restTableColumns,
+    missing: "connection",
+    missingInside: (c) => (c.table === null ? "table not found" : null),
+  },
   { method: "get", path: "/connectionconfig", operation: "listConnectionConfigs", variables: () => ({}), shape: list(restConnectionConfig) },
   { method: "get", path: "/connectionconfig/:idOrSlug", operation: "getConnectionConfig", variables: (r) => ({ idOrSlug: r.params.idOrSlug }), shape: restConnectionConfig, missing: "connection config" },
 ];
@@ -101,6 +124,11 @@ export function restRouter(deps: {
       const result = (data as Json | null | undefined)?.result as Json | null;
       if (result === null && route.missing) {
         sendRestError(res, contextValue.requestId, 404, [{ code: ErrorCode.NOT_FOUND, message: `${route.missing} not found` }]);
+        return;
+      }
+      const inside = result && route.missingInside?.(result);
+      if (inside) {
+        sendRestError(res, contextValue.requestId, 404, [{ code: ErrorCode.NOT_FOUND, message: inside }]);
         return;
       }
       const status = route.status ?? 200;

@@ -31,3 +31,18 @@ export function restConnection(c: Json): Json {
 export function restConnectionConfig(c: Json): Json {
   return { id: c.id, slug: c.slug, name: c.name, description: c.description, fields: c.fields };
 }
+
+const restColumns = (columns: Json[]) => columns.map((c) => ({ column_name: c.name, column_datatype: c.dataType }));
+
+export function restScan(r: Json): Json {
+  return { columns: restColumns(r.columns as Json[]), row_count: r.rowCount, rows: r.rows, truncated: r.truncated };
+}
+
+export function restTables(connection: Json): Json[] {
+  const page = connection.tables as { tables: Json[] };
+  return page.tables.map((t) => ({ table_name: t.name, fully_qualified_name: t.fullyQualifiedName, num_columns: t.numColumns, error: t.error }));
+}
+
+export function restTableColumns(connection: Json): Json[] {
+  return restColumns((connection.table as { columns: Json[] }).columns);
+}

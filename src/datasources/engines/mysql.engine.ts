@@ -1,0 +1,261 @@
+import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
+import { GatewayError } from "../../errors";
+import type { HostPolicy } from "../host-policy";
+import { PoolRegistry } from "./pool-registry";
+import type { PoolLimits } from "./postgres.engine";
+import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
+import { cancelledByClient, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { groupTables, toJsonValue } from "./values";
+
+const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
+// MySQL's max_execution_time (3024) and MariaDB's max_statement_time (1969, which mysql2 knows no name for).
+const TIMEOUT_ERRNOS = new Set([3024, 1969]);
+const isTimeout = (error: unknown) => TIMEOUT_ERRNOS.has(Number((error as { errno?: number }).errno));
+const TYPE_NAMES = mysql.Types as unknown as Record<number, string>;
+
+interface Source {
+  pool: Pool;
+  options: PoolOptions;
+  /** MariaDB names its timeout max_statement_time (seconds); MySQL max_execution_time (milliseconds). */
+  mariadb: boolean;
+}
+
+/**
+ * MySQL and MariaDB through mysql2: a READ ONLY transaction, a server-side execution time limit, one statement
+ * per call (multipleStatements off), LOCAL INFILE off, and sql_select_limit so the server itself stops at
+ * limit + 1 rows; rows are streamed and the statement is killed if a LIMIT of the user's own asks for more.
+ */
+export class MysqlEngine implements QueryEngine {
+  readonly name = "mysql";
+  private readonly sources = new PoolRegistry<Source>((s) => new Promise((resolve) => s.pool.end(() => resolve())));
+
+  constructor(
+    private readonly hosts: HostPolicy,
+    private readonly limits: PoolLimits,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  async listTables(connection: EngineConnection): Promise<TableInfo[]> {
+    const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null }>(
+      connection,
+      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.column_type AS d
+         FROM information_schema.tables t
+         LEFT JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
+        WHERE (? IS NULL AND t.table_schema NOT IN (?)) OR t.table_schema = ?
+        ORDER BY t.table_schema, t.table_name, c.ordinal_position`,
+      [databaseOf(connection), SYSTEM_SCHEMAS, databaseOf(connection)],
+    );
+    return groupTables(rows);
+  }
+
+  async describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null> {
+    const [schema, name] = table.includes(".") ? table.split(".", 2) : [databaseOf(connection), table];
+    const rows = await this.metadata<{ c: string; d: string }>(
+      connection,
+      `SELECT column_name AS c, column_type AS d FROM information_schema.columns
+        WHERE table_name = ? AND table_schema = COALESCE(?, DATABASE()) ORDER BY ordinal_position`,
+      [name, schema],
+    );
+    return rows.length === 0 ? null : rows.map((r) => ({ name: r.c, dataType: r.d }));
+  }
+
+  async test(connection: EngineConnection): Promise<void> {
+    await this.metadata(connection, "SELECT 1", []);
+  }
+
+  async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
+    if (request.signal?.aborted) throw cancelledByClient();
+    const source = await this.source(connection);
+    const conn = await this.acquire(source);
+    let reason: "timeout" | "aborted" | null = null;
+    let healthy = true;
+    const stop = (why: "timeout" | "aborted") => {
+      if (reason) return;
+      reason = why;
+      healthy = false;
+      killQuery(source, conn.threadId);
+      conn.destroy();
+    };
+    const timer = setTimeout(() => stop("timeout"), request.timeoutMs + 1_000);
+    const onAbort = () => stop("aborted");
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const limit = source.mariadb
+        ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
+        : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
+      await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}`);
+      await run(conn, "START TRANSACTION READ ONLY");
+      const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
+      if (more) {
+        // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest.
+        healthy = false;
+        killQuery(source, conn.threadId);
+        conn.destroy();
+      } else {
+        await run(conn, "ROLLBACK");
+        await run(conn, "SET SESSION sql_select_limit = DEFAULT, SESSION " + limit.replace(/=.*/, "= DEFAULT"));
+      }
+      const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
+      return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
+    } catch (error) {
+      healthy = false;
+      if (reason === "aborted") throw cancelledByClient();
+      if (reason === "timeout" || isTimeout(error)) throw upstreamTimeout(request.timeoutMs, error);
+      throw toUpstream(error, "query");
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+      if (healthy) conn.release();
+      else conn.destroy();
+    }
+  }
+
+  release(connectionId: string): Promise<void> {
+    return this.sources.evict(connectionId);
+  }
+
+  dispose(): Promise<void> {
+    return this.sources.closeAll();
+  }
+
+  private async metadata<R>(connection: EngineConnection, sql: string, params: unknown[]): Promise<R[]> {
+    const source = await this.source(connection);
+    const conn = await this.acquire(source);
+    let healthy = true;
+    try {
+      return await new Promise<R[]>((resolve, reject) =>
+        conn.query({ sql, values: params, timeout: this.defaultTimeoutMs }, (error, rows) => (error ? reject(error) : resolve(rows as R[]))),
+      );
+    } catch (error) {
+      healthy = false;
+      throw toUpstream(error, "metadata query");
+    } finally {
+      if (healthy) conn.release();
+      else conn.destroy();
+    }
+  }
+
+  private source(connection: EngineConnection): Promise<Source> {
+    return this.sources.get(connection, async () => {
+      const c = connection.config;
+      const host = String(c.host);
+      const port = Number(c.port ?? 3306);
+      const target = await this.hosts.check(host, { field: "config.host", port });
+      const options: PoolOptions = {
+        host: target!.address,
+        port,
+        user: String(c.user),
+        password: typeof c.password === "string" ? c.password : "",
+        database: databaseOf(connection) ?? undefined,
+        // mysql2 hands these to tls.connect; servername makes the certificate check use the name, not the IP dialled.
+        ssl: c.ssl ? ({ servername: host, rejectUnauthorized: true } as PoolOptions["ssl"]) : undefined,
+        multipleStatements: false,
+        // The server could otherwise ask the gateway to upload a local file (LOAD DATA LOCAL INFILE).
+        flags: ["-LOCAL_FILES"],
+        supportBigNumbers: true,
+        bigNumberStrings: false,
+        decimalNumbers: false,
+        dateStrings: true,
+        charset: "utf8mb4",
+        connectTimeout: this.limits.acquireTimeoutMs,
+        connectionLimit: this.limits.size,
+        maxIdle: this.limits.size,
+        idleTimeout: 30_000,
+        waitForConnections: true,
+        queueLimit: 0,
+      };
+      const pool = mysql.createPool(options);
+      pool.on("connection", (conn) => {
+        conn.on("error", () => undefined);
+        // Session-wide, not only per transaction: DDL commits the scan's READ ONLY transaction implicitly and
+        // would then run in a fresh read-write one. With the session default read-only, it is refused too.
+        conn.query("SET SESSION TRANSACTION READ ONLY");
+      });
+      const version = await new Promise<string>((resolve, reject) =>
+        pool.query("SELECT VERSION() AS v", (error, rows) => (error ? reject(toUpstream(error, "connection")) : resolve(String((rows as { v: string }[])[0].v)))),
+      ).catch(async (error) => {
+        await new Promise((r) => pool.end(() => r(undefined)));
+        throw error;
+      });
+      return { pool, options, mariadb: /mariadb/i.test(version) };
+    });
+  }
+
+  /** mysql2's pool waits forever for a free connection; a scan waits at most acquireTimeoutMs. */
+  private acquire(source: Source): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => {
+      let done = false;
+      const timer = setTimeout(() => {
+        done = true;
+        reject(upstreamUnavailable(`all ${this.limits.size} connections to this source are busy; retry shortly`));
+      }, this.limits.acquireTimeoutMs);
+      source.pool.getConnection((error, conn) => {
+        if (done) {
+          conn?.release();
+          return;
+        }
+        done = true;
+        clearTimeout(timer);
+        if (error) reject(toUpstream(error, "connection"));
+        else resolve(conn);
+      });
+    });
+  }
+}
+
+function databaseOf(connection: EngineConnection): string | null {
+  const db = connection.config.database;
+  return typeof db === "string" && db !== "" ? db : null;
+}
+
+function run(conn: PoolConnection, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => conn.query(sql, (error) => (error ? reject(error) : resolve())));
+}
+
+function stream(conn: PoolConnection, sql: string, max: number): Promise<{ rows: unknown[][]; fields: FieldPacket[]; more: boolean }> {
+  return new Promise((resolve, reject) => {
+    const rows: unknown[][] = [];
+    let fields: FieldPacket[] = [];
+    let settled = false;
+    const query = conn.query({ sql, rowsAsArray: true });
+    query.on("fields", (f: FieldPacket[]) => (fields = f));
+    query.on("result", (row: unknown) => {
+      if (settled) return;
+      if (!Array.isArray(row)) return; // an OK packet: not a row
+      rows.push(row);
+      if (rows.length > max) {
+        settled = true;
+        resolve({ rows, fields, more: true });
+      }
+    });
+    query.on("error", (error: Error) => {
+      if (!settled) reject(error);
+      settled = true;
+    });
+    query.on("end", () => {
+      if (!settled) resolve({ rows, fields, more: false });
+      settled = true;
+    });
+  });
+}
+
+/** KILL QUERY from a separate, short-lived connection: the scan's own connection is busy with the statement. */
+function killQuery(source: Source, threadId: number): void {
+  const killer = mysql.createConnection({ ...source.options, connectionLimit: undefined } as mysql.ConnectionOptions);
+  killer.on("error", () => undefined);
+  killer.query(`KILL QUERY ${Number(threadId)}`, () => killer.end());
+}
+
+function typeName(field: FieldPacket): string {
+  const name = TYPE_NAMES[field.columnType ?? -1];
+  return name ? name.toLowerCase() : "unknown";
+}
+
+function toUpstream(error: unknown, what: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT" || code === "ECONNRESET" || code === "PROTOCOL_CONNECTION_LOST") {
+    return upstreamUnavailable(`the source cannot be reached (${code})`, error);
+  }
+  return upstreamError(what, error);
+}

@@ -1,0 +1,209 @@
+import pg from "pg";
+import Cursor from "pg-cursor";
+import { GatewayError } from "../../errors";
+import type { HostPolicy } from "../host-policy";
+import { PoolRegistry } from "./pool-registry";
+import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
+import { cancelledByClient, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { groupTables, pgTypeName, toJsonValue } from "./values";
+
+export interface PoolLimits {
+  /** Connections per source connection. */
+  readonly size: number;
+  /** How long a scan waits for a free connection before it is refused. */
+  readonly acquireTimeoutMs: number;
+}
+
+const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
+
+/**
+ * PostgreSQL (and Redshift) through node-postgres. Every scan: its own READ ONLY transaction with a server-side
+ * statement_timeout, the extended protocol (one statement, no stacking), a portal that hands over at most
+ * limit + 1 rows, and the session reset before the connection goes back to the pool.
+ */
+export class PostgresEngine implements QueryEngine {
+  readonly name = "postgres";
+  private readonly pools = new PoolRegistry<pg.Pool>((pool) => pool.end());
+
+  constructor(
+    private readonly hosts: HostPolicy,
+    private readonly limits: PoolLimits,
+    private readonly defaultTimeoutMs: number,
+  ) {}
+
+  async listTables(connection: EngineConnection): Promise<TableInfo[]> {
+    const { rows } = await this.metadata<{ s: string; t: string; c: string | null; d: string | null }>(
+      connection,
+      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.data_type AS d
+         FROM information_schema.tables t
+         LEFT JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
+        WHERE t.table_schema <> ALL($1) AND t.table_schema NOT LIKE 'pg_temp%'
+        ORDER BY 1, 2, c.ordinal_position`,
+      [SYSTEM_SCHEMAS],
+    );
+    return groupTables(rows);
+  }
+
+  async describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null> {
+    const [schema, name] = table.includes(".") ? table.split(".", 2) : [null, table];
+    // Parameters, not quoting: the table name from a URL never becomes SQL text.
+    const { rows } = await this.metadata<{ column_name: string; data_type: string }>(
+      connection,
+      `SELECT column_name, data_type FROM information_schema.columns
+        WHERE table_name = $1 AND table_schema = COALESCE($2, (SELECT table_schema FROM information_schema.tables
+              WHERE table_name = $1 AND table_schema = ANY(current_schemas(false)) ORDER BY array_position(current_schemas(false), table_schema::name) LIMIT 1))
+        ORDER BY ordinal_position`,
+      [name, schema],
+    );
+    return rows.length === 0 ? null : rows.map((r) => ({ name: r.column_name, dataType: r.data_type }));
+  }
+
+  async test(connection: EngineConnection): Promise<void> {
+    await this.metadata(connection, "SELECT 1", []);
+  }
+
+  async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
+    if (request.signal?.aborted) throw cancelledByClient();
+    const pool = await this.pool(connection);
+    const client = await this.acquire(pool);
+    let healthy = true;
+    let reason: "timeout" | "aborted" | null = null;
+    const stop = (why: "timeout" | "aborted") => {
+      if (reason) return;
+      reason = why;
+      healthy = false;
+      cancelBackend(pool, client);
+    };
+    // The server cancels at statement_timeout; this timer is the backstop if the server does not answer.
+    const timer = setTimeout(() => stop("timeout"), request.timeoutMs + 1_000);
+    const onAbort = () => stop("aborted");
+    request.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      await client.query("BEGIN READ ONLY");
+      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
+      const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
+      const { rows, fields } = await read(cursor, request.limit + 1);
+      await new Promise<void>((resolve) => cursor.close(() => resolve()));
+      await client.query("ROLLBACK");
+      await client.query(connection.type.slug === "redshift" ? "RESET ALL" : "DISCARD ALL");
+      const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
+      const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
+      return { columns, rows: kept, truncated: rows.length > request.limit };
+    } catch (error) {
+      healthy = false;
+      if (reason === "aborted") throw cancelledByClient();
+      if (reason === "timeout" || (error as { code?: string }).code === "57014") throw upstreamTimeout(request.timeoutMs, error);
+      throw toUpstream(error, "query");
+    } finally {
+      clearTimeout(timer);
+      request.signal?.removeEventListener("abort", onAbort);
+      // A connection that failed or was cancelled is closed, not reused: its session state is unknown.
+      client.release(!healthy);
+    }
+  }
+
+  release(connectionId: string): Promise<void> {
+    return this.pools.evict(connectionId);
+  }
+
+  dispose(): Promise<void> {
+    return this.pools.closeAll();
+  }
+
+  private async metadata<R extends pg.QueryResultRow>(connection: EngineConnection, sql: string, params: unknown[]) {
+    const pool = await this.pool(connection);
+    const client = await this.acquire(pool);
+    let healthy = true;
+    try {
+      await client.query("BEGIN READ ONLY");
+      await client.query(`SET LOCAL statement_timeout = ${this.defaultTimeoutMs}`);
+      const result = await client.query<R>({ text: sql, values: params });
+      await client.query("ROLLBACK");
+      return result;
+    } catch (error) {
+      healthy = false;
+      if ((error as { code?: string }).code === "57014") throw upstreamTimeout(this.defaultTimeoutMs, error);
+      throw toUpstream(error, "metadata query");
+    } finally {
+      client.release(!healthy);
+    }
+  }
+
+  private pool(connection: EngineConnection): Promise<pg.Pool> {
+    return this.pools.get(connection, async () => {
+      const c = connection.config;
+      const host = String(c.host);
+      const port = Number(c.port ?? 5432);
+      // Resolved and checked now, and the pool dials the checked address: DNS cannot swap it afterwards.
+      const target = await this.hosts.check(host, { field: "config.host", port });
+      const password = typeof c.password === "string" ? c.password : "";
+      const pool = new pg.Pool({
+        host: target!.address,
+        port,
+        database: String(c.database),
+        user: String(c.user),
+        // A function, because node-postgres replaces an empty password with the gateway's own PGPASSWORD.
+        password: () => password,
+        ssl: c.ssl ? { servername: host, rejectUnauthorized: true } : false,
+        application_name: "connections-gateway",
+        client_encoding: "UTF8",
+        // Set explicitly so no PGOPTIONS of the gateway's own environment reaches a user's database.
+        options: `-c statement_timeout=${this.defaultTimeoutMs}`,
+        max: this.limits.size,
+        connectionTimeoutMillis: this.limits.acquireTimeoutMs,
+        idleTimeoutMillis: 30_000,
+        allowExitOnIdle: true,
+      });
+      pool.on("error", () => undefined); // an idle client's socket dropped: the pool replaces it
+      return pool;
+    });
+  }
+
+  private async acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+    const busy = pool.totalCount >= this.limits.size && pool.idleCount === 0;
+    try {
+      return await pool.connect();
+    } catch (error) {
+      if (busy || /timeout exceeded when trying to connect/.test(String((error as Error).message))) {
+        throw upstreamUnavailable(
+          busy
+            ? `all ${this.limits.size} connections to this source are busy; retry shortly`
+            : "the source did not accept a connection in time",
+          error,
+        );
+      }
+      throw toUpstream(error, "connection");
+    }
+  }
+}
+
+function read(cursor: Cursor, rows: number): Promise<{ rows: unknown[][]; fields: pg.FieldDef[] }> {
+  return new Promise((resolve, reject) => {
+    cursor.read(rows, (error, result, meta) => {
+      if (error) reject(error);
+      else resolve({ rows: result as unknown as unknown[][], fields: (meta as { fields?: pg.FieldDef[] })?.fields ?? [] });
+    });
+  });
+}
+
+/** Asks the server to cancel the running statement (a CancelRequest on a separate socket). */
+function cancelBackend(pool: pg.Pool, client: pg.PoolClient): void {
+  const options = (pool as unknown as { options: pg.ClientConfig }).options;
+  const canceller = new pg.Client(options) as unknown as { cancel(c: unknown, q: unknown): void; connection: { on(e: string, f: () => void): void; end(): void } };
+  const target = client as unknown as { activeQuery: unknown };
+  try {
+    canceller.cancel(client, target.activeQuery);
+    canceller.connection.on("error", () => undefined);
+  } catch {
+    // Best effort: the connection is destroyed right after anyway, which ends the backend.
+  }
+}
+
+function toUpstream(error: unknown, what: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const code = (error as { code?: string }).code;
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT" || code === "ECONNRESET") {
+    return upstreamUnavailable(`the source cannot be reached (${code})`, error);
+  }
+  return upstreamError(what, error);
+}

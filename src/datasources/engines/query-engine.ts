@@ -1,0 +1,57 @@
+import type { ConnectionType } from "../connection-types";
+
+/** What an engine needs to reach one source: the stored connection with its secrets decrypted, never logged. */
+export interface EngineConnection {
+  readonly id: string;
+  readonly accountId: string;
+  /** Bumped on every config change: pools and catalogs built from an older version are replaced. */
+  readonly configVersion: number;
+  readonly type: ConnectionType;
+  readonly config: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface ColumnInfo {
+  readonly name: string;
+  readonly dataType: string;
+}
+
+export interface TableInfo {
+  readonly schema: string;
+  readonly name: string;
+  readonly fullyQualifiedName: string;
+  /** Listed in one metadata query with the tables, so a page of tables never costs a call per table. */
+  readonly columns: ColumnInfo[];
+}
+
+export interface ScanRequest {
+  readonly sql: string;
+  /** Rows wanted; the engine fetches at most limit + 1 to tell whether more existed. */
+  readonly limit: number;
+  readonly timeoutMs: number;
+  /** Aborted when the client goes away: the engine cancels at the source. */
+  readonly signal?: AbortSignal;
+}
+
+export interface ScanOutcome {
+  readonly columns: ColumnInfo[];
+  /** Rows as arrays in column order; BIGINT beyond 2^53 arrives as a string so no digit is lost. */
+  readonly rows: unknown[][];
+  readonly truncated: boolean;
+}
+
+/**
+ * One narrow interface for every way of reaching a source (Cube's driver habit): direct drivers and Trino alike.
+ * Errors are GatewayErrors with upstream codes and sanitised messages; the driver's own text goes to `cause`.
+ */
+export interface QueryEngine {
+  readonly name: string;
+  listTables(connection: EngineConnection): Promise<TableInfo[]>;
+  /** null when the table does not exist. `table` is "name" or "schema.name". */
+  describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null>;
+  scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome>;
+  /** Connects and runs a trivial query. */
+  test(connection: EngineConnection): Promise<void>;
+  /** Forgets what is kept for this connection (pools, catalogs): on update and delete. */
+  release(connectionId: string, options?: { dropped?: boolean }): Promise<void>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,46 @@
+import { ErrorCode, GatewayError } from "../../errors";
+
+/** The source refused (bad SQL, missing table, permission): the message keeps only the class, never driver text. */
+export const upstreamError = (what: string, cause: unknown) =>
+  new GatewayError(ErrorCode.UPSTREAM_ERROR, `the source refused the ${what}${detailOf(cause)}`, { cause });
+export const upstreamTimeout = (ms: number, cause?: unknown) =>
+  new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `the scan ran past SCAN_TIMEOUT_MS (${ms} ms) and was cancelled at the source`, { cause });
+export const upstreamUnavailable = (message: string, cause?: unknown) =>
+  new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { cause });
+export const cancelledByClient = () => new GatewayError(ErrorCode.UPSTREAM_ERROR, "the scan was cancelled: the client went away");
+
+/**
+ * A short, safe hint: SQLSTATE-style codes and the kind of failure only. Driver messages can quote values,
+ * connection strings or the statement itself, so they are never passed on.
+ */
+function detailOf(cause: unknown): string {
+  const c = cause as { code?: unknown; errorName?: unknown; errno?: unknown } | null;
+  const code = typeof c?.code === "string" && /^[A-Z0-9_]{2,40}$/.test(c.code) ? c.code : null;
+  const name = typeof c?.errorName === "string" && /^[A-Z0-9_]{2,60}$/.test(c.errorName) ? c.errorName : null;
+  const hint = name ?? code;
+  return hint ? ` (${hint}${KNOWN[hint] ? `: ${KNOWN[hint]}` : ""})` : "";
+}
+
+/** Common causes worth naming, keyed by SQLSTATE (PostgreSQL), MySQL error name or Trino error name. */
+const KNOWN: Record<string, string> = {
+  "42P01": "no such table",
+  "42703": "no such column",
+  "42601": "syntax error",
+  "42501": "permission denied",
+  "28P01": "login failed",
+  "28000": "login failed",
+  "3D000": "no such database",
+  "25006": "read-only transaction",
+  ER_NO_SUCH_TABLE: "no such table",
+  ER_BAD_FIELD_ERROR: "no such column",
+  ER_PARSE_ERROR: "syntax error",
+  ER_ACCESS_DENIED_ERROR: "login failed",
+  ER_DBACCESS_DENIED_ERROR: "access denied",
+  ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION: "read-only transaction",
+  ER_BAD_DB_ERROR: "no such database",
+  TABLE_NOT_FOUND: "no such table",
+  COLUMN_NOT_FOUND: "no such column",
+  SYNTAX_ERROR: "syntax error",
+  PERMISSION_DENIED: "permission denied",
+  SCHEMA_NOT_FOUND: "no such schema",
+};

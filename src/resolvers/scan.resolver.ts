@@ -1,0 +1,25 @@
+import { Arg, Authorized, Ctx, Directive, ID, Int, Query, Resolver } from "type-graphql";
+import { SCAN_LIMIT } from "../schema/rate-limit.directive";
+import { ScanResult } from "../schema/scan.type";
+import { DEFAULT_ROWS, ScanService } from "../services/scan.service";
+import { principalOf } from "./auth-checker";
+import type { GatewayContext } from "./context";
+
+@Resolver()
+export class ScanResolver {
+  constructor(private readonly scans: ScanService) {}
+
+  @Authorized()
+  @Directive(SCAN_LIMIT)
+  @Query(() => ScanResult, { description: "Runs one read-only statement; rows default 20, at most 100 (a larger limit is clamped)." })
+  scan(
+    @Ctx() ctx: GatewayContext,
+    @Arg("connectionId", () => ID) connectionId: string,
+    @Arg("query") query: string,
+    @Arg("limit", () => Int, { defaultValue: DEFAULT_ROWS }) limit: number,
+    @Arg("primaryKeys", () => [String], { nullable: true, description: "Columns that identify a row; each must be in the result." })
+    primaryKeys?: string[] | null,
+  ) {
+    return this.scans.scan(principalOf(ctx), connectionId, query, limit, { signal: ctx.signal, primaryKeys });
+  }
+}

@@ -1,0 +1,19 @@
+import { Field, Int, ObjectType } from "type-graphql";
+import { Column } from "./scan.type";
+
+@ObjectType()
+export class Table {
+  @Field() name: string;
+  @Field() fullyQualifiedName: string;
+  @Field(() => Int, { nullable: true }) numColumns: number | null;
+  @Field(() => String, { nullable: true }) error: string | null;
+  @Field(() => [Column]) columns: Column[];
+}
+
+@ObjectType({ description: "One page of a connection's tables, ordered by fully qualified name." })
+export class TablePage {
+  @Field(() => [Table]) tables: Table[];
+  @Field(() => Int, { description: "Tables matching the search, on every page." }) totalCount: number;
+  @Field(() => String, { nullable: true, description: "Pass as `after` for the next page." }) endCursor: string | null;
+  @Field() hasNextPage: boolean;
+}

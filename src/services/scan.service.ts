@@ -1,0 +1,63 @@
+import type { EngineRegistry } from "../datasources/engines/engine-registry";
+import { badInput, ErrorCode, GatewayError } from "../errors";
+import type { ScanResult } from "../schema/scan.type";
+import { checkReadOnly } from "../sql-gate";
+import type { ConnectionService } from "./connection.service";
+import type { Principal } from "./principal";
+
+export const DEFAULT_ROWS = 20;
+export const MAX_ROWS = 100;
+const MAX_QUERY_CHARS = 100_000;
+
+/** Scans: one read-only statement, gated by a parser for the dialect it runs in, capped, timed out at the source. */
+export class ScanService {
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly engines: EngineRegistry,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async scan(
+    principal: Principal,
+    connectionId: string,
+    query: string,
+    limit: number = DEFAULT_ROWS,
+    options: { signal?: AbortSignal; primaryKeys?: string[] | null } = {},
+  ): Promise<ScanResult> {
+    if (!query.trim()) throw badInput("query: must not be empty");
+    if (query.length > MAX_QUERY_CHARS) throw badInput(`query: longer than ${MAX_QUERY_CHARS} characters`);
+    if (!Number.isInteger(limit) || limit < 1) throw badInput(`limit: must be an integer of at least 1 (at most ${MAX_ROWS} are returned)`);
+    const connection = await this.connections.openForQuery(principal, connectionId);
+    const engine = this.engines.for(connection.type);
+    const verdict = await checkReadOnly(query, this.engines.dialectFor(connection.type));
+    if (!verdict.allowed) throw new GatewayError(ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
+    const outcome = await engine.scan(connection, {
+      sql: verdict.sql,
+      limit: Math.min(limit, MAX_ROWS),
+      timeoutMs: this.timeoutMs,
+      signal: options.signal,
+    });
+    const names = uniqueNames(outcome.columns.map((c) => c.name));
+    for (const key of options.primaryKeys ?? []) {
+      if (!names.includes(key)) throw badInput(`primaryKeys: '${key.slice(0, 64)}' is not a column of the result`);
+    }
+    return {
+      columns: outcome.columns.map((c, i) => ({ name: names[i], dataType: c.dataType })),
+      rows: outcome.rows.map((row) => Object.fromEntries(names.map((n, i) => [n, row[i] ?? null]))),
+      rowCount: outcome.rows.length,
+      truncated: outcome.truncated,
+    };
+  }
+}
+
+/** `SELECT 1, 1` has two columns called "?column?": rows are objects, so later duplicates get _2, _3… */
+export function uniqueNames(names: string[]): string[] {
+  const seen = new Map<string, number>();
+  return names.map((name) => {
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    let candidate = n === 1 ? name : `${name}_${n}`;
+    while (n > 1 && names.includes(candidate)) candidate = `${candidate}_`;
+    return candidate;
+  });
+}

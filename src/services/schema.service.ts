@@ -1,0 +1,91 @@
+import type { EngineRegistry } from "../datasources/engines/engine-registry";
+import type { ColumnInfo, TableInfo } from "../datasources/engines/query-engine";
+import type { SchemaCache } from "../datasources/schema-cache";
+import { badInput } from "../errors";
+import type { Table, TablePage } from "../schema/table.type";
+import type { ConnectionService } from "./connection.service";
+import type { Principal } from "./principal";
+
+const TABLE_NAME = /^[^\u0000-\u001f\u007f]{1,255}$/;
+const MAX_PAGE = 1_000;
+
+/** Schema discovery: table lists and column lists, cached per account and connection, searchable and paged. */
+export class SchemaService {
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly engines: EngineRegistry,
+    private readonly cache: SchemaCache,
+  ) {}
+
+  async tables(
+    principal: Principal,
+    connectionId: string,
+    options: { search?: string | null; first?: number | null; after?: string | null; refresh?: boolean | null } = {},
+  ): Promise<TablePage> {
+    if (options.first !== undefined && options.first !== null && (options.first < 0 || options.first > MAX_PAGE)) {
+      throw badInput(`first: must be from 0 to ${MAX_PAGE}`);
+    }
+    const all = await this.cached<TableInfo[]>(principal, connectionId, "tables", options.refresh ?? false, async (engineConnection) => {
+      const engine = this.engines.for(engineConnection.type);
+      return engine.listTables(engineConnection);
+    });
+    const needle = options.search?.trim().toLowerCase() ?? "";
+    const matching = needle ? all.filter((t) => t.fullyQualifiedName.toLowerCase().includes(needle)) : all;
+    const sorted = [...matching].sort((a, b) => (a.fullyQualifiedName < b.fullyQualifiedName ? -1 : a.fullyQualifiedName > b.fullyQualifiedName ? 1 : 0));
+    const start = options.after ? sorted.findIndex((t) => t.fullyQualifiedName > decodeCursor(options.after!)) : 0;
+    const from = start < 0 ? sorted.length : start;
+    const page = options.first === undefined || options.first === null ? sorted.slice(from) : sorted.slice(from, from + options.first);
+    const last = page.at(-1);
+    return {
+      tables: page.map(toTable),
+      totalCount: sorted.length,
+      endCursor: last ? encodeCursor(last.fullyQualifiedName) : null,
+      hasNextPage: from + page.length < sorted.length,
+    };
+  }
+
+  /** One table's columns, fresh from the source unless cached; null when there is no such table. */
+  async table(principal: Principal, connectionId: string, name: string): Promise<Table | null> {
+    if (!TABLE_NAME.test(name)) throw badInput("name: a table name of 1 to 255 printable characters");
+    const columns = await this.cached<ColumnInfo[] | null>(principal, connectionId, `table:${name}`, false, async (engineConnection) =>
+      this.engines.for(engineConnection.type).describeTable(engineConnection, name),
+    );
+    if (!columns) return null;
+    const dot = name.indexOf(".");
+    return { name: dot >= 0 ? name.slice(dot + 1) : name, fullyQualifiedName: name, numColumns: columns.length, error: null, columns };
+  }
+
+  invalidate(accountId: string, connectionId: string): Promise<void> {
+    return this.cache.drop(accountId, connectionId);
+  }
+
+  private async cached<T>(
+    principal: Principal,
+    connectionId: string,
+    entry: string,
+    refresh: boolean,
+    load: (c: Awaited<ReturnType<ConnectionService["openForQuery"]>>) => Promise<T>,
+  ): Promise<T> {
+    // Opening the connection first keeps the account check (and NOT_FOUND) ahead of any cache read.
+    const connection = await this.connections.openForQuery(principal, connectionId);
+    if (!refresh) {
+      const hit = await this.cache.get<T>(principal.accountId, connectionId, entry);
+      if (hit !== null) return hit;
+    }
+    const value = await load(connection);
+    await this.cache.set(principal.accountId, connectionId, entry, value);
+    return value;
+  }
+}
+
+function toTable(t: TableInfo): Table {
+  return { name: t.name, fullyQualifiedName: t.fullyQualifiedName, numColumns: t.columns.length, error: null, columns: t.columns };
+}
+
+const encodeCursor = (fqn: string) => Buffer.from(fqn, "utf8").toString("base64url");
+
+function decodeCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!decoded || encodeCursor(decoded) !== cursor) throw badInput("after: not a cursor returned by this field");
+  return decoded;
+}

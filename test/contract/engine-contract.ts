@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { EngineConnection, QueryEngine } from "../../src/datasources/engines/query-engine";
+import { BEYOND_2_53, BIG_ROWS } from "../support/datasets";
+
+/** What a pair (engine × source) supplies: the engine, a connection to the loaded dataset, and SQL in its dialect. */
+export interface ContractFixture {
+  name: string;
+  /** Builds the engine under test; `pool` overrides the pool limits for the exhaustion case. */
+  engine(pool?: { size: number; acquireTimeoutMs: number }): QueryEngine;
+  connection: EngineConnection;
+  /** A connection whose port nothing listens on. */
+  unreachable: EngineConnection;
+  tables: { album: string; bigTable: string; columnsOfAlbum: string[] };
+  sql: {
+    /** The first three albums by id: columns id and title. */
+    firstAlbums: string;
+    bigTable: string;
+    /** The BIGINT column n of big_numbers, ordered by id: 2^53 + 1, then 42. */
+    bigNumbers: string;
+    /** Runs for about `seconds` at the source. */
+    slow(seconds: number): string;
+    /** Statements that change data or schema (one creates gw_contract_probe); the source itself must refuse every one. */
+    writes: string[];
+    albumCount: string;
+  };
+  firstAlbum: { id: number; title: string };
+  /** How many statements matching the slow query are running at the source now. */
+  runningSlowQueries(): Promise<number>;
+}
+
+const waitUntil = async (check: () => Promise<boolean>, ms: number) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+};
+
+/** The contract every engine × source pair passes. Each engine's test file only names its fixture. */
+export function engineContract(fixture: () => Promise<ContractFixture>): void {
+  let f: ContractFixture;
+  let engine: QueryEngine;
+  beforeAll(async () => {
+    f = await fixture();
+    engine = f.engine();
+  });
+  afterAll(() => engine?.dispose());
+
+  describe("schema discovery", () => {
+    it("lists tables with their columns", async () => {
+      const tables = await engine.listTables(f.connection);
+      const album = tables.find((t) => t.fullyQualifiedName === f.tables.album);
+      expect(album?.columns.map((c) => c.name)).toEqual(f.tables.columnsOfAlbum);
+      expect(tables.map((t) => t.fullyQualifiedName)).toContain(f.tables.bigTable);
+    });
+
+    it("describes one table, and answers null for a missing one", async () => {
+      const columns = await engine.describeTable(f.connection, f.tables.album);
+      expect(columns?.map((c) => c.name)).toEqual(f.tables.columnsOfAlbum);
+      expect(columns?.every((c) => c.dataType.length > 0)).toBe(true);
+      expect(await engine.describeTable(f.connection, "no_such_table_here")).toBeNull();
+    });
+  });
+
+  describe("scan", () => {
+    it("returns columns and rows in order, and says when the limit cut rows off", async () => {
+      const two = await engine.scan(f.connection, { sql: f.sql.firstAlbums, limit: 2, timeoutMs: 10_000 });
+      expect(two.columns.map((c) => c.name.toLowerCase())).toEqual(["id", "title"]);
+      expect(two.rows).toEqual([[f.firstAlbum.id, f.firstAlbum.title], expect.any(Array)]);
+      expect(two.truncated).toBe(true);
+      const all = await engine.scan(f.connection, { sql: f.sql.firstAlbums, limit: 10, timeoutMs: 10_000 });
+      expect(all.rows).toHaveLength(3);
+      expect(all.truncated).toBe(false);
+    });
+
+    it(`stops at limit + 1 rows of a ${BIG_ROWS.toLocaleString("en")}-row table instead of reading it all`, async () => {
+      const started = Date.now();
+      const out = await engine.scan(f.connection, { sql: f.sql.bigTable, limit: 100, timeoutMs: 20_000 });
+      expect(out.rows).toHaveLength(100);
+      expect(out.truncated).toBe(true);
+      expect(Date.now() - started).toBeLessThan(5_000);
+    });
+
+    it("keeps every digit of a BIGINT beyond 2^53", async () => {
+      const out = await engine.scan(f.connection, { sql: f.sql.bigNumbers, limit: 10, timeoutMs: 10_000 });
+      expect(out.rows.map((r) => r[0])).toEqual([BEYOND_2_53, 42]);
+    });
+
+    it("cancels a statement at the source when it runs past the timeout", async () => {
+      const started = Date.now();
+      await expect(engine.scan(f.connection, { sql: f.sql.slow(30), limit: 5, timeoutMs: 1_000 })).rejects.toMatchObject({ code: "UPSTREAM_TIMEOUT" });
+      expect(Date.now() - started).toBeLessThan(4_000);
+      expect(await waitUntil(async () => (await f.runningSlowQueries()) === 0, 1_000)).toBe(true);
+    });
+
+    it("cancels a statement at the source when the client goes away", async () => {
+      const controller = new AbortController();
+      const scan = engine.scan(f.connection, { sql: f.sql.slow(30), limit: 5, timeoutMs: 60_000, signal: controller.signal });
+      expect(await waitUntil(async () => (await f.runningSlowQueries()) > 0, 5_000)).toBe(true);
+      controller.abort();
+      await expect(scan).rejects.toMatchObject({ code: "UPSTREAM_ERROR", message: expect.stringContaining("client went away") });
+      expect(await waitUntil(async () => (await f.runningSlowQueries()) === 0, 1_000)).toBe(true);
+    });
+
+    it("refuses writes at the source itself, with the gate out of the path, and changes nothing", async () => {
+      const before = await engine.scan(f.connection, { sql: f.sql.albumCount, limit: 1, timeoutMs: 10_000 });
+      for (const sql of f.sql.writes) {
+        await expect(engine.scan(f.connection, { sql, limit: 5, timeoutMs: 10_000 }), sql).rejects.toMatchObject({ code: "UPSTREAM_ERROR" });
+      }
+      const after = await engine.scan(f.connection, { sql: f.sql.albumCount, limit: 1, timeoutMs: 10_000 });
+      expect(after.rows).toEqual(before.rows);
+      expect(await engine.describeTable(f.connection, "gw_contract_probe")).toBeNull();
+    });
+
+    it("refuses cleanly, without hanging, when every pooled connection is busy", async () => {
+      const small = f.engine({ size: 2, acquireTimeoutMs: 500 });
+      try {
+        const slow = [1, 2].map(() => small.scan(f.connection, { sql: f.sql.slow(3), limit: 1, timeoutMs: 10_000 }).catch((e) => e));
+        await waitUntil(async () => (await f.runningSlowQueries()) >= 2, 5_000);
+        const started = Date.now();
+        await expect(small.scan(f.connection, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 })).rejects.toMatchObject({
+          code: "UPSTREAM_UNAVAILABLE",
+          message: expect.stringContaining("busy"),
+        });
+        expect(Date.now() - started).toBeLessThan(2_000);
+        await Promise.all(slow);
+        // Freed again: the next scan gets a connection.
+        await expect(small.scan(f.connection, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 })).resolves.toBeTruthy();
+      } finally {
+        await small.dispose();
+      }
+    });
+
+    it("answers UPSTREAM_UNAVAILABLE when the source cannot be reached", async () => {
+      await expect(engine.scan(f.unreachable, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 5_000 })).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
+    });
+
+    it("reports a source-side error with a code and no driver text", async () => {
+      const error = await engine.scan(f.connection, { sql: f.sql.firstAlbums.replace(/\btitle\b/i, "no_such_column"), limit: 1, timeoutMs: 5_000 }).catch((e) => e);
+      expect(error).toMatchObject({ code: "UPSTREAM_ERROR" });
+      expect(error.message).not.toMatch(/no_such_column/);
+    });
+  });
+}

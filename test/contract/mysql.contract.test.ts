@@ -1,0 +1,47 @@
+import mysql from "mysql2/promise";
+import { afterAll } from "vitest";
+import { MysqlEngine } from "../../src/datasources/engines/mysql.engine";
+import { HostPolicy } from "../../src/datasources/host-policy";
+import { DATASET_DB } from "../support/datasets";
+import { engineConnection } from "../support/engine-connections";
+import { describeWith } from "../support/services";
+import { engineContract } from "./engine-contract";
+
+describeWith("mariadb", "direct mysql engine → MariaDB", (baseUrl) => {
+  const url = new URL(baseUrl);
+  const config = { host: url.hostname, port: Number(url.port || 3306), database: DATASET_DB, user: decodeURIComponent(url.username || "root"), ssl: false };
+  let admin: mysql.Connection | null = null;
+  afterAll(() => admin?.end());
+
+  engineContract(async () => {
+    admin = await mysql.createConnection({ host: config.host, port: config.port, user: config.user, password: decodeURIComponent(url.password) });
+    return {
+      name: "mysql",
+      engine: (pool = { size: 4, acquireTimeoutMs: 5_000 }) => new MysqlEngine(new HostPolicy(["127.0.0.1/32"]), pool, 30_000),
+      connection: engineConnection("mariadb", config),
+      unreachable: engineConnection("mariadb", { ...config, port: 1 }),
+      tables: { album: `${DATASET_DB}.Album`, bigTable: `${DATASET_DB}.big_table`, columnsOfAlbum: ["AlbumId", "Title", "ArtistId"] },
+      sql: {
+        firstAlbums: "SELECT AlbumId AS id, Title FROM Album ORDER BY AlbumId LIMIT 3",
+        bigTable: "SELECT * FROM big_table",
+        bigNumbers: "SELECT n FROM big_numbers ORDER BY id",
+        slow: (s) => `SELECT SLEEP(${s}) AS gw_contract_sleep`,
+        writes: [
+          "INSERT INTO Album VALUES (9999, 'x', 1)",
+          "DELETE FROM Album WHERE AlbumId = 1",
+          "UPDATE Album SET Title = 'x' WHERE AlbumId = 1",
+          "CREATE TABLE gw_contract_probe (a int)",
+          "SELECT 1; DELETE FROM Album",
+        ],
+        albumCount: "SELECT COUNT(*) AS n FROM Album",
+      },
+      firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+      runningSlowQueries: async () => {
+        const [rows] = await admin!.query<mysql.RowDataPacket[]>(
+          "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE '%gw_contract_sleep%' AND info NOT LIKE '%processlist%' AND command = 'Query'",
+        );
+        return Number(rows[0].n);
+      },
+    };
+  });
+});

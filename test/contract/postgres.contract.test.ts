@@ -1,0 +1,72 @@
+import { Client } from "pg";
+import { afterAll, expect, it } from "vitest";
+import { HostPolicy } from "../../src/datasources/host-policy";
+import { PostgresEngine } from "../../src/datasources/engines/postgres.engine";
+import { datasetUrl } from "../support/datasets";
+import { engineConnection } from "../support/engine-connections";
+import { describeWith } from "../support/services";
+import { engineContract } from "./engine-contract";
+
+describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
+  const url = new URL(datasetUrl(baseUrl));
+  const config = { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), ssl: false };
+  const hosts = new HostPolicy(["127.0.0.1/32"]);
+  const admin = new Client({ connectionString: datasetUrl(baseUrl) });
+  const connection = engineConnection("postgres", config);
+  afterAll(() => admin.end());
+
+  engineContract(async () => {
+    await admin.connect();
+    return {
+      name: "postgres",
+      engine: (pool = { size: 4, acquireTimeoutMs: 5_000 }) => new PostgresEngine(hosts, pool, 30_000),
+      connection,
+      unreachable: engineConnection("postgres", { ...config, port: 1 }),
+      tables: { album: "public.album", bigTable: "public.big_table", columnsOfAlbum: ["album_id", "title", "artist_id"] },
+      sql: {
+        firstAlbums: "SELECT album_id AS id, title FROM album ORDER BY album_id LIMIT 3",
+        bigTable: "SELECT * FROM big_table",
+        bigNumbers: "SELECT n FROM big_numbers ORDER BY id",
+        slow: (s) => `SELECT pg_sleep(${s}) AS gw_contract_sleep`,
+        writes: [
+          "INSERT INTO album VALUES (9999, 'x', 1) RETURNING album_id",
+          "WITH d AS (DELETE FROM album WHERE album_id = 1 RETURNING 1) SELECT * FROM d",
+          "SELECT * FROM album FOR UPDATE",
+          "SELECT nextval('gw_seq_missing')",
+          "SELECT * INTO album_copy FROM album",
+          "CREATE TABLE gw_contract_probe (a int)",
+        ],
+        albumCount: "SELECT count(*)::int AS n FROM album",
+      },
+      firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+      runningSlowQueries: async () =>
+        Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%gw_contract_sleep%' AND pid <> pg_backend_pid()")).rows[0].n),
+    };
+  });
+
+  it("never falls back to the gateway's own PG* environment", async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { PGAPPNAME: "leaked-app", PGOPTIONS: "-c work_mem=7777kB", PGPASSWORD: "leaked", PGDATABASE: "leaked_db" });
+    const engine = new PostgresEngine(hosts, { size: 1, acquireTimeoutMs: 5_000 }, 30_000);
+    try {
+      const out = await engine.scan(engineConnection("postgres", config), {
+        sql: "SELECT current_setting('application_name') AS app, current_setting('work_mem') AS wm, current_database() AS db",
+        limit: 1,
+        timeoutMs: 5_000,
+      });
+      expect(out.rows[0]).toEqual(["connections-gateway", expect.not.stringMatching(/7777/), config.database]);
+    } finally {
+      process.env = saved;
+      await engine.dispose();
+    }
+  });
+
+  it("checks the host again when connecting: without ALLOWED_HOSTS, loopback is refused", async () => {
+    const strict = new PostgresEngine(new HostPolicy([]), { size: 1, acquireTimeoutMs: 5_000 }, 30_000);
+    await expect(strict.scan(connection, { sql: "SELECT 1", limit: 1, timeoutMs: 5_000 })).rejects.toMatchObject({
+      code: "BAD_USER_INPUT",
+      message: expect.stringContaining("loopback"),
+    });
+    await strict.dispose();
+  });
+});

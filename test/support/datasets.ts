@@ -1,0 +1,87 @@
+import fs from "node:fs";
+import path from "node:path";
+import mysql from "mysql2/promise";
+import { Client } from "pg";
+
+/**
+ * The sources the query-layer suites read: Chinook (datasets/chinook, MIT) plus `big_table` (1,000,000 rows) and
+ * `big_numbers` (BIGINT beyond 2^53), in a database named gw_chinook on the machine's PostgreSQL and MariaDB.
+ * Loaded once (a marker row records the version), before any test runs.
+ */
+export const DATASET_DB = "gw_chinook";
+export const DATASET_VERSION = 2;
+export const BIG_ROWS = 1_000_000;
+export const BEYOND_2_53 = "9007199254740993";
+const ROOT = path.resolve(__dirname, "../..");
+
+export function datasetUrl(baseUrl: string): string {
+  const url = new URL(baseUrl);
+  url.pathname = `/${DATASET_DB}`;
+  return url.toString();
+}
+
+export async function ensurePostgresDataset(baseUrl: string): Promise<void> {
+  const admin = new Client({ connectionString: baseUrl });
+  await admin.connect();
+  try {
+    await admin.query("SELECT pg_advisory_lock(7310002)");
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATASET_DB]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATASET_DB}`);
+    const db = new Client({ connectionString: datasetUrl(baseUrl) });
+    await db.connect();
+    try {
+      const marker = await db.query("SELECT to_regclass('public.gw_dataset') IS NOT NULL AS present");
+      if (marker.rows[0].present) {
+        const v = await db.query("SELECT version FROM gw_dataset");
+        if (v.rows[0]?.version === DATASET_VERSION) return;
+      }
+      const started = Date.now();
+      await db.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public");
+      const sql = fs.readFileSync(path.join(ROOT, "datasets/chinook/chinook-postgres.sql"), "utf8");
+      await db.query(sql.slice(sql.indexOf("\\c chinook;") + "\\c chinook;".length));
+      await db.query(`CREATE TABLE big_table AS SELECT g::bigint AS id, md5(g::text) AS payload FROM generate_series(1, ${BIG_ROWS}) g`);
+      await db.query(`CREATE TABLE big_numbers (id int PRIMARY KEY, n bigint); INSERT INTO big_numbers VALUES (1, ${BEYOND_2_53}), (2, 42)`);
+      await db.query(`CREATE TABLE gw_dataset (version int); INSERT INTO gw_dataset VALUES (${DATASET_VERSION})`);
+      console.log(`loaded Chinook and ${BIG_ROWS} rows into PostgreSQL ${DATASET_DB} in ${Date.now() - started} ms`);
+    } finally {
+      await db.end();
+    }
+  } finally {
+    await admin.query("SELECT pg_advisory_unlock(7310002)").catch(() => undefined);
+    await admin.end();
+  }
+}
+
+export async function ensureMariadbDataset(baseUrl: string): Promise<void> {
+  const url = new URL(baseUrl);
+  const conn = await mysql.createConnection({
+    host: url.hostname,
+    port: Number(url.port || 3306),
+    user: decodeURIComponent(url.username || "root"),
+    password: decodeURIComponent(url.password),
+    multipleStatements: true,
+  });
+  try {
+    await conn.query(`CREATE DATABASE IF NOT EXISTS ${DATASET_DB}`);
+    await conn.query(`USE ${DATASET_DB}`);
+    const [marker] = await conn.query<mysql.RowDataPacket[]>(
+      "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'gw_dataset'",
+      [DATASET_DB],
+    );
+    if (marker[0].n > 0) {
+      const [v] = await conn.query<mysql.RowDataPacket[]>("SELECT version FROM gw_dataset");
+      if (v[0]?.version === DATASET_VERSION) return;
+    }
+    const started = Date.now();
+    await conn.query(`DROP DATABASE ${DATASET_DB}; CREATE DATABASE ${DATASET_DB}; USE ${DATASET_DB}`);
+    const sql = fs.readFileSync(path.join(ROOT, "datasets/chinook/chinook-mysql.sql"), "utf8");
+    await conn.query(sql.slice(sql.indexOf("USE `Chinook`;") + "USE `Chinook`;".length));
+    await conn.query(`CREATE TABLE big_table (id BIGINT PRIMARY KEY, payload VARCHAR(64))`);
+    await conn.query(`INSERT INTO big_table SELECT seq, md5(seq) FROM seq_1_to_${BIG_ROWS}`);
+    await conn.query(`CREATE TABLE big_numbers (id INT PRIMARY KEY, n BIGINT); INSERT INTO big_numbers VALUES (1, ${BEYOND_2_53}), (2, 42)`);
+    await conn.query(`CREATE TABLE gw_dataset (version INT); INSERT INTO gw_dataset VALUES (${DATASET_VERSION})`);
+    console.log(`loaded Chinook and ${BIG_ROWS} rows into MariaDB ${DATASET_DB} in ${Date.now() - started} ms`);
+  } finally {
+    await conn.end();
+  }
+}
