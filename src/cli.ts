@@ -45,13 +45,13 @@ async function main(argv: string[]): Promise<void> {
     case "serve":
       return serve(config);
     case "migrate": {
-      const core = await createCore({ ...config, logLevel: "warn" }, { migrate: true });
+      const core = await createCore({ ...config, logLevel: "warn" }, { migrate: true, redis: false });
       process.stdout.write(`migrations up to date (${core.store.kind})\n`);
       return core.close();
     }
     case "account create": {
       if (!values.name) return fail("account create: --name NAME is required");
-      const core = await createCore({ ...config, logLevel: "warn" });
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false });
       try {
         process.stdout.write((await core.accounts.create(values.name)).id + "\n");
       } finally {
@@ -63,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
       if (!values.account) return fail("token create: --account ID is required");
       const role = values.role ?? "admin";
       if (role !== "admin" && role !== "reader") return fail("token create: --role must be admin or reader");
-      const core = await createCore({ ...config, logLevel: "warn" });
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false });
       try {
         process.stdout.write((await core.auth.createToken(values.account, role, values.name ?? null)).token + "\n");
       } finally {
@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "keys rotate": {
-      const core = await createCore({ ...config, logLevel: "warn" });
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false });
       try {
         const report = await core.keyRotation.rotateAll();
         process.stdout.write(

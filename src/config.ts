@@ -9,6 +9,9 @@ export interface Config {
   readonly dataDir: string;
   readonly redisUrl: string | null;
   readonly trinoUrl: string | null;
+  /** Trino identities: the admin manages catalogs, the scan user only reads (Trino's access control says so). */
+  readonly trinoAdminUser: string;
+  readonly trinoScanUser: string;
   /** null in embedded mode: main.ts then loads or generates the key ring under dataDir. */
   readonly encryptionKeys: readonly EncryptionKey[] | null;
   readonly allowedHosts: readonly string[];
@@ -93,6 +96,8 @@ const envSchema = z.object({
   DATA_DIR: z.string().optional().transform((v) => path.resolve(v || "./.data")),
   REDIS_URL: optionalUrl(["redis://", "rediss://"]),
   TRINO_URL: optionalUrl(["http://", "https://"]),
+  TRINO_ADMIN_USER: z.string().optional().transform((v) => v || "gateway_admin").pipe(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be 1-64 letters, digits or _")),
+  TRINO_SCAN_USER: z.string().optional().transform((v) => v || "gateway_scan").pipe(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be 1-64 letters, digits or _")),
   ENCRYPTION_KEYS: z.string().optional(),
   ALLOWED_HOSTS: z.string().optional().transform(list),
   SCAN_TIMEOUT_MS: int(30_000, 100, 3_600_000),
@@ -143,6 +148,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     dataDir: e.DATA_DIR,
     redisUrl: e.REDIS_URL,
     trinoUrl: e.TRINO_URL,
+    trinoAdminUser: e.TRINO_ADMIN_USER,
+    trinoScanUser: e.TRINO_SCAN_USER,
     encryptionKeys,
     allowedHosts: Object.freeze(e.ALLOWED_HOSTS),
     scanTimeoutMs: e.SCAN_TIMEOUT_MS,

@@ -11,6 +11,7 @@ import type { EmbeddedPostgres } from "./datasources/embedded-postgres";
 import { EngineRegistry } from "./datasources/engines/engine-registry";
 import { MysqlEngine } from "./datasources/engines/mysql.engine";
 import { PostgresEngine } from "./datasources/engines/postgres.engine";
+import { TrinoEngine } from "./datasources/engines/trino.engine";
 import { HostPolicy } from "./datasources/host-policy";
 import { MemorySchemaCache, RedisSchemaCache } from "./datasources/schema-cache";
 import { loadOrCreateKeyring } from "./datasources/keyring-file";
@@ -58,7 +59,7 @@ const SOURCE_POOL = { size: 4, acquireTimeoutMs: 5_000 };
 /** The composition root: the only place that decides which implementation of each datasource runs. */
 export async function createCore(
   config: Config,
-  options: { logDestination?: DestinationStream; migrate?: boolean } = {},
+  options: { logDestination?: DestinationStream; migrate?: boolean; redis?: boolean } = {},
 ): Promise<Core> {
   const logger = createLogger(config.logLevel, options.logDestination);
   const keys = config.encryptionKeys ?? (await loadOrCreateKeyring(config.dataDir));
@@ -72,7 +73,9 @@ export async function createCore(
     await store.close();
     throw error;
   }
-  const redis = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  // Admin commands (migrate, tokens, key rotation) need only the store.
+  const redisConnection = config.redisUrl && options.redis !== false ? connectRedis(config.redisUrl, logger) : null;
+  const redis = redisConnection?.client ?? null;
   const secrets = new SecretBox(keys);
   const hostPolicy = new HostPolicy(config.allowedHosts);
   const accountRows = new AccountRepository(store.dataSource);
@@ -80,10 +83,14 @@ export async function createCore(
   const accounts = new AccountService(accountRows);
   const auth = new AuthService(new TokenRepository(store.dataSource), accountRows);
   const connections = new ConnectionService(connectionRows, secrets, hostPolicy);
-  const engines = new EngineRegistry("direct", {
-    postgres: new PostgresEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
-    mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
-  });
+  const engines = config.trinoUrl
+    ? new EngineRegistry("trino", {
+        trino: new TrinoEngine(hostPolicy, { url: config.trinoUrl, adminUser: config.trinoAdminUser, scanUser: config.trinoScanUser, defaultTimeoutMs: config.scanTimeoutMs }),
+      })
+    : new EngineRegistry("direct", {
+        postgres: new PostgresEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
+        mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
+      });
   const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache());
   connections.onChange(async ({ accountId, connectionId, deleted }) => {
     await schemas.invalidate(accountId, connectionId);
@@ -106,9 +113,7 @@ export async function createCore(
     schemas,
     async close() {
       await Promise.all(engines.all().map((e) => e.dispose()));
-      // quit() waits for a reply, so only a connected client gets one; a reconnecting one is cut off.
-      if (redis?.isReady) await redis.quit().catch(() => redis.destroy());
-      else if (redis?.isOpen) redis.destroy();
+      await redisConnection?.close();
       await store.close();
     },
   };

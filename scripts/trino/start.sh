@@ -30,6 +30,14 @@ for u in "$TRINO_ADMIN_USER" "$TRINO_SCAN_USER"; do
   [[ $u =~ ^[A-Za-z0-9_]+$ ]] || trino_die "user names must match [A-Za-z0-9_]+ (got '$u')"
 done
 [[ $TRINO_PORT =~ ^[0-9]+$ ]] || trino_die "TRINO_PORT must be a number (got '$TRINO_PORT')"
+[[ $TRINO_DIST == full || $TRINO_DIST == core ]] || trino_die "TRINO_DIST must be full or core (got '$TRINO_DIST')"
+
+# One start at a time per TRINO_HOME (a second concurrent run waits, then finds the node up).
+mkdir -p "$TRINO_HOME"
+if command -v flock >/dev/null; then
+  exec 9>"$TRINO_HOME/.start.lock"
+  flock -w 900 9 || trino_die "another start.sh holds $TRINO_HOME/.start.lock"
+fi
 
 # ---------------------------------------------------------------- already running?
 if pid=$(trino_running_pid); then
@@ -176,7 +184,8 @@ node.internal-address=$TRINO_HOST
 EOF
 
 # The 476 launcher (airlift 304) does not add the JDK 24+ module/native/unsafe flags itself, so they are listed here
-# (without them JDK 25 prints Unsafe / restricted-method warnings and the Vector API is unavailable).
+# (without them JDK 25 prints Unsafe / restricted-method warnings and the Vector API is unavailable);
+# --add-opens java.nio is what the snowflake connector needs (harmless otherwise).
 # No -Xms: the heap starts small and grows; G1PeriodicGCInterval with the free ratios lets an idle node give heap
 # back to the OS (this box is shared with the tests).
 {
@@ -200,6 +209,7 @@ EOF
 --add-modules=jdk.incubator.vector
 --enable-native-access=ALL-UNNAMED
 --sun-misc-unsafe-memory-access=allow
+--add-opens=java.base/java.nio=ALL-UNNAMED
 EOF
   ((JAVA_MAJOR >= 25)) && echo "-XX:+UseCompactObjectHeaders"
 } >"$TRINO_ETC_DIR/jvm.config"
@@ -277,8 +287,11 @@ while :; do
   info=$(trino_info || true)
   if grep -Eq '"starting"[[:space:]]*:[[:space:]]*false' <<<"$info"; then break; fi
   if ! kill -0 "$pid" 2>/dev/null; then
-    trino_log "Trino exited during start-up; last lines of $SERVER_LOG:"
-    tail -n 40 "$SERVER_LOG" >&2 2>/dev/null || tail -n 40 "$TRINO_DATA_DIR/var/log/launcher.log" >&2 || true
+    # JVM option errors and early crashes go to launcher.log (the JVM's stdout/stderr); Trino's own to server.log
+    trino_log "Trino exited during start-up. Last lines of $TRINO_DATA_DIR/var/log/launcher.log:"
+    tail -n 15 "$TRINO_DATA_DIR/var/log/launcher.log" >&2 2>/dev/null || true
+    trino_log "Last lines of $SERVER_LOG:"
+    tail -n 25 "$SERVER_LOG" >&2 2>/dev/null || true
     rm -f "$TRINO_PID_FILE"
     exit 1
   fi

@@ -6,8 +6,10 @@ export type RedisClient = ReturnType<typeof createClient>;
 /**
  * Connects in the background: the gateway starts and serves even while Redis is down (the cache and the
  * limiter fall back), and reconnects with backoff. Commands fail fast instead of queueing while offline.
+ * `close` is safe in any state: a client still connecting is waited for briefly, then quit or destroyed
+ * (destroying a socket mid-connect can leave it open and the process alive).
  */
-export function connectRedis(url: string, logger: Logger): RedisClient {
+export function connectRedis(url: string, logger: Logger): { client: RedisClient; close(): Promise<void> } {
   const client = createClient({
     url,
     disableOfflineQueue: true,
@@ -22,6 +24,16 @@ export function connectRedis(url: string, logger: Logger): RedisClient {
     if (reported) logger.info("redis connected");
     reported = false;
   });
-  client.connect().catch(() => undefined);
-  return client;
+  const connected = client.connect().then(
+    () => true,
+    () => false,
+  );
+  return {
+    client,
+    async close() {
+      await Promise.race([connected, new Promise((r) => setTimeout(r, 1_000))]);
+      if (client.isReady) await client.quit().catch(() => client.destroy());
+      else if (client.isOpen) client.destroy();
+    },
+  };
 }

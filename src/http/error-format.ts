@@ -1,5 +1,5 @@
 import { unwrapResolverError } from "@apollo/server/errors";
-import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
 import { ErrorCode, GatewayError, isErrorCode } from "../errors";
 
@@ -33,6 +33,10 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, message: message || "invalid argument", extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const code = formatted.extensions?.code;
+  // graphql-js's own argument checks at execution time (a null for a non-null argument): the caller's mistake.
+  if (code === undefined && original instanceof GraphQLError && !original.originalError && /^Argument "[^"]+" /.test(original.message)) {
+    return { ...base, message: original.message, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
   if (code === ErrorCode.INTERNAL_SERVER_ERROR) {
     const requestId = formatted.extensions?.requestId;
     return { ...base, message: "Internal server error", extensions: requestId ? { code, requestId } : { code } };

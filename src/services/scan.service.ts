@@ -1,4 +1,5 @@
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
+import { catalogNameOf } from "../datasources/engines/trino-catalogs";
 import { badInput, ErrorCode, GatewayError } from "../errors";
 import type { ScanResult } from "../schema/scan.type";
 import { checkReadOnly } from "../sql-gate";
@@ -29,7 +30,9 @@ export class ScanService {
     if (!Number.isInteger(limit) || limit < 1) throw badInput(`limit: must be an integer of at least 1 (at most ${MAX_ROWS} are returned)`);
     const connection = await this.connections.openForQuery(principal, connectionId);
     const engine = this.engines.for(connection.type);
-    const verdict = await checkReadOnly(query, this.engines.dialectFor(connection.type));
+    const dialect = this.engines.dialectFor(connection.type);
+    // Through Trino, a three-part name could reach another connection's catalog: only this one's is allowed.
+    const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : {});
     if (!verdict.allowed) throw new GatewayError(ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
     const outcome = await engine.scan(connection, {
       sql: verdict.sql,

@@ -2,6 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
 import { Client } from "pg";
+import { projectRoot } from "../../src/paths";
 
 /**
  * The sources the query-layer suites read: Chinook (datasets/chinook, MIT) plus `big_table` (1,000,000 rows) and
@@ -9,10 +10,10 @@ import { Client } from "pg";
  * Loaded once (a marker row records the version), before any test runs.
  */
 export const DATASET_DB = "gw_chinook";
-export const DATASET_VERSION = 2;
+export const DATASET_VERSION = 3;
 export const BIG_ROWS = 1_000_000;
 export const BEYOND_2_53 = "9007199254740993";
-const ROOT = path.resolve(__dirname, "../..");
+const ROOT = projectRoot();
 
 export function datasetUrl(baseUrl: string): string {
   const url = new URL(baseUrl);
@@ -41,6 +42,8 @@ export async function ensurePostgresDataset(baseUrl: string): Promise<void> {
       await db.query(sql.slice(sql.indexOf("\\c chinook;") + "\\c chinook;".length));
       await db.query(`CREATE TABLE big_table AS SELECT g::bigint AS id, md5(g::text) AS payload FROM generate_series(1, ${BIG_ROWS}) g`);
       await db.query(`CREATE TABLE big_numbers (id int PRIMARY KEY, n bigint); INSERT INTO big_numbers VALUES (1, ${BEYOND_2_53}), (2, 42)`);
+      // Slow views: a statement that takes a known time at the source, reachable through Trino too.
+      await db.query(`CREATE VIEW slow_3 AS SELECT 1 AS x FROM pg_sleep(3); CREATE VIEW slow_30 AS SELECT 1 AS x FROM pg_sleep(30)`);
       await db.query(`CREATE TABLE gw_dataset (version int); INSERT INTO gw_dataset VALUES (${DATASET_VERSION})`);
       console.log(`loaded Chinook and ${BIG_ROWS} rows into PostgreSQL ${DATASET_DB} in ${Date.now() - started} ms`);
     } finally {
@@ -79,6 +82,7 @@ export async function ensureMariadbDataset(baseUrl: string): Promise<void> {
     await conn.query(`CREATE TABLE big_table (id BIGINT PRIMARY KEY, payload VARCHAR(64))`);
     await conn.query(`INSERT INTO big_table SELECT seq, md5(seq) FROM seq_1_to_${BIG_ROWS}`);
     await conn.query(`CREATE TABLE big_numbers (id INT PRIMARY KEY, n BIGINT); INSERT INTO big_numbers VALUES (1, ${BEYOND_2_53}), (2, 42)`);
+    await conn.query(`CREATE VIEW slow_3 AS SELECT SLEEP(3) AS x; CREATE VIEW slow_30 AS SELECT SLEEP(30) AS x`);
     await conn.query(`CREATE TABLE gw_dataset (version INT); INSERT INTO gw_dataset VALUES (${DATASET_VERSION})`);
     console.log(`loaded Chinook and ${BIG_ROWS} rows into MariaDB ${DATASET_DB} in ${Date.now() - started} ms`);
   } finally {

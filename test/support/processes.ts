@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { projectRoot } from "../../src/paths";
 
-export const ROOT = path.resolve(__dirname, "../..");
+export const ROOT = projectRoot();
 export const CLI = path.join(ROOT, "dist/src/cli.js");
 
 /** The environment of a child gateway: the test's own, minus the services a test did not ask for. */

@@ -52,7 +52,8 @@ describe("architecture", () => {
       const from = unitOf(file);
       for (const m of fs.readFileSync(file, "utf8").matchAll(/from\s+"(\.[^"]+)"/g)) {
         const target = path.resolve(path.dirname(file), m[1]);
-        const to = unitOf(target.endsWith(".ts") ? target : `${target}.ts`);
+        const imported = fs.existsSync(target) && fs.statSync(target).isDirectory() ? path.join(target, "index.ts") : `${target}.ts`;
+        const to = unitOf(imported);
         if (from === to) continue;
         if (!(to in FLOOR) || !(from in FLOOR)) violations.push(`${path.relative(SRC, file)} → ${m[1]} (unknown floor)`);
         else if (FLOOR[to] <= FLOOR[from]) violations.push(`${path.relative(SRC, file)} → ${m[1]}`);

@@ -107,8 +107,10 @@ export function restRouter(deps: {
     router[route.method](route.path, async (req, res) => {
       deps.onRoute(res, `${route.method.toUpperCase()} /v2${route.path}`);
       const contextValue = await deps.contextFor(req, res);
+      // An absent query parameter must stay absent (so the argument's default applies), not become null.
+      const variables = Object.fromEntries(Object.entries(route.variables(req)).filter(([, v]) => v !== undefined));
       const response = await deps.apollo.executeOperation(
-        { query: Operations[route.operation], variables: route.variables(req) },
+        { query: Operations[route.operation], variables },
         { contextValue },
       );
       for (const [name, value] of response.http.headers) res.setHeader(name, value);

@@ -1,0 +1,113 @@
+import { isSafeNumber, parse as parseLossless } from "lossless-json";
+import { Trino } from "trino-client";
+import type { ColumnInfo } from "./query-engine";
+
+/** One Trino error as the protocol reports it: on a page, with HTTP 200, never thrown by the client. */
+export class TrinoQueryError extends Error {
+  constructor(
+    readonly errorName: string,
+    readonly errorType: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "TrinoQueryError";
+  }
+}
+
+interface Page {
+  id?: string;
+  nextUri?: string;
+  columns?: { name: string; type: string }[];
+  data?: unknown[][];
+  error?: { message?: string; errorName?: string; errorType?: string };
+}
+
+interface RequestClient {
+  request<T>(config: Record<string, unknown>): Promise<T>;
+}
+
+/** Integers beyond 2^53 stay strings: JSON.parse would round 9007199254740993 to …992. */
+const parseBody = (text: unknown) =>
+  typeof text === "string" && text.length > 0 ? parseLossless(text, undefined, (n: string) => (isSafeNumber(n) ? Number(n) : n)) : text;
+
+export interface TrinoRun {
+  server: string;
+  user: string;
+  sql: string;
+  catalog?: string;
+  schema?: string;
+  session?: Record<string, string>;
+  /** Stop after this many rows and cancel the rest at the source. */
+  maxRows?: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface TrinoResult {
+  columns: ColumnInfo[];
+  rows: unknown[][];
+  /** More rows were on their way when maxRows was reached. */
+  more: boolean;
+}
+
+/**
+ * Runs one statement over Trino's client protocol with trino-client doing the HTTP. A new client per call: the
+ * library copies Set-Catalog/Set-Session response headers into its own state for later queries. Every page is
+ * checked for `error` (failures arrive as HTTP 200), the body is parsed without losing integer digits, and the
+ * query is cancelled with DELETE on its nextUri when the rows are enough, the time is up or the caller aborts.
+ */
+export async function runTrino(run: TrinoRun): Promise<TrinoResult> {
+  const trino = Trino.create({ server: run.server, source: "connections-gateway" });
+  // trino-client keeps its HTTP client private; its request() takes per-call axios options (parser, timeout,
+  // abort signal) that Trino.query() does not expose, and the first page of a query would be skipped by its iterator.
+  const client = (trino as unknown as { client: RequestClient }).client;
+  const headers: Record<string, string> = { "X-Trino-User": run.user };
+  if (run.catalog) headers["X-Trino-Catalog"] = run.catalog;
+  if (run.schema) headers["X-Trino-Schema"] = run.schema;
+  if (run.session && Object.keys(run.session).length > 0) {
+    headers["X-Trino-Session"] = Object.entries(run.session).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(",");
+  }
+  const deadline = Date.now() + run.timeoutMs;
+  const http = (config: Record<string, unknown>) =>
+    client.request<Page>({ transformResponse: [parseBody], responseType: "text", timeout: Math.max(1, deadline - Date.now()), signal: run.signal, ...config });
+
+  let page = await withRetry(() => http({ method: "POST", url: "/v1/statement", data: run.sql, headers }));
+  const rows: unknown[][] = [];
+  let columns: ColumnInfo[] = [];
+  try {
+    for (;;) {
+      if (page.error) throw new TrinoQueryError(page.error.errorName ?? "UNKNOWN", page.error.errorType ?? "UNKNOWN", page.error.message ?? "query failed");
+      if (page.columns && columns.length === 0) columns = page.columns.map((c) => ({ name: c.name, dataType: c.type }));
+      if (page.data) rows.push(...page.data);
+      if (run.maxRows !== undefined && rows.length >= run.maxRows) {
+        const more = Boolean(page.nextUri);
+        if (page.nextUri) await cancel(client, page.nextUri);
+        return { columns, rows: rows.slice(0, run.maxRows), more: more || rows.length > run.maxRows };
+      }
+      if (!page.nextUri) return { columns, rows, more: false };
+      const nextUri = page.nextUri;
+      page = await withRetry(() => http({ method: "GET", url: nextUri }));
+    }
+  } catch (error) {
+    if (page.nextUri) await cancel(client, page.nextUri);
+    throw error;
+  }
+}
+
+/** DELETE on nextUri ends the query at the source; best effort, bounded, never throws. */
+async function cancel(client: RequestClient, nextUri: string): Promise<void> {
+  await client.request({ method: "DELETE", url: nextUri, timeout: 2_000 }).catch(() => undefined);
+}
+
+/** The protocol asks clients to retry 502, 503 and 504 after a short pause. */
+async function withRetry<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const status = (error as { response?: { status?: number } }).response?.status;
+      if (attempt >= 5 || !status || ![502, 503, 504].includes(status)) throw error;
+      await new Promise((r) => setTimeout(r, 50 + attempt * 50));
+    }
+  }
+}

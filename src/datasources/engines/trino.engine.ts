@@ -1,0 +1,164 @@
+import { GatewayError } from "../../errors";
+import type { HostPolicy } from "../host-policy";
+import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
+import { catalogNameOf, createCatalogSql, defaultSchemaOf, trinoLiteral } from "./trino-catalogs";
+import { runTrino, TrinoQueryError, type TrinoRun } from "./trino-protocol";
+import { cancelledByClient, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { groupTables, toJsonValue } from "./values";
+
+export interface TrinoEngineOptions {
+  url: string;
+  /** May CREATE and DROP catalogs; never runs user SQL. */
+  adminUser: string;
+  /** Read-only by Trino's access control: runs every scan and metadata query. */
+  scanUser: string;
+  defaultTimeoutMs: number;
+}
+
+const MISSING_CATALOG = new Set(["CATALOG_NOT_FOUND"]);
+const TIMEOUTS = new Set(["EXCEEDED_TIME_LIMIT", "EXCEEDED_CPU_LIMIT"]);
+const UNREACHABLE = /connection refused|could not connect|communications link failure|unknown ?host|connect timed out|socket fail|Could not connect/i;
+
+/**
+ * Trino as the federated query layer: each connection is a dynamic catalog. Catalogs are created on first use
+ * (so a gateway with thousands of connections starts at once and Trino holds only those in use), dropped when
+ * the connection changes or goes, and re-created once when Trino has lost them (its catalog store is memory).
+ */
+export class TrinoEngine implements QueryEngine {
+  readonly name = "trino";
+  /** Connection id → config version whose catalog this process created or found. */
+  private readonly catalogs = new Map<string, number>();
+
+  constructor(
+    private readonly hosts: HostPolicy,
+    private readonly options: TrinoEngineOptions,
+  ) {}
+
+  async listTables(connection: EngineConnection): Promise<TableInfo[]> {
+    const catalog = catalogNameOf(connection.id);
+    const out = await this.query(connection, {
+      sql: `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.data_type AS d
+              FROM ${catalog}.information_schema.tables t
+              LEFT JOIN ${catalog}.information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
+             WHERE t.table_schema <> 'information_schema'
+             ORDER BY 1, 2, c.ordinal_position`,
+      timeoutMs: this.options.defaultTimeoutMs,
+    });
+    return groupTables(out.rows.map(([s, t, c, d]) => ({ s: String(s), t: String(t), c: c === null ? null : String(c), d: d === null ? null : String(d) })));
+  }
+
+  async describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null> {
+    const catalog = catalogNameOf(connection.id);
+    const [schema, name] = table.includes(".") ? table.split(".", 2) : [defaultSchemaOf(connection) ?? null, table];
+    if (!schema) return null;
+    // Trino folds names to lower case; literals, not identifiers, so the name never becomes SQL text unescaped.
+    const out = await this.query(connection, {
+      sql: `SELECT column_name, data_type FROM ${catalog}.information_schema.columns
+             WHERE table_schema = ${trinoLiteral(schema.toLowerCase())} AND table_name = ${trinoLiteral(name.toLowerCase())}
+             ORDER BY ordinal_position`,
+      timeoutMs: this.options.defaultTimeoutMs,
+    });
+    return out.rows.length === 0 ? null : out.rows.map(([n, d]) => ({ name: String(n), dataType: String(d) }));
+  }
+
+  async test(connection: EngineConnection): Promise<void> {
+    await this.query(connection, { sql: "SELECT 1", timeoutMs: this.options.defaultTimeoutMs });
+  }
+
+  async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
+    const seconds = Math.max(1, Math.ceil(request.timeoutMs / 1000));
+    const out = await this.query(connection, {
+      sql: request.sql,
+      maxRows: request.limit + 1,
+      timeoutMs: request.timeoutMs + 1_000,
+      signal: request.signal,
+      session: { query_max_execution_time: `${seconds}s` },
+      reportTimeoutAs: request.timeoutMs,
+    });
+    return {
+      columns: out.columns,
+      rows: out.rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))),
+      truncated: out.rows.length > request.limit || out.more,
+    };
+  }
+
+  async release(connectionId: string): Promise<void> {
+    this.catalogs.delete(connectionId);
+    // The next use re-creates it from the stored config; a failure here leaves a catalog that the next
+    // create replaces anyway.
+    await this.admin(`DROP CATALOG IF EXISTS ${catalogNameOf(connectionId)}`).catch(() => undefined);
+  }
+
+  async dispose(): Promise<void> {
+    this.catalogs.clear();
+  }
+
+  private async query(
+    connection: EngineConnection,
+    q: { sql: string; timeoutMs: number; maxRows?: number; signal?: AbortSignal; session?: Record<string, string>; reportTimeoutAs?: number },
+  ) {
+    const run: TrinoRun = {
+      server: this.options.url,
+      user: this.options.scanUser,
+      sql: q.sql,
+      catalog: catalogNameOf(connection.id),
+      schema: defaultSchemaOf(connection),
+      session: q.session,
+      maxRows: q.maxRows,
+      timeoutMs: q.timeoutMs,
+      signal: q.signal,
+    };
+    const started = Date.now();
+    try {
+      if (this.catalogs.get(connection.id) !== connection.configVersion) await this.ensureCatalog(connection);
+      try {
+        return await runTrino(run);
+      } catch (error) {
+        if (!(error instanceof TrinoQueryError) || !MISSING_CATALOG.has(error.errorName)) throw error;
+        // Trino restarted (or another instance dropped it): create it again and retry once.
+        this.catalogs.delete(connection.id);
+        await this.ensureCatalog(connection);
+        return await runTrino({ ...run, timeoutMs: Math.max(1_000, q.timeoutMs - (Date.now() - started)) });
+      }
+    } catch (error) {
+      throw this.translate(error, q.signal, q.reportTimeoutAs ?? q.timeoutMs, Date.now() - started >= q.timeoutMs);
+    }
+  }
+
+  private async ensureCatalog(connection: EngineConnection): Promise<void> {
+    const c = connection.config;
+    let address: string | null = null;
+    if (typeof c.host === "string") {
+      const checked = await this.hosts.check(c.host, { field: "config.host", port: Number(c.port) });
+      address = checked?.address ?? null;
+    }
+    const name = catalogNameOf(connection.id);
+    // Replace whatever catalog of this name exists: it may hold an older version of the config.
+    await this.admin(`DROP CATALOG IF EXISTS ${name}`);
+    try {
+      await this.admin(createCatalogSql(connection, address));
+    } catch (error) {
+      // Another gateway instance created it between our DROP and CREATE: theirs is built from the same row.
+      if (!(error instanceof TrinoQueryError && error.errorName === "ALREADY_EXISTS")) throw error;
+    }
+    this.catalogs.set(connection.id, connection.configVersion);
+  }
+
+  private async admin(sql: string): Promise<void> {
+    await runTrino({ server: this.options.url, user: this.options.adminUser, sql, timeoutMs: 30_000 });
+  }
+
+  private translate(error: unknown, signal: AbortSignal | undefined, timeoutMs: number, pastDeadline: boolean): GatewayError {
+    if (error instanceof GatewayError) return error;
+    if (signal?.aborted) return cancelledByClient();
+    if (error instanceof TrinoQueryError) {
+      if (TIMEOUTS.has(error.errorName)) return upstreamTimeout(timeoutMs, error);
+      // The connector could not open a connection to the source (as opposed to the source refusing the query).
+      if (error.errorName === "JDBC_ERROR" && UNREACHABLE.test(error.message)) return upstreamUnavailable("the source cannot be reached through Trino", error);
+      return upstreamError("query", error);
+    }
+    const code = (error as { code?: string }).code;
+    if (pastDeadline || code === "ECONNABORTED" || code === "ETIMEDOUT") return upstreamTimeout(timeoutMs, error);
+    return upstreamUnavailable("the Trino query layer cannot be reached", error);
+  }
+}

@@ -1,0 +1,55 @@
+/** Types and small helpers shared by every gate (kept apart from index.ts so the gates need not import it). */
+
+export type Dialect = "pg" | "mysql" | "tsql" | "snowflake" | "bigquery" | "clickhouse" | "trino";
+
+/**
+ * `sql` is the one statement the engine must run, exactly as checked: no trailing semicolon; for the
+ * node-sql-parser dialects also without comments (see lexer.ts). `explain` is set for a PostgreSQL EXPLAIN, which
+ * is a query for the gate but cannot be wrapped as a subquery.
+ */
+export type GateVerdict = { allowed: true; sql: string; explain?: true } | { allowed: false; reason: string };
+
+export interface GateOptions {
+  /**
+   * Trino only: the catalogs this connection may read. When given, a three-part name (`catalog.schema.table`) must
+   * use one of them; one- and two-part names resolve in the session's catalog and are always accepted.
+   */
+  readonly catalogs?: readonly string[];
+}
+
+/** Refused before parsing: scans are small queries, and a huge input is a parser-time burn. */
+export const MAX_SQL_CHARS = 100_000;
+
+export class Refusal extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
+
+/** Throws inside a gate; checkReadOnly turns it into `{ allowed: false }` (the gate itself never throws out). */
+export function refuse(reason: string): never {
+  throw new Refusal(reason);
+}
+
+/** User text inside a reason: never more than `max` characters, on one line. */
+export function clip(text: string, max = 40): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** `s`, `sch.fn`: lower-cased parts of a possibly qualified name, for case-insensitive matching. */
+export function nameParts(parts: readonly (string | null | undefined)[]): string[] {
+  return parts.filter((p): p is string => typeof p === "string" && p.length > 0).map((p) => p.toLowerCase());
+}
+
+/**
+ * The number of rows `generate_series`-like producers yield for literal bounds, or null when a bound is not a
+ * plain number. Used to refuse obvious CPU burns (the source's timeout is the real limit).
+ */
+export function seriesLength(start: number, stop: number, step = 1): number {
+  if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) return Infinity;
+  return Math.max(0, Math.floor((stop - start) / step) + 1);
+}
+
+/** The largest generated row count a scan may ask for with literal bounds. */
+export const MAX_GENERATED_ROWS = 10_000_000;

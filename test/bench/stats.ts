@@ -1,0 +1,32 @@
+/** Latency summary helpers for the benchmarks: nothing clever, sorted samples and ratios. */
+export function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+export async function timeEach(n: number, run: (i: number) => Promise<unknown>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const started = process.hrtime.bigint();
+    await run(i);
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return samples;
+}
+
+export interface Row {
+  case: string;
+  p50: number;
+  p99: number;
+  baseline?: { p50: number; p99: number };
+}
+
+export function printTable(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
+  console.log("| case | p50 ms | p99 ms | p50 ratio | p99 ratio |");
+  console.log("|---|---:|---:|---:|---:|");
+  for (const r of rows) {
+    const ratio = (a: number, b?: number) => (b ? (a / b).toFixed(2) : "1.00 (baseline)");
+    console.log(`| ${r.case} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${ratio(r.p50, r.baseline?.p50)} | ${ratio(r.p99, r.baseline?.p99)} |`);
+  }
+}

@@ -1,0 +1,63 @@
+import mysql from "mysql2/promise";
+import { Client } from "pg";
+import { TrinoEngine } from "../../src/datasources/engines/trino.engine";
+import { HostPolicy } from "../../src/datasources/host-policy";
+import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { engineConnection } from "../support/engine-connections";
+import type { ContractFixture } from "./engine-contract";
+
+const NO_POOL = "Trino holds the source connections; the gateway keeps no pool to exhaust (Trino queues queries itself)";
+const trinoEngine = (trinoUrl: string) => () =>
+  new TrinoEngine(new HostPolicy(["127.0.0.1/32"]), { url: trinoUrl, adminUser: "gateway_admin", scanUser: "gateway_scan", defaultTimeoutMs: 30_000 });
+
+export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, admin: Client): Promise<ContractFixture> {
+  const url = new URL(datasetUrl(pgBase));
+  const config = { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username), ssl: false };
+  return {
+    name: "trino → postgres",
+    engine: trinoEngine(trinoUrl),
+    connection: engineConnection("postgres", config),
+    unreachable: engineConnection("postgres", { ...config, port: 1 }),
+    tables: { album: "public.album", bigTable: "public.big_table", columnsOfAlbum: ["album_id", "title", "artist_id"] },
+    sql: {
+      firstAlbums: "SELECT album_id AS id, title FROM album ORDER BY album_id LIMIT 3",
+      bigTable: "SELECT * FROM big_table",
+      bigNumbers: "SELECT n FROM big_numbers ORDER BY id",
+      slow: (s) => `SELECT * FROM slow_${s <= 3 ? 3 : 30}`,
+      writes: ["INSERT INTO album VALUES (9999, 'x', 1)", "DELETE FROM album WHERE album_id = 1", "CREATE TABLE gw_contract_probe (a int)", "SELECT * FROM TABLE(system.query(query => 'delete from album'))"],
+      albumCount: "SELECT count(*) AS n FROM album",
+    },
+    firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+    runningSlowQueries: async () =>
+      Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%slow_%' AND query NOT LIKE '%pg_stat_activity%' AND state = 'active'")).rows[0].n),
+    notApplicable: { poolExhaustion: NO_POOL },
+  };
+}
+
+export async function trinoMariadbFixture(trinoUrl: string, mariaBase: string, admin: mysql.Connection): Promise<ContractFixture> {
+  const url = new URL(mariaBase);
+  const config = { host: url.hostname, port: Number(url.port || 3306), database: DATASET_DB, user: decodeURIComponent(url.username || "root"), ssl: false };
+  return {
+    name: "trino → mariadb",
+    engine: trinoEngine(trinoUrl),
+    connection: engineConnection("mariadb", config),
+    unreachable: engineConnection("mariadb", { ...config, port: 1 }),
+    tables: { album: `${DATASET_DB}.album`, bigTable: `${DATASET_DB}.big_table`, columnsOfAlbum: ["albumid", "title", "artistid"] },
+    sql: {
+      firstAlbums: "SELECT albumid AS id, title FROM album ORDER BY albumid LIMIT 3",
+      bigTable: "SELECT * FROM big_table",
+      bigNumbers: "SELECT n FROM big_numbers ORDER BY id",
+      slow: (s) => `SELECT * FROM slow_${s <= 3 ? 3 : 30}`,
+      writes: ["INSERT INTO album VALUES (9999, 'x', 1)", "DELETE FROM album WHERE albumid = 1", "CREATE TABLE gw_contract_probe (a int)", "SELECT * FROM TABLE(system.query(query => 'delete from Album'))"],
+      albumCount: "SELECT count(*) AS n FROM album",
+    },
+    firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+    runningSlowQueries: async () => {
+      const [rows] = await admin.query<mysql.RowDataPacket[]>(
+        "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE '%slow_%' AND info NOT LIKE '%processlist%' AND command = 'Query'",
+      );
+      return Number(rows[0].n);
+    },
+    notApplicable: { poolExhaustion: NO_POOL },
+  };
+}

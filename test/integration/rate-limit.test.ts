@@ -1,0 +1,122 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createScratchDatabase, randomKeyRing } from "../support/databases";
+import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { startGateway, type TestGateway } from "../support/gateway";
+import { runCli, serve, type Served } from "../support/processes";
+import { expectNoSecretLeak } from "../support/secrets";
+import { describeWith } from "../support/services";
+
+const SCAN = `query($id: ID!) { scan(connectionId: $id, query: "SELECT 1 AS one", limit: 1) { rowCount } }`;
+
+async function pgConnection(gw: TestGateway, token: string, pgBase: string, label: string): Promise<string> {
+  const url = new URL(datasetUrl(pgBase));
+  const res = await gw.http("POST", "/v2/connection", {
+    token,
+    body: { label, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username) } },
+  });
+  return res.body.data.id;
+}
+
+const outcomes = (results: { status: number; body: any }[]) => ({
+  ok: results.filter((r) => r.body?.data?.scan).length,
+  limited: results.filter((r) => r.body?.errors?.[0]?.extensions?.code === "RATE_LIMITED").length,
+});
+
+function rateLimitSuite(name: string, env: () => Record<string, string>) {
+  describeWith("postgres", `rate limits (${name})`, (pgBase) => {
+    let gw: TestGateway;
+    beforeAll(async () => {
+      gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", ...env() });
+    });
+    afterAll(async () => {
+      await gw.stop();
+      expectNoSecretLeak(gw.captured);
+    });
+
+    it("lets exactly 10 of 30 concurrent scans through, with 429 and an integer Retry-After for the rest", async () => {
+      const id = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} 1`);
+      const results = await Promise.all(Array.from({ length: 30 }, () => gw.gql(SCAN, { id }, gw.a.reader)));
+      expect(outcomes(results)).toEqual({ ok: 10, limited: 20 });
+      const refused = results.find((r) => r.body.errors);
+      expect(refused!.status).toBe(429);
+      expect(refused!.headers.get("retry-after")).toMatch(/^(10|[1-9])$/);
+      expect(refused!.body.errors[0]).toMatchObject({ message: expect.stringContaining("at most 10 per 10 s"), extensions: { retryAfter: expect.any(Number) } });
+      const rest = await gw.http("POST", `/v2/connection/${id}/scan`, { token: gw.a.reader, body: { query: "SELECT 1" } });
+      expect(rest.status).toBe(429);
+      expect(rest.body.errors[0].code).toBe("RATE_LIMITED");
+      expect(Number(rest.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    });
+
+    it("keeps separate budgets per connection and per account", async () => {
+      const first = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} 2`);
+      const second = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} 3`);
+      const other = await pgConnection(gw, gw.b.admin, pgBase, `rl ${name} 4`);
+      await Promise.all(Array.from({ length: 12 }, () => gw.gql(SCAN, { id: first }, gw.a.reader)));
+      const sameAccount = await Promise.all(Array.from({ length: 10 }, () => gw.gql(SCAN, { id: second }, gw.a.reader)));
+      expect(outcomes(sameAccount)).toEqual({ ok: 10, limited: 0 });
+      const otherAccount = await Promise.all(Array.from({ length: 10 }, () => gw.gql(SCAN, { id: other }, gw.b.reader)));
+      expect(outcomes(otherAccount)).toEqual({ ok: 10, limited: 0 });
+    });
+
+    it("counts every aliased field, for scan and for table", async () => {
+      const id = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} 5`);
+      const aliased = (n: number) => Array.from({ length: n }, (_, i) => `s${i}: scan(connectionId: $id, query: "SELECT ${i}", limit: 1) { rowCount }`).join(" ");
+      // Six aliases in one request use six of the ten: four single scans pass, the fifth is refused.
+      const six = await gw.gql(`query($id: ID!) { ${aliased(6)} }`, { id }, gw.a.reader);
+      expect(Object.keys(six.body.data)).toHaveLength(6);
+      const singles = [];
+      for (let i = 0; i < 5; i++) singles.push(await gw.gql(SCAN, { id }, gw.a.reader));
+      expect(outcomes(singles)).toEqual({ ok: 4, limited: 1 });
+      // scan is non-null, so one refused alias empties the whole answer; the refusal names that alias.
+      const other = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} 6`);
+      const twelve = await gw.gql(`query($id: ID!) { ${aliased(12)} }`, { id: other }, gw.a.reader);
+      expect(twelve.body.errors[0]).toMatchObject({ path: ["s10"], extensions: { code: "RATE_LIMITED" } });
+      // table is nullable: ten answers and one refusal side by side.
+      const tables = Array.from({ length: 11 }, (_, i) => `t${i}: table(name: "album") { numColumns }`).join(" ");
+      const t = await gw.gql(`query($id: ID!) { connection(id: $id) { ${tables} } }`, { id: other }, gw.a.reader);
+      expect(Object.values(t.body.data.connection).filter(Boolean)).toHaveLength(10);
+      expect(t.body.errors.map((e: { extensions: { code: string } }) => e.extensions.code)).toEqual(["RATE_LIMITED"]);
+    });
+  });
+}
+
+rateLimitSuite("in process", () => ({}));
+describeWith("redis", "with Redis", (redisUrl) => {
+  rateLimitSuite("Redis", () => ({ REDIS_URL: redisUrl }));
+});
+
+describeWith("redis", "rate limits across two gateway processes sharing Redis", (redisUrl) => {
+  describeWith("postgres", "two processes", (pgBase) => {
+    const procs: Served[] = [];
+    let drop: (() => Promise<void>) | null = null;
+    afterAll(async () => {
+      await Promise.all(procs.map((p) => p.stop()));
+      await drop?.();
+    });
+
+    it("lets exactly 10 of 30 concurrent scans through in total", async () => {
+      const scratch = await createScratchDatabase(pgBase);
+      drop = scratch.drop;
+      const env = { DATABASE_URL: scratch.url, REDIS_URL: redisUrl, ENCRYPTION_KEYS: randomKeyRing(), ALLOWED_HOSTS: "127.0.0.1/32", PORT: "0", LOG_LEVEL: "warn" };
+      expect((await runCli(["migrate"], env)).code).toBe(0);
+      const account = (await runCli(["account", "create", "--name", "two"], env)).stdout.trim();
+      const token = (await runCli(["token", "create", "--account", account], env)).stdout.trim();
+      procs.push(...(await Promise.all([serve(process.execPath, ["dist/src/cli.js", "serve"], env), serve(process.execPath, ["dist/src/cli.js", "serve"], env)])));
+      const url = new URL(datasetUrl(pgBase));
+      const created = await fetch(`${procs[0].url}/v2/connection`, {
+        method: "POST",
+        headers: { authorization: token, "content-type": "application/json" },
+        body: JSON.stringify({ label: `two ${randomBytes(3).toString("hex")}`, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username) } }),
+      });
+      const id = (await created.json()).data.id;
+      const results = await Promise.all(
+        Array.from({ length: 30 }, async (_, i) => {
+          const res = await fetch(`${procs[i % 2].url}/graphql`, { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify({ query: SCAN, variables: { id } }) });
+          return { status: res.status, body: await res.json() };
+        }),
+      );
+      expect(outcomes(results)).toEqual({ ok: 10, limited: 20 });
+    }, 120_000);
+  });
+});

@@ -1,0 +1,131 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { startGateway, type TestGateway } from "../support/gateway";
+import { expectNoSecretLeak } from "../support/secrets";
+import { describeWith, requireService } from "../support/services";
+
+/** Scans through the real API (GraphQL and /v2) against the real sources. */
+describeWith("postgres", "scan through the API", (pgBase) => {
+  let gw: TestGateway;
+  let pgId = "";
+  let mariaId = "";
+  const mariaBase = requireService("mariadb");
+
+  let made = 0;
+  // A fresh connection for every test: scans are limited to 10 per 10 s per connection, and this file runs more.
+  beforeEach(async () => {
+    const pg = new URL(datasetUrl(pgBase));
+    const created = await gw.http("POST", "/v2/connection", {
+      token: gw.a.admin,
+      body: { label: `chinook pg ${++made}`, connection_config_slug: "postgres", config: { host: pg.hostname, port: Number(pg.port || 5432), database: DATASET_DB, user: decodeURIComponent(pg.username) } },
+    });
+    pgId = created.body.data.id;
+  });
+
+  beforeAll(async () => {
+    gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32" });
+    if (mariaBase) {
+      const m = new URL(mariaBase);
+      const maria = await gw.http("POST", "/v2/connection", {
+        token: gw.a.admin,
+        body: { label: "chinook maria", connection_config_slug: "mariadb", config: { host: m.hostname, port: Number(m.port || 3306), database: DATASET_DB, user: decodeURIComponent(m.username || "root") } },
+      });
+      mariaId = maria.body.data.id;
+    }
+  });
+  afterAll(async () => {
+    await gw.stop();
+    expectNoSecretLeak(gw.captured);
+  });
+
+  const scanGql = (id: string, query: string, limit?: number, token = gw.a.reader) =>
+    gw.gql(`query($id: ID!, $q: String!, $l: Int) { scan(connectionId: $id, query: $q, limit: $l) { columns { name dataType } rows rowCount truncated } }`, { id, q: query, l: limit }, token);
+
+  it("returns rows keyed by column name through GraphQL", async () => {
+    const res = await scanGql(pgId, "SELECT album_id, title FROM album ORDER BY album_id", 2);
+    expect(res.body.data.scan).toEqual({
+      columns: [{ name: "album_id", dataType: "int4" }, { name: "title", dataType: "varchar" }],
+      rows: [{ album_id: 1, title: "For Those About To Rock We Salute You" }, { album_id: 2, title: "Balls to the Wall" }],
+      rowCount: 2,
+      truncated: true,
+    });
+  });
+
+  it("returns the Lytics shape through POST /v2/connection/{id}/scan", async () => {
+    const res = await gw.http("POST", `/v2/connection/${pgId}/scan?limit=3`, { token: gw.a.reader, body: { query: "SELECT name FROM genre ORDER BY genre_id", primary_keys: ["name"] } });
+    expect(res.status).toBe(200);
+    expect(res.body.data).toEqual({
+      columns: [{ column_name: "name", column_datatype: "varchar" }],
+      row_count: 3,
+      rows: [{ name: "Rock" }, { name: "Jazz" }, { name: "Metal" }],
+      truncated: true,
+    });
+  });
+
+  it("defaults to 20 rows and clamps a larger limit to 100", async () => {
+    expect((await scanGql(pgId, "SELECT * FROM big_table")).body.data.scan.rowCount).toBe(20);
+    const clamped = await gw.http("POST", `/v2/connection/${pgId}/scan?limit=5000`, { token: gw.a.reader, body: { query: "SELECT * FROM big_table" } });
+    expect(clamped.body.data).toMatchObject({ row_count: 100, truncated: true });
+  });
+
+  it("names duplicate columns apart", async () => {
+    const res = await scanGql(pgId, "SELECT 1 AS a, 2 AS a");
+    expect(res.body.data.scan.rows).toEqual([{ a: 1, a_2: 2 }]);
+  });
+
+  it.each([
+    ["a zero limit", { query: "SELECT 1" }, "?limit=0", "BAD_USER_INPUT", 400, "limit"],
+    ["an empty query", { query: "  " }, "", "BAD_USER_INPUT", 400, "query: must not be empty"],
+    ["a write", { query: "DELETE FROM album" }, "", "READ_ONLY_VIOLATION", 400, "query:"],
+    ["two statements", { query: "SELECT 1; SELECT 2" }, "", "READ_ONLY_VIOLATION", 400, "query:"],
+    ["a primary key not in the result", { query: "SELECT 1 AS a", primary_keys: ["b"] }, "", "BAD_USER_INPUT", 400, "primaryKeys: 'b'"],
+    ["a missing table", { query: "SELECT * FROM no_such_table" }, "", "UPSTREAM_ERROR", 502, "no such table"],
+  ])("refuses %s", async (_n, body, qs, code, status, message) => {
+    const res = await gw.http("POST", `/v2/connection/${pgId}/scan${qs}`, { token: gw.a.reader, body });
+    expect(res.status).toBe(status);
+    expect(res.body.errors[0]).toMatchObject({ code, message: expect.stringContaining(message) });
+  });
+
+  it("answers NOT_FOUND for another account's connection", async () => {
+    const res = await scanGql(pgId, "SELECT 1", 1, gw.b.reader);
+    expect(res.body.errors[0].extensions.code).toBe("NOT_FOUND");
+  });
+
+  it("lists and describes tables through /v2", async () => {
+    const tables = await gw.http("GET", `/v2/connection/${pgId}/schema`, { token: gw.a.reader });
+    expect(tables.body.data).toContainEqual({ table_name: "album", fully_qualified_name: "public.album", num_columns: 3, error: null });
+    const columns = await gw.http("GET", `/v2/connection/${pgId}/schema/album`, { token: gw.a.reader });
+    expect(columns.body.data).toEqual([
+      { column_name: "album_id", column_datatype: "integer" },
+      { column_name: "title", column_datatype: "character varying" },
+      { column_name: "artist_id", column_datatype: "integer" },
+    ]);
+    const missing = await gw.http("GET", `/v2/connection/${pgId}/schema/nope`, { token: gw.a.reader });
+    expect(missing.status).toBe(404);
+    expect(missing.body.errors[0]).toMatchObject({ code: "NOT_FOUND", message: "table not found" });
+  });
+
+  it("searches and pages tables through GraphQL", async () => {
+    const q = `query($id: ID!, $s: String, $f: Int, $a: String) { connection(id: $id) { tables(search: $s, first: $f, after: $a) { tables { fullyQualifiedName } totalCount endCursor hasNextPage } } }`;
+    const first = await gw.gql(q, { id: pgId, s: "IN", f: 2 }, gw.a.reader);
+    const page1 = first.body.data.connection.tables;
+    expect(page1.tables.map((t: { fullyQualifiedName: string }) => t.fullyQualifiedName)).toEqual(["public.invoice", "public.invoice_line"]);
+    expect(page1).toMatchObject({ totalCount: 2, hasNextPage: false });
+    const all = await gw.gql(q, { id: pgId, f: 5 }, gw.a.reader);
+    const next = await gw.gql(q, { id: pgId, f: 5, a: all.body.data.connection.tables.endCursor }, gw.a.reader);
+    const names = [...all.body.data.connection.tables.tables, ...next.body.data.connection.tables.tables].map((t: { fullyQualifiedName: string }) => t.fullyQualifiedName);
+    expect(new Set(names).size).toBe(10);
+    const bad = await gw.gql(q, { id: pgId, a: "not-a-cursor!" }, gw.a.reader);
+    expect(bad.body.errors[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" }, message: expect.stringContaining("after") });
+  });
+
+  describe("MariaDB", () => {
+    it("scans through the mysql engine", async () => {
+      if (!mariaId) return expect(mariaBase).toBeNull();
+      const res = await scanGql(mariaId, "SELECT `AlbumId`, Title FROM Album ORDER BY AlbumId", 1);
+      expect(res.body.data.scan).toMatchObject({ rows: [{ AlbumId: 1, Title: "For Those About To Rock We Salute You" }], truncated: true });
+      const write = await scanGql(mariaId, "SELECT 1 INTO OUTFILE '/tmp/x'");
+      expect(write.body.errors[0].extensions.code).toBe("READ_ONLY_VIOLATION");
+    });
+  });
+});

@@ -1,0 +1,105 @@
+import { Client } from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MemorySchemaCache } from "../../src/datasources/schema-cache";
+import { createScratchDatabase } from "../support/databases";
+import { startGateway, type TestGateway } from "../support/gateway";
+import { expectNoSecretLeak, PLAIN } from "../support/secrets";
+import { describeWith } from "../support/services";
+
+function cacheSuite(name: string, env: () => Record<string, string>) {
+  describeWith("postgres", `schema cache (${name})`, (pgBase) => {
+    let gw: TestGateway;
+    let source: Client;
+    let drop: () => Promise<void>;
+    let id = "";
+    const names = async (refresh = false) => {
+      const res = await gw.http("GET", `/v2/connection/${id}/schema${refresh ? "?refresh=true" : ""}`, { token: gw.a.reader });
+      return res.body.data.map((t: { table_name: string }) => t.table_name);
+    };
+
+    beforeAll(async () => {
+      const scratch = await createScratchDatabase(pgBase);
+      drop = scratch.drop;
+      source = new Client({ connectionString: scratch.url });
+      await source.connect();
+      await source.query("CREATE TABLE first_table (a int)");
+      gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", ...env() });
+      const url = new URL(scratch.url);
+      const res = await gw.http("POST", "/v2/connection", {
+        token: gw.a.admin,
+        body: { label: "cached", connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: PLAIN.password } },
+      });
+      id = res.body.data.id;
+    });
+    afterAll(async () => {
+      await gw.stop();
+      await source.end();
+      await drop();
+      expectNoSecretLeak(gw.captured);
+    });
+
+    it("serves the table list from the cache until refresh bypasses it", async () => {
+      expect(await names()).toEqual(["first_table"]);
+      await source.query("CREATE TABLE second_table (a int)");
+      expect(await names()).toEqual(["first_table"]);
+      expect(await names(true)).toEqual(["first_table", "second_table"]);
+    });
+
+    it("drops the cached list when the connection is updated", async () => {
+      await source.query("CREATE TABLE third_table (a int)");
+      expect(await names()).toEqual(["first_table", "second_table"]);
+      const updated = await gw.http("PUT", `/v2/connection/${id}`, { token: gw.a.admin, body: { description: "touched" } });
+      expect(updated.status).toBe(200);
+      expect(await names()).toEqual(["first_table", "second_table", "third_table"]);
+    });
+
+    it("keeps cached columns per table and drops them with the connection", async () => {
+      const columns = async () => (await gw.http("GET", `/v2/connection/${id}/schema/first_table`, { token: gw.a.reader })).body.data.length;
+      expect(await columns()).toBe(1);
+      await source.query("ALTER TABLE first_table ADD COLUMN b int");
+      expect(await columns()).toBe(1);
+      await gw.http("PUT", `/v2/connection/${id}`, { token: gw.a.admin, body: { label: "cached again" } });
+      expect(await columns()).toBe(2);
+    });
+
+    it("answers NOT_FOUND to another account, cache or not", async () => {
+      const res = await gw.http("GET", `/v2/connection/${id}/schema`, { token: gw.b.reader });
+      expect(res.status).toBe(404);
+    });
+
+    it("forgets a deleted connection", async () => {
+      await gw.http("DELETE", `/v2/connection/${id}`, { token: gw.a.admin });
+      const res = await gw.http("GET", `/v2/connection/${id}/schema`, { token: gw.a.reader });
+      expect(res.status).toBe(404);
+    });
+  });
+}
+
+cacheSuite("in process", () => ({}));
+describeWith("redis", "with Redis", (redisUrl) => {
+  cacheSuite("Redis", () => ({ REDIS_URL: redisUrl }));
+});
+
+describe(MemorySchemaCache.name, () => {
+  it("keys entries by account and connection", async () => {
+    const cache = new MemorySchemaCache();
+    await cache.set("acct-a", "conn-1", "tables", ["t"]);
+    expect(await cache.get("acct-a", "conn-1", "tables")).toEqual(["t"]);
+    expect(await cache.get("acct-b", "conn-1", "tables")).toBeNull();
+    expect(await cache.get("acct-a", "conn-2", "tables")).toBeNull();
+  });
+
+  it("expires entries after the TTL and evicts the least recently used connection", async () => {
+    const short = new MemorySchemaCache(2, 0.05);
+    await short.set("a", "1", "tables", 1);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(await short.get("a", "1", "tables")).toBeNull();
+    const small = new MemorySchemaCache(2);
+    await small.set("a", "1", "x", 1);
+    await small.set("a", "2", "x", 2);
+    await small.get("a", "1", "x");
+    await small.set("a", "3", "x", 3);
+    expect(await small.get("a", "2", "x")).toBeNull();
+    expect(await small.get("a", "1", "x")).toBe(1);
+  });
+});
