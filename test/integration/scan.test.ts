@@ -86,6 +86,15 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     expect(res.body.errors[0]).toMatchObject({ code, message: expect.stringContaining(message) });
   });
 
+  it("says which engine a type needs when this mode has none for it", async () => {
+    const sf = await gw.http("POST", "/v2/connection", {
+      token: gw.a.admin,
+      body: { label: "warehouse", connection_config_slug: "snowflake", config: { account: "acme-1", user: "u", password: "pw-not-used", database: "D", warehouse: "W" } },
+    });
+    const res = await scanGql(sf.body.data.id, "SELECT 1");
+    expect(res.body.errors[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" }, message: expect.stringContaining("need the Trino engine (set TRINO_URL)") });
+  });
+
   it("answers NOT_FOUND for another account's connection", async () => {
     const res = await scanGql(pgId, "SELECT 1", 1, gw.b.reader);
     expect(res.body.errors[0].extensions.code).toBe("NOT_FOUND");

@@ -17,7 +17,7 @@ export interface TrinoEngineOptions {
 
 const MISSING_CATALOG = new Set(["CATALOG_NOT_FOUND"]);
 const TIMEOUTS = new Set(["EXCEEDED_TIME_LIMIT", "EXCEEDED_CPU_LIMIT"]);
-const UNREACHABLE = /connection refused|could not connect|communications link failure|unknown ?host|connect timed out|socket fail|Could not connect/i;
+const UNREACHABLE = /connection refused|connection to \S+ refused|could not connect|communications link failure|unknown ?host|connect timed out|socket fail/i;
 
 /**
  * Trino as the federated query layer: each connection is a dynamic catalog. Catalogs are created on first use
@@ -37,11 +37,11 @@ export class TrinoEngine implements QueryEngine {
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
     const catalog = catalogNameOf(connection.id);
     const out = await this.query(connection, {
-      sql: `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.data_type AS d
-              FROM ${catalog}.information_schema.tables t
-              LEFT JOIN ${catalog}.information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
-             WHERE t.table_schema <> 'information_schema'
-             ORDER BY 1, 2, c.ordinal_position`,
+      sql: `SELECT tab.table_schema, tab.table_name, col.column_name, col.data_type
+              FROM ${catalog}.information_schema.tables tab
+              LEFT JOIN ${catalog}.information_schema.columns col ON col.table_schema = tab.table_schema AND col.table_name = tab.table_name
+             WHERE tab.table_schema <> 'information_schema'
+             ORDER BY 1, 2, col.ordinal_position`,
       timeoutMs: this.options.defaultTimeoutMs,
     });
     return groupTables(out.rows.map(([s, t, c, d]) => ({ s: String(s), t: String(t), c: c === null ? null : String(c), d: d === null ? null : String(d) })));
