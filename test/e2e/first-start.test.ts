@@ -32,6 +32,17 @@ describe("first start", () => {
     expect(body.data).toHaveLength(1);
     expect(body.data[0]).toMatchObject({ label: "Chinook demo (embedded PostgreSQL)", connection_config_slug: "postgres", config: { host: "127.0.0.1", database: "postgres" } });
 
+    // The newcomer's next step: the demo's tables, and a scan of one.
+    const demoId = body.data[0].id;
+    const schema = await (await fetch(`${first.url}/v2/connection/${demoId}/schema`, { headers: { authorization: token } })).json();
+    expect(schema.data).toContainEqual({ table_name: "album", fully_qualified_name: "public.album", num_columns: 3, error: null });
+    const scan = await fetch(`${first.url}/v2/connection/${demoId}/scan?limit=2`, {
+      method: "POST",
+      headers: { authorization: token, "content-type": "application/json" },
+      body: JSON.stringify({ query: "SELECT name FROM artist ORDER BY artist_id" }),
+    });
+    expect((await scan.json()).data).toMatchObject({ rows: [{ name: "AC/DC" }, { name: "Accept" }], row_count: 2, truncated: true });
+
     const page = await fetch(`${first.url}/graphql`, { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("connectionConfigs");

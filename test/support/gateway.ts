@@ -4,7 +4,7 @@ import path from "node:path";
 import { loadConfig } from "../../src/config";
 import { createGateway, type Gateway } from "../../src/main";
 import { createScratchDatabase, randomKeyRing } from "./databases";
-import { serviceUrls } from "./services";
+import { serviceUrls } from "./service-urls";
 
 export type StoreKind = "pglite" | "postgres";
 

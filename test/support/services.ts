@@ -4,13 +4,9 @@ import { describe } from "vitest";
  * Suites that need a real service run when its URL is set. Without it they are skipped with the reason
  * printed, except under REQUIRE_SERVICES=1 (CI), where a missing service fails the run instead.
  */
-export const serviceUrls = {
-  postgres: process.env.DATABASE_URL ?? null,
-  redis: process.env.REDIS_URL ?? null,
-  mariadb: process.env.MARIADB_URL ?? null,
-  trino: process.env.TRINO_URL ?? null,
-};
-export type ServiceName = keyof typeof serviceUrls;
+import { serviceUrls, type ServiceName } from "./service-urls";
+
+export { serviceUrls, type ServiceName };
 
 const VARIABLE: Record<ServiceName, string> = {
   postgres: "DATABASE_URL",

@@ -1,10 +1,9 @@
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
-import { GatewayError } from "../../errors";
 import type { HostPolicy } from "../host-policy";
 import { PoolRegistry } from "./pool-registry";
 import type { PoolLimits } from "./postgres.engine";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
-import { cancelledByClient, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { cancelledByClient, toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
 
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
@@ -249,13 +248,4 @@ function killQuery(source: Source, threadId: number): void {
 function typeName(field: FieldPacket): string {
   const name = TYPE_NAMES[field.columnType ?? -1];
   return name ? name.toLowerCase() : "unknown";
-}
-
-function toUpstream(error: unknown, what: string): GatewayError {
-  if (error instanceof GatewayError) return error;
-  const code = (error as { code?: string }).code;
-  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT" || code === "ECONNRESET" || code === "PROTOCOL_CONNECTION_LOST") {
-    return upstreamUnavailable(`the source cannot be reached (${code})`, error);
-  }
-  return upstreamError(what, error);
 }

@@ -1,10 +1,9 @@
 import pg from "pg";
 import Cursor from "pg-cursor";
-import { GatewayError } from "../../errors";
 import type { HostPolicy } from "../host-policy";
 import { PoolRegistry } from "./pool-registry";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
-import { cancelledByClient, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { cancelledByClient, toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, pgTypeName, toJsonValue } from "./values";
 
 export interface PoolLimits {
@@ -79,12 +78,14 @@ export class PostgresEngine implements QueryEngine {
     const onAbort = () => stop("aborted");
     request.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      await client.query("BEGIN READ ONLY");
-      await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
+      // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
+      // extended protocol below, where a second statement cannot ride along.
+      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
       const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
       const { rows, fields } = await read(cursor, request.limit + 1);
       await new Promise<void>((resolve) => cursor.close(() => resolve()));
       await client.query("ROLLBACK");
+      // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
       await client.query(connection.type.slug === "redshift" ? "RESET ALL" : "DISCARD ALL");
       const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
       const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
@@ -115,8 +116,7 @@ export class PostgresEngine implements QueryEngine {
     const client = await this.acquire(pool);
     let healthy = true;
     try {
-      await client.query("BEGIN READ ONLY");
-      await client.query(`SET LOCAL statement_timeout = ${this.defaultTimeoutMs}`);
+      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${this.defaultTimeoutMs}`);
       const result = await client.query<R>({ text: sql, values: params });
       await client.query("ROLLBACK");
       return result;
@@ -197,13 +197,4 @@ function cancelBackend(pool: pg.Pool, client: pg.PoolClient): void {
   } catch {
     // Best effort: the connection is destroyed right after anyway, which ends the backend.
   }
-}
-
-function toUpstream(error: unknown, what: string): GatewayError {
-  if (error instanceof GatewayError) return error;
-  const code = (error as { code?: string }).code;
-  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EHOSTUNREACH" || code === "ETIMEDOUT" || code === "ECONNRESET") {
-    return upstreamUnavailable(`the source cannot be reached (${code})`, error);
-  }
-  return upstreamError(what, error);
 }

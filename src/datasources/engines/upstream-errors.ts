@@ -1,5 +1,15 @@
 import { ErrorCode, GatewayError } from "../../errors";
 
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "ECONNRESET", "PROTOCOL_CONNECTION_LOST"]);
+
+/** A driver failure → a typed error: network failures are "cannot be reached", anything else the source refusing. */
+export function toUpstream(error: unknown, what: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const code = (error as { code?: string }).code;
+  if (code && NETWORK_CODES.has(code)) return upstreamUnavailable(`the source cannot be reached (${code})`, error);
+  return upstreamError(what, error);
+}
+
 /** The source refused (bad SQL, missing table, permission): the message keeps only the class, never driver text. */
 export const upstreamError = (what: string, cause: unknown) =>
   new GatewayError(ErrorCode.UPSTREAM_ERROR, `the source refused the ${what}${detailOf(cause)}`, { cause });
