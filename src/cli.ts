@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from "./config";
 import { GatewayError } from "./errors";
 import { printGatewaySchema } from "./http/graphql";
 import { createCore, createGateway } from "./main";
+import { startEmbedWorker } from "./workers/embed-worker";
 
 const USAGE = `usage: cli <command>
   serve                                   run the HTTP server (GraphQL, GraphiQL, /v2, health, metrics)
@@ -11,6 +12,7 @@ const USAGE = `usage: cli <command>
   account create --name NAME              create an account; prints its id
   token create --account ID [--role admin|reader] [--name LABEL]
                                           create an API token; prints it (shown once, stored hashed)
+  worker                                  run BullMQ workers for schema embeddings (needs REDIS_URL)
   keys rotate                             re-encrypt every stored secret with the first ENCRYPTION_KEYS key
   print-schema                            print the GraphQL schema (SDL) that schema.graphql must match`;
 
@@ -44,6 +46,8 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case "serve":
       return serve(config);
+    case "worker":
+      return work(config);
     case "migrate": {
       const core = await createCore({ ...config, logLevel: "warn" }, { migrate: true, redis: false });
       process.stdout.write(`migrations up to date (${core.store.kind})\n`);
@@ -88,6 +92,35 @@ async function main(argv: string[]): Promise<void> {
     default:
       return fail(`unknown command '${command}'\n${USAGE}`);
   }
+}
+
+async function work(config: Config): Promise<void> {
+  if (!config.redisUrl) return fail("worker: REDIS_URL is required (without it, serve runs embedding jobs in process)", 1);
+  const core = await createCore(config, { migrate: false });
+  const worker = startEmbedWorker({
+    redisUrl: config.redisUrl,
+    prefix: config.queuePrefix,
+    concurrency: config.workerConcurrency,
+    handler: (payload, context) => core.embeddings.run(payload, context),
+    logger: core.logger,
+  });
+  core.logger.info({ concurrency: config.workerConcurrency }, "worker started");
+  process.stdout.write(`Worker started (concurrency ${config.workerConcurrency}) — listening for embed-schema jobs\n`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    core.logger.info({ signal }, "worker shutting down");
+    worker
+      .close()
+      .then(() => core.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
 }
 
 async function serve(config: Config): Promise<void> {

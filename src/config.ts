@@ -23,6 +23,11 @@ export interface Config {
   /** Port of the embedded Chinook demo database; 0 picks a free one at each start. */
   readonly demoDbPort: number;
   readonly demo: boolean;
+  /** BullMQ key prefix: instances that share a prefix share the queue. */
+  readonly queuePrefix: string;
+  readonly workerConcurrency: number;
+  /** How often serve looks for embedding work whose job is gone. */
+  readonly reconcileIntervalMs: number;
 }
 
 export interface EncryptionKey {
@@ -112,6 +117,9 @@ const envSchema = z.object({
     .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" })),
   MIGRATE_ON_START: bool(true),
   DEMO_DB_PORT: int(54329, 0, 65535),
+  QUEUE_PREFIX: z.string().optional().transform((v) => v || "gw").pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, - or _")),
+  WORKER_CONCURRENCY: int(2, 1, 64),
+  RECONCILE_INTERVAL_MS: int(30_000, 100, 86_400_000),
   DEMO: z
     .string()
     .optional()
@@ -162,6 +170,9 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,
     demoDbPort: e.DEMO_DB_PORT,
+    queuePrefix: e.QUEUE_PREFIX,
+    workerConcurrency: e.WORKER_CONCURRENCY,
+    reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
     // The bundled demo database is for the embedded, try-it-out mode; a production store gets none by default.
     demo: e.DEMO === undefined || e.DEMO === "" ? e.DATABASE_URL === null : ["true", "1"].includes(e.DEMO.toLowerCase()),
   });

@@ -13,6 +13,12 @@ import { MysqlEngine } from "./datasources/engines/mysql.engine";
 import { PostgresEngine } from "./datasources/engines/postgres.engine";
 import { TrinoEngine } from "./datasources/engines/trino.engine";
 import { HostPolicy } from "./datasources/host-policy";
+import { BullmqQueue } from "./datasources/bullmq-queue";
+import { EmbeddingRepository } from "./datasources/embedding.repository";
+import { LocalEmbedder } from "./datasources/embedders/local.embedder";
+import { OpenAiEmbedder } from "./datasources/embedders/openai.embedder";
+import { InProcessQueue } from "./datasources/in-process-queue";
+import type { JobQueue } from "./datasources/job-queue";
 import { MemorySchemaCache, RedisSchemaCache } from "./datasources/schema-cache";
 import { loadOrCreateKeyring } from "./datasources/keyring-file";
 import { openMetadataStore, type MetadataStore } from "./datasources/metadata-store";
@@ -31,6 +37,7 @@ import { ConnectionConfigService } from "./services/connection-config.service";
 import { ConnectionService } from "./services/connection.service";
 import { HealthService, type ReadinessCheck } from "./services/health.service";
 import { KeyRotationService } from "./services/key-rotation.service";
+import { EmbeddingService } from "./services/embedding.service";
 import { ScanService } from "./services/scan.service";
 import { SchemaService } from "./services/schema.service";
 
@@ -50,6 +57,7 @@ export interface Core {
   readonly engines: EngineRegistry;
   readonly scans: ScanService;
   readonly schemas: SchemaService;
+  readonly embeddings: EmbeddingService;
   close(): Promise<void>;
 }
 
@@ -92,9 +100,19 @@ export async function createCore(
         mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
       });
   const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache());
-  connections.onChange(async ({ accountId, connectionId, deleted }) => {
+  const embedder = config.embeddings.url
+    ? new OpenAiEmbedder({ url: config.embeddings.url, model: config.embeddings.model ?? "text-embedding-3-small", apiKey: config.embeddings.apiKey })
+    : new LocalEmbedder();
+  const embeddings = new EmbeddingService(connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger);
+  // Producer side only: `serve` enqueues, `worker` processes (BullMQ); embedded mode runs the same handler in process.
+  const queue: JobQueue = config.redisUrl && options.redis !== false
+    ? new BullmqQueue(config.redisUrl, config.queuePrefix, logger)
+    : new InProcessQueue((payload, context) => embeddings.run(payload, context), logger);
+  embeddings.useQueue(queue);
+  connections.onChange(async ({ accountId, connectionId, deleted, embedGeneration }) => {
     await schemas.invalidate(accountId, connectionId);
     await Promise.all(engines.all().map((e) => e.release(connectionId, { dropped: deleted })));
+    if (embedGeneration !== null) await embeddings.enqueue({ connectionId, generation: embedGeneration });
   });
   return {
     config,
@@ -111,7 +129,9 @@ export async function createCore(
     engines,
     scans: new ScanService(connections, engines, config.scanTimeoutMs),
     schemas,
+    embeddings,
     async close() {
+      await queue.close();
       await Promise.all(engines.all().map((e) => e.dispose()));
       await redisConnection?.close();
       await store.close();
@@ -176,8 +196,18 @@ export async function createGateway(
     connectionConfigs: core.connectionConfigs,
     scans: core.scans,
     schemas: core.schemas,
+    embeddings: core.embeddings,
     redis: core.redis,
   });
+  // Finds PENDING work with no live job (created while Redis was down, or a worker died) and enqueues it again.
+  const reconcile = () =>
+    core.embeddings.reconcile().then(
+      (n) => n > 0 && core.logger.info({ enqueued: n }, "reconciler re-enqueued embedding work"),
+      (error) => core.logger.warn({ err: { message: (error as Error).message } }, "reconciler pass failed"),
+    );
+  void reconcile();
+  const reconciler = setInterval(() => void reconcile(), config.reconcileIntervalMs);
+  reconciler.unref();
   const apollo = createApolloServer(schema);
   await apollo.start();
   const app = createHttpApp({
@@ -211,6 +241,7 @@ export async function createGateway(
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
       clearTimeout(timer);
+      clearInterval(reconciler);
       await apollo.stop();
       await demo?.close();
       await core.close();

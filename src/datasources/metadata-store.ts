@@ -1,13 +1,15 @@
 import path from "node:path";
 import { DataSource } from "typeorm";
 import { Init1764000000000 } from "../../migrations/1764000000000-init";
+import { SchemaEmbeddings1764100000000 } from "../../migrations/1764100000000-schema-embeddings";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
 import { AccountEntity } from "./entities/account.entity";
 import { ApiTokenEntity } from "./entities/api-token.entity";
 import { ConnectionEntity } from "./entities/connection.entity";
+import { SchemaEmbeddingEntity } from "./entities/schema-embedding.entity";
 
-export const ENTITIES = [AccountEntity, ApiTokenEntity, ConnectionEntity];
-export const MIGRATIONS = [Init1764000000000];
+export const ENTITIES = [AccountEntity, ApiTokenEntity, ConnectionEntity, SchemaEmbeddingEntity];
+export const MIGRATIONS = [Init1764000000000, SchemaEmbeddings1764100000000];
 
 export interface MetadataStore {
   readonly dataSource: DataSource;

@@ -8,7 +8,9 @@ import { authChecker } from "../resolvers/auth-checker";
 import { ConnectionConfigResolver } from "../resolvers/connection-config.resolver";
 import { ConnectionSchemaResolver } from "../resolvers/connection-schema.resolver";
 import { ConnectionResolver } from "../resolvers/connection.resolver";
+import { EmbeddingResolver } from "../resolvers/embedding.resolver";
 import { ScanResolver } from "../resolvers/scan.resolver";
+import type { EmbeddingService } from "../services/embedding.service";
 import type { RedisClient } from "../datasources/redis";
 import { createRateLimit } from "../schema/rate-limit.directive";
 import type { ScanService } from "../services/scan.service";
@@ -25,6 +27,7 @@ export interface GraphQLServices {
   connectionConfigs: ConnectionConfigService;
   scans: ScanService;
   schemas: SchemaService;
+  embeddings: EmbeddingService;
   redis: RedisClient | null;
 }
 
@@ -38,10 +41,11 @@ export async function buildGatewaySchema(services: GraphQLServices): Promise<Gra
     [ConnectionConfigResolver, new ConnectionConfigResolver(services.connectionConfigs)],
     [ConnectionSchemaResolver, new ConnectionSchemaResolver(services.schemas)],
     [ScanResolver, new ScanResolver(services.scans)],
+    [EmbeddingResolver, new EmbeddingResolver(services.embeddings)],
   ]);
   const rateLimit = createRateLimit(services.redis ?? null);
   const schema = await buildSchema({
-    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver],
+    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver],
     container: { get: (cls) => instances.get(cls) },
     authChecker,
     validate: { forbidUnknownValues: false },

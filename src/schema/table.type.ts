@@ -1,4 +1,4 @@
-import { Field, Int, ObjectType } from "type-graphql";
+import { Field, Float, Int, ObjectType } from "type-graphql";
 import { Column } from "./scan.type";
 
 @ObjectType()
@@ -16,4 +16,11 @@ export class TablePage {
   @Field(() => Int, { description: "Tables matching the search, on every page." }) totalCount: number;
   @Field(() => String, { nullable: true, description: "Pass as `after` for the next page." }) endCursor: string | null;
   @Field() hasNextPage: boolean;
+}
+
+@ObjectType({ description: "A table ranked by how close its schema is in meaning to a question." })
+export class TableMatch {
+  @Field(() => Table) table: Table;
+  @Field() fullyQualifiedName: string;
+  @Field(() => Float, { description: "Cosine similarity, -1 to 1." }) score: number;
 }

@@ -16,7 +16,13 @@ import type { Principal } from "./principal";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
-export type ConnectionChangeListener = (change: { accountId: string; connectionId: string; deleted: boolean }) => Promise<void>;
+export type ConnectionChangeListener = (change: {
+  accountId: string;
+  connectionId: string;
+  deleted: boolean;
+  /** Set when the change left embeddings PENDING: the generation to compute. */
+  embedGeneration: number | null;
+}) => Promise<void>;
 
 /** The rules for connections: validation against the type, secrets, host policy, soft delete, account scope. */
 export class ConnectionService {
@@ -36,6 +42,17 @@ export class ConnectionService {
   async openForQuery(principal: Principal, id: string): Promise<EngineConnection> {
     const row = UUID.test(id) ? await this.connections.findLive(principal.accountId, id) : null;
     if (!row) throw notFound("connection");
+    return this.toEngineConnection(row);
+  }
+
+  /** For background work (embedding jobs): the row and its engine view, or null when missing or deleted. */
+  async openForSystem(id: string): Promise<{ row: ConnectionEntity; engine: EngineConnection } | null> {
+    const row = await this.connections.findAnyById(id);
+    if (!row || row.deleted) return null;
+    return { row, engine: this.toEngineConnection(row) };
+  }
+
+  private toEngineConnection(row: ConnectionEntity): EngineConnection {
     const type = findConnectionType(row.connectionConfigId)!;
     const config: Record<string, string | number | boolean> = {};
     for (const [field, value] of Object.entries(row.config)) {
@@ -52,9 +69,23 @@ export class ConnectionService {
     return { id: row.id, accountId: row.accountId, configVersion: row.configVersion, type, config };
   }
 
-  private async changed(accountId: string, connectionId: string, deleted: boolean): Promise<void> {
-    // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced.
-    await Promise.all(this.listeners.map((l) => l({ accountId, connectionId, deleted }).catch(() => undefined)));
+  /** Marks the connection's embeddings stale (PENDING, next generation) and returns it: for refresh. */
+  async markForEmbedding(principal: Principal, id: string): Promise<{ connection: Connection; generation: number }> {
+    if (!UUID.test(id)) throw notFound("connection");
+    const saved = await this.connections.transaction(async (manager) => {
+      const row = await this.connections.lockLive(manager, principal.accountId, id);
+      if (!row) throw notFound("connection");
+      Object.assign(row, { embeddingState: "PENDING", embeddingGeneration: row.embeddingGeneration + 1, embeddingUpdatedAt: new Date(), embeddingError: null, embeddingProgress: null });
+      return this.connections.save(row, manager);
+    });
+    await this.changed(saved.accountId, saved.id, false, saved.embeddingGeneration);
+    return { connection: toConnection(saved), generation: saved.embeddingGeneration };
+  }
+
+  private async changed(accountId: string, connectionId: string, deleted: boolean, embedGeneration: number | null = null): Promise<void> {
+    // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced,
+    // a job that could not be enqueued is picked up by the reconciler from the PENDING state written with the row.
+    await Promise.all(this.listeners.map((l) => l({ accountId, connectionId, deleted, embedGeneration }).catch(() => undefined)));
   }
 
   async list(principal: Principal): Promise<Connection[]> {
@@ -94,10 +125,13 @@ export class ConnectionService {
       // Written with the row itself, so a crash right after the insert still leaves the work on record.
       embeddingState: "PENDING" as const,
       embeddingUpdatedAt: now,
+      embeddingGeneration: 1,
     });
     row.config = this.seal(merged, principal.accountId, row.id);
     if (!row.label) throw badInput("label: must not be blank");
-    return toConnection(await this.saveUniqueLabel(row));
+    const saved = await this.saveUniqueLabel(row);
+    await this.changed(saved.accountId, saved.id, false, saved.embeddingGeneration);
+    return toConnection(saved);
   }
 
   async update(principal: Principal, id: string, input: UpdateConnectionInput): Promise<Connection> {
@@ -118,6 +152,7 @@ export class ConnectionService {
         if (JSON.stringify(sealed) !== JSON.stringify(row.config) || Object.keys(merged.newSecrets).length > 0) {
           row.config = sealed;
           row.configVersion += 1;
+          row.embeddingGeneration += 1;
           row.embeddingState = "PENDING";
           row.embeddingUpdatedAt = new Date();
           row.embeddingError = null;
@@ -127,7 +162,7 @@ export class ConnectionService {
       row.updatedByUserId = principal.tokenId;
       return this.saveUniqueLabel(row, manager);
     });
-    await this.changed(saved.accountId, saved.id, false);
+    await this.changed(saved.accountId, saved.id, false, saved.embeddingState === "PENDING" ? saved.embeddingGeneration : null);
     return toConnection(saved);
   }
 

@@ -43,10 +43,22 @@ describe("first start", () => {
     });
     expect((await scan.json()).data).toMatchObject({ rows: [{ name: "AC/DC" }, { name: "Accept" }], row_count: 2, truncated: true });
 
+    // Embeddings are computed by the in-process runner; search answers from them.
+    const gql = (query: string, variables: object) =>
+      fetch(`${first!.url}/graphql`, { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+    let state = "";
+    for (let i = 0; i < 100 && state !== "READY"; i++) {
+      state = (await gql(`query($id: ID!) { connection(id: $id) { embedding { state } } }`, { id: demoId })).data.connection.embedding.state;
+      if (state !== "READY") await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(state).toBe("READY");
+    const found = await gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "music genres", k: 3) { fullyQualifiedName } }`, { id: demoId });
+    expect(found.data.searchSchema.map((m: { fullyQualifiedName: string }) => m.fullyQualifiedName)).toContain("public.genre");
+
     const page = await fetch(`${first.url}/graphql`, { headers: { accept: "text/html" } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("connectionConfigs");
-  });
+  }, 180_000);
 
   it("stops cleanly on SIGTERM", async () => {
     const exit = await first!.stop("SIGTERM");

@@ -45,19 +45,25 @@ export interface Served {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts a long-running command and waits for its "listening on <url>" line. */
-export function serve(command: string, args: string[], env: Record<string, string | undefined>, timeoutMs = 90_000): Promise<Served> {
+/** Starts a long-running command and waits for its ready line (a gateway's "listening on <url>" by default). */
+export function serve(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  timeoutMs = 90_000,
+  ready: RegExp = /listening on (http:\/\/[^\s]+)/,
+): Promise<Served> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), detached: true });
     let out = "";
     const onData = (d: Buffer) => {
       out += d;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve({
           child,
-          url: m[1],
+          url: m[1] ?? "",
           output: () => out,
           stop: (signal = "SIGTERM") =>
             new Promise((done) => {

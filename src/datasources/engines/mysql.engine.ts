@@ -35,9 +35,10 @@ export class MysqlEngine implements QueryEngine {
   ) {}
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
-    const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null }>(
+    const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
       connection,
-      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.column_type AS d
+      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.column_type AS d,
+              NULLIF(t.table_comment, '') AS tc, NULLIF(c.column_comment, '') AS cc
          FROM information_schema.tables t
          LEFT JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
         WHERE (? IS NULL AND t.table_schema NOT IN (?)) OR t.table_schema = ?

@@ -31,9 +31,11 @@ export class PostgresEngine implements QueryEngine {
   ) {}
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
-    const { rows } = await this.metadata<{ s: string; t: string; c: string | null; d: string | null }>(
+    const { rows } = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
       connection,
-      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.data_type AS d
+      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.data_type AS d,
+              obj_description(format('%I.%I', t.table_schema, t.table_name)::regclass, 'pg_class') AS tc,
+              col_description(format('%I.%I', t.table_schema, t.table_name)::regclass, c.ordinal_position::int) AS cc
          FROM information_schema.tables t
          LEFT JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
         WHERE t.table_schema <> ALL($1) AND t.table_schema NOT LIKE 'pg_temp%'

@@ -13,12 +13,15 @@ export interface EngineConnection {
 export interface ColumnInfo {
   readonly name: string;
   readonly dataType: string;
+  /** The source's own comment, where it has one: schema embeddings use it. */
+  readonly comment?: string | null;
 }
 
 export interface TableInfo {
   readonly schema: string;
   readonly name: string;
   readonly fullyQualifiedName: string;
+  readonly comment?: string | null;
   /** Listed in one metadata query with the tables, so a page of tables never costs a call per table. */
   readonly columns: ColumnInfo[];
 }

@@ -34,15 +34,17 @@ export function safeIntegerOrString(text: string): number | string {
 }
 
 /** Rows of (schema, table, column, type) in order → one TableInfo per table; a table without columns keeps []. */
-export function groupTables(rows: { s: string; t: string; c: string | null; d: string | null }[]): TableInfo[] {
+export function groupTables(
+  rows: { s: string; t: string; c: string | null; d: string | null; tc?: string | null; cc?: string | null }[],
+): TableInfo[] {
   const tables: TableInfo[] = [];
   let current: TableInfo | null = null;
   for (const r of rows) {
     if (!current || current.schema !== r.s || current.name !== r.t) {
-      current = { schema: r.s, name: r.t, fullyQualifiedName: `${r.s}.${r.t}`, columns: [] };
+      current = { schema: r.s, name: r.t, fullyQualifiedName: `${r.s}.${r.t}`, columns: [], ...(r.tc ? { comment: r.tc } : {}) };
       tables.push(current);
     }
-    if (r.c !== null) current.columns.push({ name: r.c, dataType: String(r.d) });
+    if (r.c !== null) current.columns.push({ name: r.c, dataType: String(r.d), ...(r.cc ? { comment: r.cc } : {}) });
   }
   return tables;
 }

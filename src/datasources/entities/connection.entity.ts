@@ -24,4 +24,5 @@ export class ConnectionEntity {
   @Column({ name: "embedding_model", type: "text", nullable: true }) embeddingModel: string | null;
   @Column({ name: "embedding_error", type: "text", nullable: true }) embeddingError: string | null;
   @Column({ name: "embedding_updated_at", type: "timestamptz", nullable: true }) embeddingUpdatedAt: Date | null;
+  @Column({ name: "embedding_generation", type: "integer", default: 1 }) embeddingGeneration: number;
 }

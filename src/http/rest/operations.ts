@@ -24,4 +24,7 @@ export const Operations = {
     result: connection(id: $id) { tables(refresh: $refresh) { tables { name fullyQualifiedName numColumns error } } } }`,
   describeTable: `query DescribeTable($id: ID!, $name: String!) {
     result: connection(id: $id) { table(name: $name) { columns { name dataType } } } }`,
+  refreshSchema: `mutation RefreshSchema($id: ID!) { result: refreshConnectionSchema(id: $id) { ${CONNECTION_FIELDS} } }`,
+  searchSchema: `query SearchSchema($id: ID!, $text: String!, $k: Int) {
+    result: searchSchema(connectionId: $id, text: $text, k: $k) { fullyQualifiedName score table { name columns { name dataType } } } }`,
 } as const;

@@ -3,7 +3,7 @@ import express, { type Request, type Response, type Router } from "express";
 import { ErrorCode, httpStatusOf, isErrorCode } from "../../errors";
 import type { GatewayContext } from "../../resolvers/context";
 import { Operations } from "./operations";
-import { restConnection, restConnectionConfig, restScan, restTableColumns, restTables } from "./shapes";
+import { restConnection, restConnectionConfig, restMatches, restScan, restTableColumns, restTables } from "./shapes";
 
 type Json = Record<string, unknown>;
 
@@ -72,6 +72,14 @@ export const ROUTES: Route[] = [
     shape: restTableColumns,
     missing: "connection",
     missingInside: (c) => (c.table === null ? "table not found" : null),
+  },
+  { method: "post", path: "/connection/:id/schema/refresh", operation: "refreshSchema", variables: (r) => ({ id: r.params.id }), shape: restConnection },
+  {
+    method: "get",
+    path: "/connection/:id/search",
+    operation: "searchSchema",
+    variables: (r) => ({ id: r.params.id, text: r.query.q, k: intParam(r.query.k) }),
+    shape: (r) => restMatches(r as unknown as Json[]),
   },
   { method: "get", path: "/connectionconfig", operation: "listConnectionConfigs", variables: () => ({}), shape: list(restConnectionConfig) },
   { method: "get", path: "/connectionconfig/:idOrSlug", operation: "getConnectionConfig", variables: (r) => ({ idOrSlug: r.params.idOrSlug }), shape: restConnectionConfig, missing: "connection config" },

@@ -46,3 +46,10 @@ export function restTables(connection: Json): Json[] {
 export function restTableColumns(connection: Json): Json[] {
   return restColumns((connection.table as { columns: Json[] }).columns);
 }
+
+export function restMatches(matches: Json[]): Json[] {
+  return matches.map((m) => {
+    const table = m.table as { name: string; columns: Json[] };
+    return { table_name: table.name, fully_qualified_name: m.fullyQualifiedName, score: m.score, columns: restColumns(table.columns) };
+  });
+}

@@ -1,0 +1,65 @@
+import { Queue } from "bullmq";
+import IORedis from "ioredis";
+import type { Logger } from "pino";
+import { EMBED_SCHEMA_JOB, embedJobId, type EmbedSchemaPayload, type JobQueue } from "./job-queue";
+
+export const QUEUE_NAME = EMBED_SCHEMA_JOB;
+const LIVE_STATES = new Set(["waiting", "delayed", "active", "prioritized", "waiting-children"]);
+
+/** Retries with exponential backoff; finished jobs are removed so a later generation's id is always free. */
+export const JOB_OPTIONS = {
+  attempts: 5,
+  backoff: { type: "exponential", delay: 2_000 },
+  removeOnComplete: true,
+  removeOnFail: 1_000,
+};
+
+/** The producer side of BullMQ: fails fast while Redis is down (the reconciler retries), never blocks a request. */
+export class BullmqQueue implements JobQueue {
+  private readonly connection: IORedis;
+  private readonly queue: Queue;
+
+  constructor(
+    redisUrl: string,
+    prefix: string,
+    private readonly logger: Logger,
+  ) {
+    this.connection = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    this.connection.on("error", () => undefined);
+    this.queue = new Queue(QUEUE_NAME, { connection: this.connection, prefix, defaultJobOptions: JOB_OPTIONS });
+    this.queue.on("error", () => undefined);
+  }
+
+  async enqueue(payload: EmbedSchemaPayload): Promise<boolean> {
+    try {
+      await this.queue.add(EMBED_SCHEMA_JOB, { connectionId: payload.connectionId, generation: payload.generation }, { jobId: embedJobId(payload) });
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: { message: (error as Error).message }, connectionId: payload.connectionId }, "could not enqueue embed-schema; the reconciler will retry");
+      return false;
+    }
+  }
+
+  async isLive(jobId: string): Promise<boolean | null> {
+    try {
+      const job = await this.queue.getJob(jobId);
+      return job ? LIVE_STATES.has(await job.getState()) : false;
+    } catch {
+      return null;
+    }
+  }
+
+  async depth(): Promise<number | null> {
+    try {
+      const counts = await this.queue.getJobCounts("waiting", "delayed", "active");
+      return Object.values(counts).reduce((a, b) => a + b, 0);
+    } catch {
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    this.connection.disconnect();
+  }
+}

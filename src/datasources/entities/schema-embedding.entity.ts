@@ -1,0 +1,15 @@
+import { Column, Entity, PrimaryColumn } from "typeorm";
+
+/** One table of a connection's source: its columns, the hash of the document embedded, and the vector. */
+@Entity({ name: "schema_embeddings" })
+export class SchemaEmbeddingEntity {
+  @PrimaryColumn({ name: "connection_id", type: "uuid" }) connectionId: string;
+  @PrimaryColumn({ name: "fully_qualified_name", type: "text" }) fullyQualifiedName: string;
+  @Column({ name: "table_name", type: "text" }) tableName: string;
+  @Column({ type: "jsonb" }) columns: { name: string; dataType: string }[];
+  @Column({ name: "document_hash", type: "text" }) documentHash: string;
+  @Column({ type: "text" }) model: string;
+  /** Float32, little-endian. */
+  @Column({ type: "bytea" }) vector: Buffer;
+  @Column({ type: "timestamptz" }) updated: Date;
+}

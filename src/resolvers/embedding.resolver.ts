@@ -1,0 +1,28 @@
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Connection } from "../schema/connection.type";
+import { TableMatch } from "../schema/table.type";
+import { EmbeddingService } from "../services/embedding.service";
+import { principalOf } from "./auth-checker";
+import type { GatewayContext } from "./context";
+
+@Resolver()
+export class EmbeddingResolver {
+  constructor(private readonly embeddings: EmbeddingService) {}
+
+  @Authorized()
+  @Query(() => [TableMatch], { description: "Tables of a connection ranked by meaning (cosine similarity of schema embeddings)." })
+  searchSchema(
+    @Ctx() ctx: GatewayContext,
+    @Arg("connectionId", () => ID) connectionId: string,
+    @Arg("text") text: string,
+    @Arg("k", () => Int, { defaultValue: 5 }) k: number,
+  ) {
+    return this.embeddings.search(principalOf(ctx), connectionId, text, k);
+  }
+
+  @Authorized("admin")
+  @Mutation(() => Connection, { description: "Drops the cached schema and computes the embeddings again." })
+  refreshConnectionSchema(@Ctx() ctx: GatewayContext, @Arg("id", () => ID) id: string) {
+    return this.embeddings.refresh(principalOf(ctx), id);
+  }
+}

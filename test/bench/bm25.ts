@@ -1,0 +1,42 @@
+import type { Term } from "../../src/datasources/embedders/text-analyzer";
+
+/**
+ * Okapi BM25 (k1 = 1.2, b = 0.75, Lucene's idf), the lexical baseline for schema search. It is given the very
+ * terms the local embedder sees (identifier splitting, plural folding, stop words), so the comparison is between
+ * the models, not the tokenisers. Optional line weights turn term counts into weighted counts (BM25F-like),
+ * e.g. [3, 2] to count a title term three times; the default counts every line the same.
+ */
+export class Bm25 {
+  private readonly tfs: Map<string, number>[];
+  private readonly lengths: number[];
+  private readonly df = new Map<string, number>();
+  private readonly avgLength: number;
+
+  constructor(docs: Term[][], private readonly k1 = 1.2, private readonly b = 0.75, lineWeights: number[] = []) {
+    this.tfs = docs.map((terms) => {
+      const tf = new Map<string, number>();
+      for (const { term, line } of terms) tf.set(term, (tf.get(term) ?? 0) + (lineWeights[line] ?? 1));
+      for (const term of tf.keys()) this.df.set(term, (this.df.get(term) ?? 0) + 1);
+      return tf;
+    });
+    this.lengths = this.tfs.map((tf) => [...tf.values()].reduce((a, x) => a + x, 0));
+    this.avgLength = this.lengths.reduce((a, x) => a + x, 0) / Math.max(1, docs.length);
+  }
+
+  /** One score per document, in document order; 0 when no query term occurs in it. */
+  scores(query: string[]): number[] {
+    const n = this.tfs.length;
+    const terms = [...new Set(query)];
+    return this.tfs.map((tf, i) => {
+      let s = 0;
+      for (const t of terms) {
+        const f = tf.get(t);
+        if (!f) continue;
+        const df = this.df.get(t)!;
+        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+        s += (idf * f * (this.k1 + 1)) / (f + this.k1 * (1 - this.b + (this.b * this.lengths[i]) / this.avgLength));
+      }
+      return s;
+    });
+  }
+}

@@ -1,0 +1,88 @@
+import fs from "node:fs";
+import path from "node:path";
+import { cosine } from "../../src/datasources/embedders/embedder";
+import { LocalEmbedder } from "../../src/datasources/embedders/local.embedder";
+import { tableDocument, type TableForEmbedding } from "../../src/datasources/embedders/schema-document";
+import { projectRoot } from "../../src/paths";
+import { Bm25 } from "./bm25";
+
+/** Recall of schema search over the fixtures in test/fixtures/search, shared by the benchmark and the unit test. */
+export interface SearchFixture {
+  name: string;
+  tables: TableForEmbedding[];
+  questions: { question: string; table: string }[];
+  /** Questions written after the weights were set; looked at once (see the fixture's heldOutDescription). */
+  heldOut: { question: string; table: string }[];
+  /** Questions written last and evaluated once, at the end: the check of over-fitting. */
+  blind: { question: string; table: string }[];
+}
+
+export function loadFixture(name: "chinook" | "adventureworks"): SearchFixture {
+  const dir = path.join(projectRoot(), "test/fixtures/search");
+  const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
+  const q = read(`${name}-questions.json`);
+  return { name, tables: read(`${name}-schema.json`).tables, questions: q.questions, heldOut: q.heldOut ?? [], blind: q.blind ?? [] };
+}
+
+export interface Recall {
+  method: string;
+  at1: number;
+  at5: number;
+  /** 0-based rank of the right table per question (Infinity when not retrieved at all). */
+  ranks: number[];
+}
+
+/** 0-based rank of `target` among scores (higher first; ties keep document order); scores <= floor are not retrieved. */
+export function rankOf(scores: number[], target: number, floor = -Infinity): number {
+  if (!(scores[target] > floor)) return Infinity;
+  let rank = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i] > scores[target] || (scores[i] === scores[target] && i < target)) rank++;
+  return rank;
+}
+
+function recall(method: string, ranks: number[]): Recall {
+  const at = (k: number) => ranks.filter((r) => r < k).length / ranks.length;
+  return { method, at1: at(1), at5: at(5), ranks };
+}
+
+const qualified = (t: TableForEmbedding) => `${t.schema}.${t.name}`;
+
+function targets(f: SearchFixture): number[] {
+  return f.questions.map((q) => {
+    const i = f.tables.findIndex((t) => qualified(t) === q.table);
+    if (i < 0) throw new Error(`${f.name}: no table ${q.table}`);
+    return i;
+  });
+}
+
+export async function embedderRecall(f: SearchFixture, embedder: LocalEmbedder, method = "local embedder"): Promise<Recall> {
+  const docs = await embedder.embed(f.tables.map(tableDocument));
+  const queries = await embedder.embed(f.questions.map((q) => q.question));
+  const want = targets(f);
+  return recall(method, queries.map((q, i) => rankOf(docs.map((d) => cosine(q, d)), want[i])));
+}
+
+export function bm25Recall(f: SearchFixture, embedder: LocalEmbedder, lineWeights: number[] = [], method = "BM25"): Recall {
+  const analyzer = embedder.textAnalyzer;
+  const bm25 = new Bm25(f.tables.map((t) => analyzer.analyze(tableDocument(t))), 1.2, 0.75, lineWeights);
+  const want = targets(f);
+  return recall(method, f.questions.map((q, i) => rankOf(bm25.scores(analyzer.terms(q.question)), want[i], 0)));
+}
+
+/** Reciprocal-rank fusion (k = 60) of the local embedder and BM25: a hybrid the search service could use. */
+export async function hybridRecall(f: SearchFixture, embedder: LocalEmbedder, method = "hybrid: RRF(local, BM25)"): Promise<Recall> {
+  const analyzer = embedder.textAnalyzer;
+  const docs = await embedder.embed(f.tables.map(tableDocument));
+  const queries = await embedder.embed(f.questions.map((q) => q.question));
+  const bm25 = new Bm25(f.tables.map((t) => analyzer.analyze(tableDocument(t))));
+  const want = targets(f);
+  const ranking = (scores: number[], floor: number) => scores.map((_, i) => rankOf(scores, i, floor));
+  return recall(
+    method,
+    f.questions.map((q, i) => {
+      const a = ranking(docs.map((d) => cosine(queries[i], d)), -Infinity);
+      const b = ranking(bm25.scores(analyzer.terms(q.question)), 0);
+      return rankOf(a.map((r, j) => 1 / (60 + r) + (Number.isFinite(b[j]) ? 1 / (60 + b[j]) : 0)), want[i]);
+    }),
+  );
+}

@@ -1,0 +1,131 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import { Client } from "pg";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { createScratchDatabase, randomKeyRing } from "../support/databases";
+import { startGateway, type TestGateway } from "../support/gateway";
+import { serve, type Served } from "../support/processes";
+import { describeWith } from "../support/services";
+
+const TABLES = 1_500;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** A Redis of this test's own, so stopping it does not disturb the suites that share the machine's. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; i < 50; i++) {
+    const up = await new Promise<boolean>((r) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.end(); r(true); }).on("error", () => r(false)));
+    if (up) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("redis-server did not start");
+}
+
+const state = async (gw: TestGateway, id: string) =>
+  (await gw.gateway.core.store.dataSource.query("SELECT embedding_state AS s, embedding_progress AS p FROM connections WHERE id = $1", [id]))[0] as { s: string; p: number | null };
+
+async function until(check: () => Promise<boolean>, ms: number, what: string) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describeWith("redis", "embedding jobs under faults", () => {
+  describeWith("postgres", "with real worker processes", (pgBase) => {
+    let source: Awaited<ReturnType<typeof createScratchDatabase>>;
+    let store: Awaited<ReturnType<typeof createScratchDatabase>>;
+    const procs: (Served | null)[] = [];
+    const redises: ChildProcess[] = [];
+    let redisPort = 0;
+    let env: Record<string, string> = {};
+    let gw: TestGateway;
+
+    beforeAll(async () => {
+      source = await createScratchDatabase(pgBase);
+      const db = new Client({ connectionString: source.url });
+      await db.connect();
+      // Enough tables that a job runs for a few seconds: time to kill its worker half-way.
+      await db.query(`DO $$ BEGIN FOR i IN 1..${TABLES} LOOP EXECUTE format('CREATE TABLE t_%s (id int, customer_name text, order_total numeric, created_at timestamptz)', i); END LOOP; END $$`);
+      await db.end();
+      store = await createScratchDatabase(pgBase);
+      redisPort = await freePort();
+      redises.push(await startRedis(redisPort));
+      env = {
+        DATABASE_URL: store.url,
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        ENCRYPTION_KEYS: randomKeyRing(),
+        QUEUE_PREFIX: `gwf${randomBytes(3).toString("hex")}`,
+        ALLOWED_HOSTS: "127.0.0.1/32",
+        LOG_LEVEL: "info",
+        RECONCILE_INTERVAL_MS: "500",
+        WORKER_CONCURRENCY: "1",
+      };
+      gw = await startGateway("postgres", env);
+    }, 180_000);
+
+    afterAll(async () => {
+      for (const p of procs) await p?.stop("SIGKILL");
+      await gw?.stop();
+      for (const r of redises) r.kill("SIGKILL");
+      await store?.drop();
+      await source?.drop();
+    });
+
+    const connectionTo = async (label: string) => {
+      const url = new URL(source.url);
+      const res = await gw.http("POST", "/v2/connection", {
+        token: gw.a.admin,
+        body: { label, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username) } },
+      });
+      return res.body.data.id as string;
+    };
+    const worker = () => serve(process.execPath, ["dist/src/cli.js", "worker"], env, 60_000, /Worker started/);
+
+    it("finishes a job in another worker after the first is killed mid-job, writing each vector once", async () => {
+      const id = await connectionTo("killed mid-job");
+      const first = await worker();
+      procs.push(first);
+      await until(async () => {
+        const s = await state(gw, id);
+        return s.s === "RUNNING" && (s.p ?? 0) > 0;
+      }, 60_000, "the first worker to be half-way");
+      await first.stop("SIGKILL");
+      const killedAt = new Date();
+      const before = Number((await gw.gateway.core.store.dataSource.query("SELECT count(*) AS n FROM schema_embeddings WHERE connection_id = $1", [id]))[0].n);
+      expect(before).toBeGreaterThan(0);
+      expect(before).toBeLessThan(TABLES);
+      procs.push(await worker());
+      await until(async () => (await state(gw, id)).s === "READY", 90_000, "READY after the takeover");
+      const rows: { n: string; early: string }[] = await gw.gateway.core.store.dataSource.query(
+        "SELECT count(*) AS n, count(*) FILTER (WHERE updated < $2) AS early FROM schema_embeddings WHERE connection_id = $1",
+        [id, killedAt],
+      );
+      expect(Number(rows[0].n)).toBe(TABLES);
+      // What the killed worker wrote was kept, not embedded again.
+      expect(Number(rows[0].early)).toBe(before);
+    }, 180_000);
+
+    it("reaches READY for a connection created while Redis was down, once Redis is back", async () => {
+      redises.shift()!.kill("SIGKILL");
+      await new Promise((r) => setTimeout(r, 300));
+      const id = await connectionTo("created while Redis was down");
+      expect((await state(gw, id)).s).toBe("PENDING");
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect((await state(gw, id)).s).toBe("PENDING");
+      redises.push(await startRedis(redisPort));
+      await until(async () => (await state(gw, id)).s === "READY", 120_000, "READY after Redis returned");
+    }, 180_000);
+  });
+});

@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+import { createClient } from "redis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createScratchDatabase, randomKeyRing } from "../support/databases";
+import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { startGateway, type TestGateway } from "../support/gateway";
+import { runCli, serve, type Served } from "../support/processes";
+import { expectNoSecretLeak, PLAIN } from "../support/secrets";
+import { describeWith } from "../support/services";
+import { BullmqQueue } from "../../src/datasources/bullmq-queue";
+
+const STATUS = `query($id: ID!) { connection(id: $id) { embedding { state progress tableCount model error } } }`;
+
+async function waitForState(gw: TestGateway, id: string, state: string, ms = 60_000) {
+  const end = Date.now() + ms;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    const res = await gw.gql(STATUS, { id }, gw.a.reader);
+    last = res.body.data?.connection?.embedding;
+    if ((last as { state?: string } | null)?.state === state) return last as { state: string; tableCount: number; model: string };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`embedding never reached ${state}; last ${JSON.stringify(last)}`);
+}
+
+async function chinookConnection(gw: TestGateway, pgBase: string, label: string): Promise<string> {
+  const url = new URL(datasetUrl(pgBase));
+  const res = await gw.http("POST", "/v2/connection", {
+    token: gw.a.admin,
+    body: { label, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username), password: PLAIN.password } },
+  });
+  expect(res.body.data.embedding_status.state).toBe("PENDING");
+  return res.body.data.id;
+}
+
+describeWith("postgres", "schema embeddings in embedded mode (in-process runner)", (pgBase) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", RECONCILE_INTERVAL_MS: "300" });
+  });
+  afterAll(async () => {
+    await gw.stop();
+    expectNoSecretLeak(gw.captured);
+  });
+
+  it("re-embeds a connection whose vectors were made by another model", async () => {
+    const id = await chinookConnection(gw, pgBase, "model change");
+    const ready = await waitForState(gw, id, "READY");
+    const db = gw.gateway.core.store.dataSource;
+    await db.query("UPDATE connections SET embedding_model = 'older-model' WHERE id = $1", [id]);
+    await db.query("UPDATE schema_embeddings SET model = 'older-model' WHERE connection_id = $1", [id]);
+    await waitForState(gw, id, "PENDING", 5_000).catch(() => undefined);
+    const again = await waitForState(gw, id, "READY");
+    expect(again.model).toBe(ready.model);
+    const models = await db.query("SELECT DISTINCT model FROM schema_embeddings WHERE connection_id = $1", [id]);
+    expect(models).toEqual([{ model: ready.model }]);
+  });
+
+  it("reaches READY after create, and search ranks tables by meaning", async () => {
+    const id = await chinookConnection(gw, pgBase, "embedded");
+    const ready = await waitForState(gw, id, "READY");
+    expect(ready.tableCount).toBeGreaterThanOrEqual(11);
+    expect(ready.model).toMatch(/^local-/);
+    const res = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "which songs are on each album", k: 5) { fullyQualifiedName score table { name columns { name } } } }`, { id }, gw.a.reader);
+    const names = res.body.data.searchSchema.map((m: { fullyQualifiedName: string }) => m.fullyQualifiedName);
+    expect(names).toHaveLength(5);
+    expect(names).toContain("public.track");
+    const rest = await gw.http("GET", `/v2/connection/${id}/search?q=${encodeURIComponent("who bought what")}&k=3`, { token: gw.a.reader });
+    expect(rest.status).toBe(200);
+    expect(rest.body.data).toHaveLength(3);
+    expect(rest.body.data[0]).toMatchObject({ table_name: expect.any(String), fully_qualified_name: expect.any(String), score: expect.any(Number), columns: expect.any(Array) });
+  });
+
+  it("refreshes on request, re-embedding nothing unchanged", async () => {
+    const id = await chinookConnection(gw, pgBase, "refresh");
+    await waitForState(gw, id, "READY");
+    const before: { updated: Date }[] = await gw.gateway.core.store.dataSource.query("SELECT updated FROM schema_embeddings WHERE connection_id = $1 ORDER BY fully_qualified_name", [id]);
+    const res = await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.a.admin });
+    expect(res.status).toBe(200);
+    expect(res.body.data.embedding_status.state).toBe("PENDING");
+    await waitForState(gw, id, "READY");
+    const after = await gw.gateway.core.store.dataSource.query("SELECT updated FROM schema_embeddings WHERE connection_id = $1 ORDER BY fully_qualified_name", [id]);
+    expect(after).toEqual(before);
+  });
+
+  it.each([
+    ["an empty question", { text: "  ", k: 5 }, "text"],
+    ["k of zero", { text: "songs", k: 0 }, "k: must be from 1 to 50"],
+    ["a question of stop words only", { text: "which of the", k: 5 }, "text: has no words to search by"],
+    ["k over 50", { text: "songs", k: 51 }, "k: must be from 1 to 50"],
+  ])("refuses %s", async (_n, args, message) => {
+    const id = await chinookConnection(gw, pgBase, `bad ${randomBytes(3).toString("hex")}`);
+    const res = await gw.gql(`query($id: ID!, $t: String!, $k: Int) { searchSchema(connectionId: $id, text: $t, k: $k) { score } }`, { id, t: args.text, k: args.k }, gw.a.reader);
+    expect(res.body.errors[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" }, message: expect.stringContaining(message) });
+  });
+
+  it("refuses refresh to a reader and to another account", async () => {
+    const id = await chinookConnection(gw, pgBase, "guarded");
+    expect((await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.a.reader })).status).toBe(403);
+    expect((await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.b.admin })).status).toBe(404);
+    expect((await gw.http("GET", `/v2/connection/${id}/search?q=songs`, { token: gw.b.reader })).status).toBe(404);
+  });
+});
+
+describeWith("redis", "schema embeddings through BullMQ workers", (redisUrl) => {
+  describeWith("postgres", "with a separate worker process", (pgBase) => {
+    const prefix = `gwtest${randomBytes(4).toString("hex")}`;
+    let gw: TestGateway;
+    let scratch: Awaited<ReturnType<typeof createScratchDatabase>>;
+    const workers: Served[] = [];
+    const captured: string[] = [];
+    let env: Record<string, string> = {};
+
+    beforeAll(async () => {
+      scratch = await createScratchDatabase(pgBase);
+      const keys = randomKeyRing();
+      env = { DATABASE_URL: scratch.url, REDIS_URL: redisUrl, ENCRYPTION_KEYS: keys, QUEUE_PREFIX: prefix, ALLOWED_HOSTS: "127.0.0.1/32", LOG_LEVEL: "info", RECONCILE_INTERVAL_MS: "500" };
+      gw = await startGateway("postgres", { ...env, DATABASE_URL: scratch.url });
+    });
+    afterAll(async () => {
+      for (const w of workers) {
+        await w.stop();
+        captured.push(w.output());
+      }
+      await gw.stop();
+      await scratch.drop();
+      expectNoSecretLeak([...gw.captured, ...captured]);
+    });
+
+    it("a worker process takes the job and the connection reaches READY; a duplicate enqueue collapses", async () => {
+      workers.push(await serve(process.execPath, ["dist/src/cli.js", "worker"], env, 60_000, /Worker started/));
+      const id = await chinookConnection(gw, pgBase, "bullmq");
+      await waitForState(gw, id, "READY");
+      const rows = await gw.gateway.core.store.dataSource.query("SELECT count(*)::int AS n FROM schema_embeddings WHERE connection_id = $1", [id]);
+      expect(rows[0].n).toBeGreaterThanOrEqual(11);
+      // Same connection and generation twice: one job (a queue of its own, with no worker, so nothing drains it).
+      const queue = new BullmqQueue(redisUrl, `${prefix}dup`, gw.gateway.core.logger);
+      try {
+        expect(await queue.enqueue({ connectionId: id, generation: 7 })).toBe(true);
+        expect(await queue.enqueue({ connectionId: id, generation: 7 })).toBe(true);
+        expect(await queue.depth()).toBe(1);
+        expect(await queue.enqueue({ connectionId: id, generation: 8 })).toBe(true);
+        expect(await queue.depth()).toBe(2);
+      } finally {
+        await queue.close();
+      }
+    });
+
+    it("keeps no secret in Redis", async () => {
+      const redis = createClient({ url: redisUrl });
+      await redis.connect();
+      try {
+        const dump: string[] = [];
+        // Every key, not only this test's queue: cache entries and rate-limit counters must hold no secret either.
+        for await (const batch of redis.scanIterator({ MATCH: "*", COUNT: 500 })) {
+          for (const key of batch) {
+            const type = await redis.type(key);
+            if (type === "hash") dump.push(JSON.stringify(await redis.hGetAll(key)));
+            else if (type === "string") dump.push(String(await redis.get(key)));
+            else if (type === "list") dump.push(JSON.stringify(await redis.lRange(key, 0, -1)));
+            else if (type === "zset") dump.push(JSON.stringify(await redis.zRange(key, 0, -1)));
+            else if (type === "set") dump.push(JSON.stringify(await redis.sMembers(key)));
+            dump.push(key);
+          }
+        }
+        expect(dump.length).toBeGreaterThan(0);
+        expectNoSecretLeak(dump);
+        expect(dump.join("\n")).not.toMatch(/enc:v1:/);
+      } finally {
+        await redis.quit();
+      }
+    });
+  });
+});
