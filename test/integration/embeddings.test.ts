@@ -44,6 +44,37 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
     expectNoSecretLeak(gw.captured);
   });
 
+  it("removes the vectors of tables that vanished from the source, and embeds new ones, with comments", async () => {
+    const scratch = await createScratchDatabase(pgBase);
+    const source = new Client({ connectionString: scratch.url });
+    await source.connect();
+    try {
+      await source.query(`CREATE TABLE keep_me (a int); CREATE TABLE drop_me (b int);
+        COMMENT ON TABLE keep_me IS 'Pictures of the products'`);
+      const url = new URL(scratch.url);
+      const res = await gw.http("POST", "/v2/connection", {
+        token: gw.a.admin,
+        body: { label: "vanishing", connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username) } },
+      });
+      const id = res.body.data.id;
+      await waitForState(gw, id, "READY");
+      const names = async () =>
+        (await gw.gateway.core.store.dataSource.query("SELECT fully_qualified_name AS n FROM schema_embeddings WHERE connection_id = $1 ORDER BY 1", [id])).map((r: { n: string }) => r.n);
+      expect(await names()).toEqual(["public.drop_me", "public.keep_me"]);
+      // The table comment took part: a question in its words finds the table.
+      const hit = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "product photos", k: 1) { fullyQualifiedName } }`, { id }, gw.a.reader);
+      expect(hit.body.data.searchSchema[0].fullyQualifiedName).toBe("public.keep_me");
+      await source.query("DROP TABLE drop_me; CREATE TABLE brand_new (c int)");
+      await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.a.admin });
+      const ready = await waitForState(gw, id, "READY");
+      expect(ready.tableCount).toBe(2);
+      expect(await names()).toEqual(["public.brand_new", "public.keep_me"]);
+    } finally {
+      await source.end();
+      await scratch.drop().catch(() => undefined);
+    }
+  });
+
   it("re-embeds a connection whose vectors were made by another model", async () => {
     const id = await chinookConnection(gw, pgBase, "model change");
     const ready = await waitForState(gw, id, "READY");
