@@ -15,6 +15,7 @@ import { TrinoEngine } from "./datasources/engines/trino.engine";
 import { HostPolicy } from "./datasources/host-policy";
 import { BullmqQueue } from "./datasources/bullmq-queue";
 import { EmbeddingRepository } from "./datasources/embedding.repository";
+import type { Embedder } from "./datasources/embedders/embedder";
 import { LocalEmbedder } from "./datasources/embedders/local.embedder";
 import { OpenAiEmbedder } from "./datasources/embedders/openai.embedder";
 import { InProcessQueue } from "./datasources/in-process-queue";
@@ -100,18 +101,21 @@ export async function createCore(
         mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
       });
   const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache());
-  const embedder = config.embeddings.url
-    ? new OpenAiEmbedder({ url: config.embeddings.url, model: config.embeddings.model ?? "text-embedding-3-small", apiKey: config.embeddings.apiKey })
-    : new LocalEmbedder();
+  // Built on first use: the local embedder loads 8 MB of word vectors, which admin commands never need.
+  const embedder = (): Embedder =>
+    config.embeddings.url
+      ? new OpenAiEmbedder({ url: config.embeddings.url, model: config.embeddings.model ?? "text-embedding-3-small", apiKey: config.embeddings.apiKey })
+      : new LocalEmbedder();
   const embeddings = new EmbeddingService(connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger);
   // Producer side only: `serve` enqueues, `worker` processes (BullMQ); embedded mode runs the same handler in process.
   const queue: JobQueue = config.redisUrl && options.redis !== false
     ? new BullmqQueue(config.redisUrl, config.queuePrefix, logger)
     : new InProcessQueue((payload, context) => embeddings.run(payload, context), logger);
   embeddings.useQueue(queue);
-  connections.onChange(async ({ accountId, connectionId, deleted, embedGeneration }) => {
+  connections.onChange(async ({ accountId, connectionId, deleted, sourceChanged, embedGeneration }) => {
     await schemas.invalidate(accountId, connectionId);
-    await Promise.all(engines.all().map((e) => e.release(connectionId, { dropped: deleted })));
+    // Only a new config or a delete invalidates pools and Trino catalogs; a relabel or a refresh keeps them.
+    if (sourceChanged) await Promise.all(engines.all().map((e) => e.release(connectionId, { dropped: deleted })));
     if (embedGeneration !== null) await embeddings.enqueue({ connectionId, generation: embedGeneration });
   });
   return {

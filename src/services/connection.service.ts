@@ -20,6 +20,8 @@ export type ConnectionChangeListener = (change: {
   accountId: string;
   connectionId: string;
   deleted: boolean;
+  /** The config changed or the connection is gone: pools and catalogs built from the old config must go. */
+  sourceChanged: boolean;
   /** Set when the change left embeddings PENDING: the generation to compute. */
   embedGeneration: number | null;
 }) => Promise<void>;
@@ -78,14 +80,25 @@ export class ConnectionService {
       Object.assign(row, { embeddingState: "PENDING", embeddingGeneration: row.embeddingGeneration + 1, embeddingUpdatedAt: new Date(), embeddingError: null, embeddingProgress: null });
       return this.connections.save(row, manager);
     });
-    await this.changed(saved.accountId, saved.id, false, saved.embeddingGeneration);
+    await this.changed(saved.accountId, saved.id, { embedGeneration: saved.embeddingGeneration });
     return { connection: toConnection(saved), generation: saved.embeddingGeneration };
   }
 
-  private async changed(accountId: string, connectionId: string, deleted: boolean, embedGeneration: number | null = null): Promise<void> {
+  private async changed(
+    accountId: string,
+    connectionId: string,
+    change: { deleted?: boolean; sourceChanged?: boolean; embedGeneration?: number | null },
+  ): Promise<void> {
     // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced,
     // a job that could not be enqueued is picked up by the reconciler from the PENDING state written with the row.
-    await Promise.all(this.listeners.map((l) => l({ accountId, connectionId, deleted, embedGeneration }).catch(() => undefined)));
+    const event = {
+      accountId,
+      connectionId,
+      deleted: change.deleted ?? false,
+      sourceChanged: (change.sourceChanged ?? false) || (change.deleted ?? false),
+      embedGeneration: change.embedGeneration ?? null,
+    };
+    await Promise.all(this.listeners.map((l) => l(event).catch(() => undefined)));
   }
 
   async list(principal: Principal): Promise<Connection[]> {
@@ -130,12 +143,13 @@ export class ConnectionService {
     row.config = this.seal(merged, principal.accountId, row.id);
     if (!row.label) throw badInput("label: must not be blank");
     const saved = await this.saveUniqueLabel(row);
-    await this.changed(saved.accountId, saved.id, false, saved.embeddingGeneration);
+    await this.changed(saved.accountId, saved.id, { embedGeneration: saved.embeddingGeneration });
     return toConnection(saved);
   }
 
   async update(principal: Principal, id: string, input: UpdateConnectionInput): Promise<Connection> {
     if (!UUID.test(id)) throw notFound("connection");
+    let sourceChanged = false;
     const saved = await this.connections.transaction(async (manager) => {
       const row = await this.connections.lockLive(manager, principal.accountId, id);
       if (!row) throw notFound("connection");
@@ -151,6 +165,7 @@ export class ConnectionService {
         const sealed = this.seal(merged, row.accountId, row.id);
         if (JSON.stringify(sealed) !== JSON.stringify(row.config) || Object.keys(merged.newSecrets).length > 0) {
           row.config = sealed;
+          sourceChanged = true;
           row.configVersion += 1;
           row.embeddingGeneration += 1;
           row.embeddingState = "PENDING";
@@ -162,7 +177,7 @@ export class ConnectionService {
       row.updatedByUserId = principal.tokenId;
       return this.saveUniqueLabel(row, manager);
     });
-    await this.changed(saved.accountId, saved.id, false, saved.embeddingState === "PENDING" ? saved.embeddingGeneration : null);
+    await this.changed(saved.accountId, saved.id, { sourceChanged, embedGeneration: sourceChanged ? saved.embeddingGeneration : null });
     return toConnection(saved);
   }
 
@@ -176,7 +191,7 @@ export class ConnectionService {
       Object.assign(row, { deleted: now, updated: now, updatedByUserId: principal.tokenId });
       return this.connections.save(row, manager);
     });
-    await this.changed(saved.accountId, saved.id, true);
+    await this.changed(saved.accountId, saved.id, { deleted: true });
     return toConnection(saved);
   }
 

@@ -16,14 +16,20 @@ export const MAX_K = 50;
 /** Schema embeddings: computed by a job per connection generation, searched by cosine similarity. */
 export class EmbeddingService {
   private queue: JobQueue | null = null;
+  private built: Embedder | null = null;
 
   constructor(
     private readonly connections: ConnectionService,
     private readonly vectors: EmbeddingRepository,
     private readonly engines: EngineRegistry,
-    private readonly embedder: Embedder,
+    private readonly createEmbedder: () => Embedder,
     private readonly logger: Logger,
   ) {}
+
+  private get embedder(): Embedder {
+    this.built ??= this.createEmbedder();
+    return this.built;
+  }
 
   /** The queue is wired after construction: the in-process one needs this service's handler. */
   useQueue(queue: JobQueue): void {

@@ -6,6 +6,7 @@ import { DATASET_DB } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import { describeWith } from "../support/services";
 import { engineContract } from "./engine-contract";
+import { FIRST_ALBUM } from "./chinook";
 
 describeWith("mariadb", "direct mysql engine → MariaDB", (baseUrl) => {
   const url = new URL(baseUrl);
@@ -35,7 +36,7 @@ describeWith("mariadb", "direct mysql engine → MariaDB", (baseUrl) => {
         ],
         albumCount: "SELECT COUNT(*) AS n FROM Album",
       },
-      firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+      firstAlbum: FIRST_ALBUM,
       runningSlowQueries: async () => {
         const [rows] = await admin!.query<mysql.RowDataPacket[]>(
           "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE '%gw_contract_sleep%' AND info NOT LIKE '%processlist%' AND command = 'Query'",

@@ -6,6 +6,7 @@ import { datasetUrl } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import { describeWith } from "../support/services";
 import { engineContract } from "./engine-contract";
+import { FIRST_ALBUM, POSTGRES_CHINOOK } from "./chinook";
 
 describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
   const url = new URL(datasetUrl(baseUrl));
@@ -22,11 +23,9 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
       engine: (pool = { size: 4, acquireTimeoutMs: 5_000 }) => new PostgresEngine(hosts, pool, 30_000),
       connection,
       unreachable: engineConnection("postgres", { ...config, port: 1 }),
-      tables: { album: "public.album", bigTable: "public.big_table", columnsOfAlbum: ["album_id", "title", "artist_id"] },
+      tables: POSTGRES_CHINOOK.tables,
       sql: {
-        firstAlbums: "SELECT album_id AS id, title FROM album ORDER BY album_id LIMIT 3",
-        bigTable: "SELECT * FROM big_table",
-        bigNumbers: "SELECT n FROM big_numbers ORDER BY id",
+        ...POSTGRES_CHINOOK.sql,
         slow: (s) => `SELECT pg_sleep(${s}) AS gw_contract_sleep`,
         writes: [
           "INSERT INTO album VALUES (9999, 'x', 1) RETURNING album_id",
@@ -38,7 +37,7 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
         ],
         albumCount: "SELECT count(*)::int AS n FROM album",
       },
-      firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+      firstAlbum: FIRST_ALBUM,
       runningSlowQueries: async () =>
         Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%gw_contract_sleep%' AND pid <> pg_backend_pid()")).rows[0].n),
     };

@@ -5,6 +5,7 @@ import { HostPolicy } from "../../src/datasources/host-policy";
 import { datasetUrl, DATASET_DB } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import type { ContractFixture } from "./engine-contract";
+import { FIRST_ALBUM, POSTGRES_CHINOOK } from "./chinook";
 
 const NO_POOL = "Trino holds the source connections; the gateway keeps no pool to exhaust (Trino queues queries itself)";
 const trinoEngine = (trinoUrl: string) => () =>
@@ -18,16 +19,14 @@ export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, adm
     engine: trinoEngine(trinoUrl),
     connection: engineConnection("postgres", config),
     unreachable: engineConnection("postgres", { ...config, port: 1 }),
-    tables: { album: "public.album", bigTable: "public.big_table", columnsOfAlbum: ["album_id", "title", "artist_id"] },
+    tables: POSTGRES_CHINOOK.tables,
     sql: {
-      firstAlbums: "SELECT album_id AS id, title FROM album ORDER BY album_id LIMIT 3",
-      bigTable: "SELECT * FROM big_table",
-      bigNumbers: "SELECT n FROM big_numbers ORDER BY id",
+      ...POSTGRES_CHINOOK.sql,
       slow: (s) => `SELECT * FROM slow_${s <= 3 ? 3 : 30}`,
       writes: ["INSERT INTO album VALUES (9999, 'x', 1)", "DELETE FROM album WHERE album_id = 1", "CREATE TABLE gw_contract_probe (a int)", "SELECT * FROM TABLE(system.query(query => 'delete from album'))"],
       albumCount: "SELECT count(*) AS n FROM album",
     },
-    firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+    firstAlbum: FIRST_ALBUM,
     runningSlowQueries: async () =>
       Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%slow_%' AND query NOT LIKE '%pg_stat_activity%' AND state = 'active'")).rows[0].n),
     notApplicable: { poolExhaustion: NO_POOL },
@@ -51,7 +50,7 @@ export async function trinoMariadbFixture(trinoUrl: string, mariaBase: string, a
       writes: ["INSERT INTO album VALUES (9999, 'x', 1)", "DELETE FROM album WHERE albumid = 1", "CREATE TABLE gw_contract_probe (a int)", "SELECT * FROM TABLE(system.query(query => 'delete from Album'))"],
       albumCount: "SELECT count(*) AS n FROM album",
     },
-    firstAlbum: { id: 1, title: "For Those About To Rock We Salute You" },
+    firstAlbum: FIRST_ALBUM,
     runningSlowQueries: async () => {
       const [rows] = await admin.query<mysql.RowDataPacket[]>(
         "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE '%slow_%' AND info NOT LIKE '%processlist%' AND command = 'Query'",

@@ -12,13 +12,14 @@ import { BullmqQueue } from "../../src/datasources/bullmq-queue";
 
 const STATUS = `query($id: ID!) { connection(id: $id) { embedding { state progress tableCount model error } } }`;
 
-async function waitForState(gw: TestGateway, id: string, state: string, ms = 60_000) {
+async function waitForState(gw: TestGateway, id: string, state: string, ms = 60_000, model?: string) {
   const end = Date.now() + ms;
   let last: unknown = null;
   while (Date.now() < end) {
     const res = await gw.gql(STATUS, { id }, gw.a.reader);
     last = res.body.data?.connection?.embedding;
-    if ((last as { state?: string } | null)?.state === state) return last as { state: string; tableCount: number; model: string };
+    const e = last as { state?: string; model?: string } | null;
+    if (e?.state === state && (model === undefined || e.model === model)) return last as { state: string; tableCount: number; model: string };
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`embedding never reached ${state}; last ${JSON.stringify(last)}`);
@@ -81,8 +82,8 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
     const db = gw.gateway.core.store.dataSource;
     await db.query("UPDATE connections SET embedding_model = 'older-model' WHERE id = $1", [id]);
     await db.query("UPDATE schema_embeddings SET model = 'older-model' WHERE connection_id = $1", [id]);
-    await waitForState(gw, id, "PENDING", 5_000).catch(() => undefined);
-    const again = await waitForState(gw, id, "READY");
+    // The reconciler notices the other model, and the job brings the connection back to READY with the current one.
+    const again = await waitForState(gw, id, "READY", 60_000, ready.model);
     expect(again.model).toBe(ready.model);
     const models = await db.query("SELECT DISTINCT model FROM schema_embeddings WHERE connection_id = $1", [id]);
     expect(models).toEqual([{ model: ready.model }]);
