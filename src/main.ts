@@ -28,9 +28,9 @@ import { SecretBox } from "./datasources/secret-box";
 import { TokenRepository } from "./datasources/token.repository";
 import { renderGraphiQLPage } from "./http/graphiql";
 import { buildGatewaySchema, createApolloServer } from "./http/graphql";
-import { GatewayMetrics } from "./http/metrics";
 import { createHttpApp, createHttpServer } from "./http/server";
 import { createLogger } from "./logger";
+import { GatewayMetrics } from "./metrics";
 import { AccountService } from "./services/account.service";
 import { AuthService } from "./services/auth.service";
 import { BootstrapService } from "./services/bootstrap.service";
@@ -46,6 +46,7 @@ import { SchemaService } from "./services/schema.service";
 export interface Core {
   readonly config: Config;
   readonly logger: Logger;
+  readonly metrics: GatewayMetrics;
   readonly store: MetadataStore;
   readonly redis: RedisClient | null;
   readonly hostPolicy: HostPolicy;
@@ -85,6 +86,7 @@ export async function createCore(
   // Admin commands (migrate, tokens, key rotation) need only the store.
   const redisConnection = config.redisUrl && options.redis !== false ? connectRedis(config.redisUrl, logger) : null;
   const redis = redisConnection?.client ?? null;
+  const metrics = new GatewayMetrics();
   const secrets = new SecretBox(keys);
   const hostPolicy = new HostPolicy(config.allowedHosts);
   const accountRows = new AccountRepository(store.dataSource);
@@ -100,7 +102,7 @@ export async function createCore(
         postgres: new PostgresEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
         mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
       });
-  const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache());
+  const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache(), metrics);
   // Built on first use: the local embedder loads 8 MB of word vectors, which admin commands never need.
   const embedder = (): Embedder =>
     config.embeddings.url
@@ -112,6 +114,7 @@ export async function createCore(
     ? new BullmqQueue(config.redisUrl, config.queuePrefix, logger)
     : new InProcessQueue((payload, context) => embeddings.run(payload, context), logger);
   embeddings.useQueue(queue);
+  metrics.watchQueueDepth(() => queue.depth());
   connections.onChange(async ({ accountId, connectionId, deleted, sourceChanged, embedGeneration }) => {
     await schemas.invalidate(accountId, connectionId);
     // Only a new config or a delete invalidates pools and Trino catalogs; a relabel or a refresh keeps them.
@@ -121,6 +124,7 @@ export async function createCore(
   return {
     config,
     logger,
+    metrics,
     store,
     redis,
     hostPolicy,
@@ -131,7 +135,7 @@ export async function createCore(
     bootstrap: new BootstrapService(store.dataSource, accounts, auth, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
     engines,
-    scans: new ScanService(connections, engines, config.scanTimeoutMs),
+    scans: new ScanService(connections, engines, config.scanTimeoutMs, metrics),
     schemas,
     embeddings,
     async close() {
@@ -188,6 +192,9 @@ export async function createGateway(
       },
     },
   ];
+  for (const engine of core.engines.all()) {
+    if (engine.ready) checks.push({ name: engine.name, check: () => engine.ready!() });
+  }
   const redis = core.redis;
   if (redis) {
     checks.push({
@@ -202,6 +209,8 @@ export async function createGateway(
     schemas: core.schemas,
     embeddings: core.embeddings,
     redis: core.redis,
+    metrics: core.metrics,
+    logger: core.logger,
   });
   // Finds PENDING work with no live job (created while Redis was down, or a worker died) and enqueues it again.
   const reconcile = () =>
@@ -218,7 +227,7 @@ export async function createGateway(
     apollo,
     auth: core.auth,
     health: new HealthService(checks),
-    metrics: new GatewayMetrics(),
+    metrics: core.metrics,
     logger: core.logger,
     graphiqlHtml: renderGraphiQLPage(),
     corsOrigins: config.corsOrigins,

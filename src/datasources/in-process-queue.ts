@@ -32,6 +32,10 @@ export class InProcessQueue implements JobQueue {
     return this.live.has(jobId);
   }
 
+  async depth(): Promise<number> {
+    return this.live.size;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.chain;

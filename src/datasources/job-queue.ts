@@ -35,5 +35,7 @@ export interface JobQueue {
   enqueue(payload: EmbedSchemaPayload): Promise<boolean>;
   /** Whether a job with this id is waiting, delayed or running; null when the queue cannot be asked. */
   isLive(jobId: string): Promise<boolean | null>;
+  /** Jobs waiting, delayed or running; null when the queue cannot be asked. */
+  depth(): Promise<number | null>;
   close(): Promise<void>;
 }

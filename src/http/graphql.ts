@@ -12,6 +12,8 @@ import { EmbeddingResolver } from "../resolvers/embedding.resolver";
 import { ScanResolver } from "../resolvers/scan.resolver";
 import type { EmbeddingService } from "../services/embedding.service";
 import type { RedisClient } from "../datasources/redis";
+import type { GatewayMetrics } from "../metrics";
+import type { Logger } from "pino";
 import { createRateLimit } from "../schema/rate-limit.directive";
 import type { ScanService } from "../services/scan.service";
 import type { SchemaService } from "../services/schema.service";
@@ -29,6 +31,8 @@ export interface GraphQLServices {
   schemas: SchemaService;
   embeddings: EmbeddingService;
   redis: RedisClient | null;
+  metrics: GatewayMetrics;
+  logger: Logger;
 }
 
 export const MAX_DEPTH = 10;
@@ -43,7 +47,7 @@ export async function buildGatewaySchema(services: GraphQLServices): Promise<Gra
     [ScanResolver, new ScanResolver(services.scans)],
     [EmbeddingResolver, new EmbeddingResolver(services.embeddings)],
   ]);
-  const rateLimit = createRateLimit(services.redis ?? null);
+  const rateLimit = createRateLimit(services.redis ?? null, { metrics: services.metrics, logger: services.logger });
   const schema = await buildSchema({
     resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver],
     container: { get: (cls) => instances.get(cls) },

@@ -10,7 +10,7 @@ import { ErrorCode } from "../errors";
 import type { GatewayContext } from "../resolvers/context";
 import type { AuthService } from "../services/auth.service";
 import type { HealthService } from "../services/health.service";
-import type { GatewayMetrics } from "./metrics";
+import type { GatewayMetrics } from "../metrics";
 import { restRouter, sendRestError } from "./rest/router";
 
 export const BODY_LIMIT = "1mb";

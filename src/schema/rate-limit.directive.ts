@@ -1,9 +1,11 @@
 import { HeaderMap } from "@apollo/server";
 import { buildSchema as buildSdl, GraphQLError, type GraphQLDirective, type GraphQLSchema } from "graphql";
 import { rateLimitDirective } from "graphql-rate-limit-directive";
-import { RateLimiterMemory, RateLimiterRedis, type IRateLimiterOptions } from "rate-limiter-flexible";
+import type { Logger } from "pino";
+import { RateLimiterMemory, RateLimiterRedis, type IRateLimiterOptions, type RateLimiterRes } from "rate-limiter-flexible";
 import type { RedisClient } from "../datasources/redis";
 import { ErrorCode } from "../errors";
+import type { GatewayMetrics } from "../metrics";
 
 /** The budget of API.md for scan and table: 10 per 10 seconds per account and connection. */
 export const SCAN_LIMIT = "@rateLimit(limit: 10, duration: 10)";
@@ -15,11 +17,15 @@ interface KeyContext {
 /**
  * The @rateLimit directive. Counters live in Redis when there is one (shared by every gateway instance), in
  * process otherwise; while Redis is unreachable an in-process limiter of the same budget stands in (fails open
- * per instance, never closed). The key is account, connection and field: each aliased use of a field counts.
+ * per instance, never closed), and the log says so once per outage. The key is account, connection and field:
+ * each aliased use of a field counts.
  */
-export function createRateLimit(redis: RedisClient | null): { directive: GraphQLDirective; apply(schema: GraphQLSchema): GraphQLSchema } {
+export function createRateLimit(
+  redis: RedisClient | null,
+  observe: { metrics: GatewayMetrics; logger: Logger },
+): { directive: GraphQLDirective; apply(schema: GraphQLSchema): GraphQLSchema } {
   const limiterOptions: IRateLimiterOptions & Record<string, unknown> = redis
-    ? { storeClient: redis, useRedisPackage: true, keyPrefix: "gw:rl", insuranceLimiter: new RateLimiterMemory({ points: 10, duration: 10, keyPrefix: "gw:rl:insurance" }) }
+    ? { storeClient: redis, useRedisPackage: true, keyPrefix: "gw:rl", insuranceLimiter: new PerInstanceFallback(redis, observe) }
     : { keyPrefix: "gw:rl" };
   const { rateLimitDirectiveTypeDefs, rateLimitDirectiveTransformer } = rateLimitDirective<KeyContext, IRateLimiterOptions>({
     limiterClass: redis ? RateLimiterRedis : RateLimiterMemory,
@@ -28,7 +34,8 @@ export function createRateLimit(redis: RedisClient | null): { directive: GraphQL
       const connectionId = (args.connectionId as string | undefined) ?? (source as { id?: string } | null)?.id ?? "-";
       return `${context.principal?.accountId ?? "anonymous"}:${connectionId}:${info.parentType.name}.${info.fieldName}`;
     },
-    onLimit: (response, directive) => {
+    onLimit: (response, directive, _source, _args, _context, info) => {
+      observe.metrics.rateLimitRejected(`${info.parentType.name}.${info.fieldName}`);
       const seconds = Math.max(1, Math.ceil(response.msBeforeNext / 1000));
       throw new GraphQLError(`rate limit: at most ${directive.limit} per ${directive.duration} s for this connection; retry in ${seconds} s`, {
         extensions: {
@@ -45,4 +52,33 @@ export function createRateLimit(redis: RedisClient | null): { directive: GraphQL
     directive: buildSdl(rateLimitDirectiveTypeDefs).getDirective("rateLimit")!,
     apply: rateLimitDirectiveTransformer,
   };
+}
+
+/**
+ * rate-limiter-flexible hands a decision to its insurance limiter when Redis fails. This one counts in process
+ * with the same budget (so N instances allow up to N times the budget while Redis is down) and logs the switch
+ * once, until Redis is ready again.
+ */
+class PerInstanceFallback extends RateLimiterMemory {
+  private fallingBack = false;
+
+  constructor(
+    redis: RedisClient,
+    private readonly observe: { metrics: GatewayMetrics; logger: Logger },
+  ) {
+    super({ points: 10, duration: 10, keyPrefix: "gw:rl:insurance" });
+    redis.on("ready", () => {
+      if (this.fallingBack) observe.logger.info("rate limiting is back on shared counters in Redis");
+      this.fallingBack = false;
+    });
+  }
+
+  override consume(key: string | number, points?: number, options?: { [key: string]: unknown }): Promise<RateLimiterRes> {
+    if (!this.fallingBack) {
+      this.observe.logger.warn("redis unreachable: rate limiting falls back to per-instance counters until it returns");
+    }
+    this.fallingBack = true;
+    this.observe.metrics.rateLimitFellBack();
+    return super.consume(key, points, options);
+  }
 }

@@ -1,6 +1,7 @@
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
 import { catalogNameOf } from "../datasources/engines/trino-catalogs";
 import { badInput, ErrorCode, GatewayError } from "../errors";
+import type { GatewayMetrics } from "../metrics";
 import type { ScanResult } from "../schema/scan.type";
 import { checkReadOnly } from "../sql-gate";
 import type { ConnectionService } from "./connection.service";
@@ -16,6 +17,7 @@ export class ScanService {
     private readonly connections: ConnectionService,
     private readonly engines: EngineRegistry,
     private readonly timeoutMs: number,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async scan(
@@ -34,12 +36,21 @@ export class ScanService {
     // Through Trino, a three-part name could reach another connection's catalog: only this one's is allowed.
     const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : {});
     if (!verdict.allowed) throw new GatewayError(ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
-    const outcome = await engine.scan(connection, {
-      sql: verdict.sql,
-      limit: Math.min(limit, MAX_ROWS),
-      timeoutMs: this.timeoutMs,
-      signal: options.signal,
-    });
+    const started = performance.now();
+    let outcome;
+    try {
+      outcome = await engine.scan(connection, {
+        sql: verdict.sql,
+        limit: Math.min(limit, MAX_ROWS),
+        timeoutMs: this.timeoutMs,
+        signal: options.signal,
+      });
+      this.metrics.observeScan(engine.name, "ok", (performance.now() - started) / 1000);
+    } catch (error) {
+      const code = error instanceof GatewayError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
+      this.metrics.observeScan(engine.name, code, (performance.now() - started) / 1000);
+      throw error;
+    }
     const names = uniqueNames(outcome.columns.map((c) => c.name));
     for (const key of options.primaryKeys ?? []) {
       if (!names.includes(key)) throw badInput(`primaryKeys: '${key.slice(0, 64)}' is not a column of the result`);

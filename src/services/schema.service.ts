@@ -2,6 +2,7 @@ import type { EngineRegistry } from "../datasources/engines/engine-registry";
 import type { ColumnInfo, TableInfo } from "../datasources/engines/query-engine";
 import type { SchemaCache } from "../datasources/schema-cache";
 import { badInput } from "../errors";
+import type { GatewayMetrics } from "../metrics";
 import type { Table, TablePage } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
@@ -15,6 +16,7 @@ export class SchemaService {
     private readonly connections: ConnectionService,
     private readonly engines: EngineRegistry,
     private readonly cache: SchemaCache,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
   async tables(
@@ -70,6 +72,7 @@ export class SchemaService {
     const connection = await this.connections.openForQuery(principal, connectionId);
     if (!refresh) {
       const hit = await this.cache.get<T>(principal.accountId, connectionId, entry);
+      this.metrics.cacheLookup(hit !== null);
       if (hit !== null) return hit;
     }
     const value = await load(connection);

@@ -56,5 +56,7 @@ export interface QueryEngine {
   test(connection: EngineConnection): Promise<void>;
   /** Forgets what is kept for this connection (pools, catalogs): on update and delete. */
   release(connectionId: string, options?: { dropped?: boolean }): Promise<void>;
+  /** For /readyz: resolves when a shared layer every scan needs (Trino) answers. Direct engines have none. */
+  ready?(): Promise<void>;
   dispose(): Promise<void>;
 }

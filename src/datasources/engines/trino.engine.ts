@@ -89,6 +89,17 @@ export class TrinoEngine implements QueryEngine {
     await this.admin(`DROP CATALOG IF EXISTS ${catalogNameOf(connectionId)}`).catch(() => undefined);
   }
 
+  async ready(): Promise<void> {
+    let info: { starting?: boolean };
+    try {
+      const res = await fetch(new URL("/v1/info", this.options.url), { signal: AbortSignal.timeout(1_500) });
+      info = (await res.json()) as { starting?: boolean };
+    } catch {
+      throw new Error("unreachable");
+    }
+    if (info.starting !== false) throw new Error("starting");
+  }
+
   async dispose(): Promise<void> {
     this.catalogs.clear();
   }
