@@ -1,0 +1,132 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { runCli, ROOT, serve, type Served } from "./processes";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until `check` holds; the error names what never happened. */
+export async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check().catch(() => false)) return;
+    await sleep(100);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+async function listening(port: number): Promise<boolean> {
+  return new Promise((r) => {
+    const socket = net.connect(port, "127.0.0.1");
+    socket.on("connect", () => (socket.end(), r(true))).on("error", () => r(false));
+  });
+}
+
+/** A Redis of the test's own, so stopping it does not disturb the suites that share the machine's. */
+export async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  await until(() => listening(port), 5_000, `redis-server on ${port}`);
+  return child;
+}
+
+/**
+ * A Trino node of the test's own (the shared one must stay up for the other suites), started by the project's
+ * script. Its server/ is a link to the one `npm run trino:start` laid out, so nothing is unpacked again.
+ */
+export class PrivateTrino {
+  private readonly home = fs.mkdtempSync(path.join(os.tmpdir(), "gw-trino-"));
+  readonly url: string;
+
+  constructor(readonly port: number) {
+    this.url = `http://127.0.0.1:${port}`;
+    const shared = path.join(process.env.TRINO_HOME ?? path.join(ROOT, ".tools/trino"), "server");
+    if (!fs.existsSync(path.join(shared, ".layout"))) throw new Error(`no Trino laid out at ${shared}: run npm run trino:start first`);
+    fs.symlinkSync(shared, path.join(this.home, "server"));
+  }
+
+  /** Starts the node and resolves once it answers queries (1 GB heap: query memory plus headroom must fit in it). */
+  start(): Promise<void> {
+    return this.script("start.sh");
+  }
+
+  /** Kills the JVM at once (no graceful shutdown): what a crash or an OOM kill looks like to the gateway. */
+  kill(): void {
+    const pid = Number(fs.readFileSync(path.join(this.home, "trino.pid"), "utf8").trim());
+    process.kill(pid, "SIGKILL");
+  }
+
+  async stop(): Promise<void> {
+    await this.script("stop.sh").catch(() => undefined);
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+
+  private script(name: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn("bash", [path.join(ROOT, "scripts/trino", name)], {
+        cwd: ROOT,
+        env: { ...process.env, TRINO_HOME: this.home, TRINO_PORT: String(this.port), TRINO_HEAP: "1G", TRINO_QUERY_MAX_MEMORY: "512MB" },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}:\n${err}`))));
+    });
+  }
+}
+
+export interface ApiResult {
+  status: number;
+  headers: Headers;
+  body: any;
+  ms: number;
+}
+
+/** Calls a gateway process over real HTTP with a token; connection failures reject (a refused socket is a result). */
+export function apiClient(baseUrl: () => string, token: string) {
+  return async (method: string, pathName: string, body?: unknown): Promise<ApiResult> => {
+    const started = performance.now();
+    const res = await fetch(baseUrl() + pathName, {
+      method,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON: kept as text for the assertion message
+    }
+    return { status: res.status, headers: res.headers, body: parsed, ms: performance.now() - started };
+  };
+}
+
+/** The REST body of a connection to one of the loaded Chinook datasets. */
+export function chinookConnection(label: string, slug: "postgres" | "mariadb", datasetUrl: string, database: string) {
+  const u = new URL(datasetUrl);
+  const port = Number(u.port || (slug === "postgres" ? 5432 : 3306));
+  return { label, connection_config_slug: slug, config: { host: u.hostname, port, database, user: decodeURIComponent(u.username || "root") } };
+}
+
+/** A gateway as operators run it: `migrate`, an account and admin token from the CLI, then `serve`. */
+export async function servedGateway(env: Record<string, string>): Promise<{ served: Served; token: string; accountId: string }> {
+  const migrated = await runCli(["migrate"], env);
+  if (migrated.code !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
+  const accountId = (await runCli(["account", "create", "--name", "faults"], env)).stdout.trim();
+  const token = (await runCli(["token", "create", "--account", accountId], env)).stdout.trim();
+  const served = await serve(process.execPath, ["dist/src/cli.js", "serve"], { PORT: "0", DEMO: "false", ...env });
+  return { served, token, accountId };
+}
+
+export const startWorker = (env: Record<string, string>) => serve(process.execPath, ["dist/src/cli.js", "worker"], env, 60_000, /Worker started/);
