@@ -28,6 +28,8 @@ export interface Config {
   readonly workerConcurrency: number;
   /** How often serve looks for embedding work whose job is gone. */
   readonly reconcileIntervalMs: number;
+  /** On SIGTERM: how long in-flight requests may take before their sockets are cut. */
+  readonly shutdownGraceMs: number;
 }
 
 export interface EncryptionKey {
@@ -120,6 +122,7 @@ const envSchema = z.object({
   QUEUE_PREFIX: z.string().optional().transform((v) => v || "gw").pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, - or _")),
   WORKER_CONCURRENCY: int(2, 1, 64),
   RECONCILE_INTERVAL_MS: int(30_000, 100, 86_400_000),
+  SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),
   DEMO: z
     .string()
     .optional()
@@ -173,6 +176,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     queuePrefix: e.QUEUE_PREFIX,
     workerConcurrency: e.WORKER_CONCURRENCY,
     reconcileIntervalMs: e.RECONCILE_INTERVAL_MS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     // The bundled demo database is for the embedded, try-it-out mode; a production store gets none by default.
     demo: e.DEMO === undefined || e.DEMO === "" ? e.DATABASE_URL === null : ["true", "1"].includes(e.DEMO.toLowerCase()),
   });

@@ -247,12 +247,16 @@ export async function createGateway(
           resolve(gateway.url);
         });
       }),
-    async stop(graceMs = 10_000) {
+    async stop(graceMs = config.shutdownGraceMs) {
       // Stop accepting, let in-flight requests finish, then cut whatever is left after the grace period.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // close() shuts only the sockets idle at that moment; a keep-alive socket whose request finishes later
+      // would hold the exit until the grace period ends, so idle ones are swept until all are gone.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 100);
       const timer = setTimeout(() => server.closeAllConnections(), graceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       clearInterval(reconciler);
       await apollo.stop();

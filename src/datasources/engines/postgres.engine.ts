@@ -166,7 +166,9 @@ export class PostgresEngine implements QueryEngine {
     try {
       return await pool.connect();
     } catch (error) {
-      if (busy || /timeout exceeded when trying to connect/.test(String((error as Error).message))) {
+      // pg-pool's wait for a free client, or a source that took the TCP connection and never answered the
+      // startup message ("Connection terminated due to connection timeout" / "timeout expired"): unreachable.
+      if (busy || /timeout exceeded when trying to connect|connection timeout|timeout expired/.test(String((error as Error).message))) {
         throw upstreamUnavailable(
           busy
             ? `all ${this.limits.size} connections to this source are busy; retry shortly`

@@ -1,46 +1,17 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import net from "node:net";
 import { Client } from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createScratchDatabase, randomKeyRing } from "../support/databases";
-import { startGateway, type TestGateway } from "../support/gateway";
-import { serve, type Served } from "../support/processes";
-import { describeWith } from "../support/services";
+import { createScratchDatabase, randomKeyRing } from "../../support/databases";
+import { freePort, startRedis, startWorker, until } from "../../support/faults";
+import { startGateway, type TestGateway } from "../../support/gateway";
+import type { Served } from "../../support/processes";
+import { describeWith } from "../../support/services";
 
 const TABLES = 1_500;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-/** A Redis of this test's own, so stopping it does not disturb the suites that share the machine's. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
-  for (let i = 0; i < 50; i++) {
-    const up = await new Promise<boolean>((r) => net.connect(port, "127.0.0.1").on("connect", function (this: net.Socket) { this.end(); r(true); }).on("error", () => r(false)));
-    if (up) return child;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("redis-server did not start");
-}
-
 const state = async (gw: TestGateway, id: string) =>
   (await gw.gateway.core.store.dataSource.query("SELECT embedding_state AS s, embedding_progress AS p FROM connections WHERE id = $1", [id]))[0] as { s: string; p: number | null };
-
-async function until(check: () => Promise<boolean>, ms: number, what: string) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describeWith("redis", "embedding jobs under faults", () => {
   describeWith("postgres", "with real worker processes", (pgBase) => {
@@ -91,7 +62,7 @@ describeWith("redis", "embedding jobs under faults", () => {
       });
       return res.body.data.id as string;
     };
-    const worker = () => serve(process.execPath, ["dist/src/cli.js", "worker"], env, 60_000, /Worker started/);
+    const worker = () => startWorker(env);
 
     it("finishes a job in another worker after the first is killed mid-job, writing each vector once", async () => {
       const id = await connectionTo("killed mid-job");
