@@ -2,6 +2,7 @@ import type { ApolloServer } from "@apollo/server";
 import express, { type Request, type Response, type Router } from "express";
 import { ErrorCode, httpStatusOf, isErrorCode } from "../../errors";
 import type { GatewayContext } from "../../resolvers/context";
+import { openApiDocument } from "./openapi";
 import { Operations } from "./operations";
 import { restConnection, restConnectionConfig, restMatches, restScan, restTableColumns, restTables } from "./shapes";
 
@@ -111,6 +112,11 @@ export function restRouter(deps: {
   onRoute(res: Response, label: string): void;
 }): Router {
   const router = express.Router();
+  // Public documentation: no token, no GraphQL, no store.
+  router.get("/openapi.json", (_req, res) => {
+    deps.onRoute(res, "GET /v2/openapi.json");
+    res.json(openApiDocument);
+  });
   for (const route of ROUTES) {
     router[route.method](route.path, async (req, res) => {
       deps.onRoute(res, `${route.method.toUpperCase()} /v2${route.path}`);
