@@ -121,6 +121,13 @@ export function restRouter(deps: {
     router[route.method](route.path, async (req, res) => {
       deps.onRoute(res, `${route.method.toUpperCase()} /v2${route.path}`);
       const contextValue = await deps.contextFor(req, res);
+      // API.md: account_id naming another account is FORBIDDEN on every route, including those whose GraphQL
+      // field takes no accountId (scan, schema, search, connection types). Without a token, 401 comes first.
+      const claimed = accountId(req);
+      if (contextValue.principal && claimed !== undefined && claimed !== contextValue.principal.accountId) {
+        sendRestError(res, contextValue.requestId, 403, [{ code: ErrorCode.FORBIDDEN, message: "account_id: a token may only act on its own account" }]);
+        return;
+      }
       // An absent query parameter must stay absent (so the argument's default applies), not become null.
       const variables = Object.fromEntries(Object.entries(route.variables(req)).filter(([, v]) => v !== undefined));
       const response = await deps.apollo.executeOperation(
