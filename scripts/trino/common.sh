@@ -18,7 +18,7 @@
 #   TRINO_ADMIN_USER      identity allowed CREATE/DROP CATALOG (default gateway_admin)
 #   TRINO_SCAN_USER       read-only identity (default gateway_scan)
 #   TRINO_QUERY_MAX_EXECUTION_TIME / TRINO_QUERY_MAX_RUN_TIME / TRINO_QUERY_MAX_MEMORY
-#                         server-wide query limits (defaults 2m / 5m / 1GB)
+#                         server-wide query limits (defaults 2m / 5m / half of TRINO_HEAP)
 
 TRINO_VERSION=476 # newest release whose server is on Maven Central; needs JDK >= 24
 

@@ -23,7 +23,15 @@ TRINO_ADMIN_USER=${TRINO_ADMIN_USER:-gateway_admin}
 TRINO_SCAN_USER=${TRINO_SCAN_USER:-gateway_scan}
 TRINO_QUERY_MAX_EXECUTION_TIME=${TRINO_QUERY_MAX_EXECUTION_TIME:-2m}
 TRINO_QUERY_MAX_RUN_TIME=${TRINO_QUERY_MAX_RUN_TIME:-5m}
-TRINO_QUERY_MAX_MEMORY=${TRINO_QUERY_MAX_MEMORY:-1GB}
+# Query memory plus Trino's heap headroom (30 %) must fit in the heap, or the node refuses to start: by default
+# half the heap (1GB of the default 2G).
+[[ $TRINO_HEAP =~ ^[1-9][0-9]*[gGmM]$ ]] || trino_die "TRINO_HEAP must be a size in G or M, such as 2G or 1536M (got '$TRINO_HEAP')"
+if [[ -z ${TRINO_QUERY_MAX_MEMORY:-} ]]; then
+  heap_mb=${TRINO_HEAP%[gGmM]}
+  [[ $TRINO_HEAP =~ [gG]$ ]] && heap_mb=$((heap_mb * 1024))
+  half=$((heap_mb / 2))
+  if ((half % 1024 == 0)); then TRINO_QUERY_MAX_MEMORY=$((half / 1024))GB; else TRINO_QUERY_MAX_MEMORY=${half}MB; fi
+fi
 MVN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 
 for u in "$TRINO_ADMIN_USER" "$TRINO_SCAN_USER"; do

@@ -55,7 +55,7 @@ export class PrivateTrino {
     fs.symlinkSync(shared, path.join(this.home, "server"));
   }
 
-  /** Starts the node and resolves once it answers queries (1 GB heap: query memory plus headroom must fit in it). */
+  /** Starts the node (1 GB of heap: it shares the machine with the test run) and resolves once it answers queries. */
   start(): Promise<void> {
     return this.script("start.sh");
   }
@@ -75,7 +75,7 @@ export class PrivateTrino {
     return new Promise((resolve, reject) => {
       const child = spawn("bash", [path.join(ROOT, "scripts/trino", name)], {
         cwd: ROOT,
-        env: { ...process.env, TRINO_HOME: this.home, TRINO_PORT: String(this.port), TRINO_HEAP: "1G", TRINO_QUERY_MAX_MEMORY: "512MB" },
+        env: { ...process.env, TRINO_HOME: this.home, TRINO_PORT: String(this.port), TRINO_HEAP: "1G" },
         stdio: ["ignore", "ignore", "pipe"],
       });
       let err = "";
