@@ -270,6 +270,11 @@ function trinoScriptDefaults(): Record<string, string> {
       vars[m[1]] = expand(withDefault ? withDefault[1] : m[2].replace(/^"(.*)"$/, "$1"));
     }
   }
+  // start.sh derives the query memory from the heap (half of it) when it is not given.
+  if (vars.TRINO_QUERY_MAX_MEMORY === undefined && /^\d+G$/.test(vars.TRINO_HEAP ?? "")) {
+    const halfMb = (Number(vars.TRINO_HEAP.slice(0, -1)) * 1024) / 2;
+    vars.TRINO_QUERY_MAX_MEMORY = halfMb % 1024 === 0 ? `${halfMb / 1024}GB` : `${halfMb}MB`;
+  }
   return vars;
 }
 
