@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak } from "../support/secrets";
 import { describeWith, requireService } from "../support/services";
@@ -14,22 +14,14 @@ describeWith("postgres", "scan through the API", (pgBase) => {
   let made = 0;
   // A fresh connection for every test: scans are limited to 10 per 10 s per connection, and this file runs more.
   beforeEach(async () => {
-    const pg = new URL(datasetUrl(pgBase));
-    const created = await gw.http("POST", "/v2/connection", {
-      token: gw.a.admin,
-      body: { label: `chinook pg ${++made}`, connection_config_slug: "postgres", config: { host: pg.hostname, port: Number(pg.port || 5432), database: DATASET_DB, user: decodeURIComponent(pg.username) } },
-    });
+    const created = await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: chinookConnection(`chinook pg ${++made}`, "postgres", pgBase) });
     pgId = created.body.data.id;
   });
 
   beforeAll(async () => {
-    gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32" });
+    gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32,gw-missing.invalid" });
     if (mariaBase) {
-      const m = new URL(mariaBase);
-      const maria = await gw.http("POST", "/v2/connection", {
-        token: gw.a.admin,
-        body: { label: "chinook maria", connection_config_slug: "mariadb", config: { host: m.hostname, port: Number(m.port || 3306), database: DATASET_DB, user: decodeURIComponent(m.username || "root") } },
-      });
+      const maria = await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: chinookConnection("chinook maria", "mariadb", mariaBase) });
       mariaId = maria.body.data.id;
     }
   });
@@ -93,6 +85,17 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     });
     const res = await scanGql(sf.body.data.id, "SELECT 1");
     expect(res.body.errors[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" }, message: expect.stringContaining("need the Trino engine (set TRINO_URL)") });
+  });
+
+  it.each(["postgres", "mariadb"] as const)("answers UPSTREAM_UNAVAILABLE for an allowed %s host name that does not resolve", async (slug) => {
+    const created = await gw.http("POST", "/v2/connection", {
+      token: gw.a.admin,
+      body: { label: `unresolvable ${slug}`, connection_config_slug: slug, config: { host: "gw-missing.invalid", database: "x", user: "x" } },
+    });
+    expect(created.status).toBe(201);
+    const res = await gw.http("POST", `/v2/connection/${created.body.data.id}/scan`, { token: gw.a.reader, body: { query: "SELECT 1" } });
+    expect(res.status).toBe(503);
+    expect(res.body.errors[0]).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", message: "the source cannot be reached (ENOTFOUND)" });
   });
 
   it("answers NOT_FOUND for another account's connection", async () => {

@@ -142,7 +142,8 @@ export class MysqlEngine implements QueryEngine {
       const port = Number(c.port ?? 3306);
       const target = await this.hosts.check(host, { field: "config.host", port });
       const options: PoolOptions = {
-        host: target!.address,
+        // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
+        host: target?.address ?? host,
         port,
         user: String(c.user),
         password: typeof c.password === "string" ? c.password : "",

@@ -140,7 +140,8 @@ export class PostgresEngine implements QueryEngine {
       const target = await this.hosts.check(host, { field: "config.host", port });
       const password = typeof c.password === "string" ? c.password : "";
       const pool = new pg.Pool({
-        host: target!.address,
+        // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
+        host: target?.address ?? host,
         port,
         database: String(c.database),
         user: String(c.user),
