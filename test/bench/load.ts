@@ -22,7 +22,8 @@ import fs from "node:fs";
 import { Client, Pool } from "pg";
 import { createClient } from "redis";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
-import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConnection, DATASET_DB, datasetUrl } from "../support/datasets";
+import { apiClient, sleep } from "../support/faults";
 import { CLI, runCli, serve, type Served } from "../support/processes";
 import { percentile } from "./stats";
 
@@ -220,7 +221,6 @@ function cpuMeter(gatewayPids: number[]): () => Cpu {
   };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Splits c connections (and a request count) over the two instances: half each; c = 1 goes to A. */
 function split(total: number, c: number): [number, number] {
@@ -245,26 +245,8 @@ interface Rig {
   log: (line: string) => void;
 }
 
-async function call(url: string, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; headers: Headers }> {
-  const res = await fetch(url + path, {
-    method,
-    headers: { authorization: token, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  let parsed: unknown = null;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = text;
-  }
-  return { status: res.status, body: parsed, headers: res.headers };
-}
-
-function chinookConfig(pgBase: string) {
-  const url = new URL(datasetUrl(pgBase));
-  return { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username) };
-}
+/** One call to one instance, with the token (the same client the fault suite uses). */
+const call = (url: string, token: string, method: string, path: string, body?: unknown) => apiClient(() => url, token)(method, path, body);
 
 async function inBatches<T, R>(items: T[], width: number, run: (item: T, i: number) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
@@ -281,9 +263,9 @@ async function inBatches<T, R>(items: T[], width: number, run: (item: T, i: numb
 }
 
 async function createConnections(rig: Rig, pgBase: string, via: Instance, count: number, label: string): Promise<string[]> {
-  const config = chinookConfig(pgBase);
   return inBatches(Array.from({ length: count }, (_, i) => i), 4, async (i) => {
-    const res = await call(via.url, rig.token, "POST", "/v2/connection", { label: `${label} ${via.name}${i}`, connection_config_slug: "postgres", config });
+    const body = chinookConnection(`${label} ${via.name}${i}`, "postgres", pgBase);
+    const res = await call(via.url, rig.token, "POST", "/v2/connection", body);
     if (res.status !== 201) throw new Error(`create connection via ${via.name}: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.data.id as string;
   });

@@ -9,7 +9,7 @@ import "reflect-metadata";
 import mysql from "mysql2/promise";
 import { Client } from "pg";
 import { BasicAuth, Trino } from "trino-client";
-import { ensureMariadbDataset, ensurePostgresDataset, datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConnection, DATASET_DB, datasetUrl, ensureMariadbDataset, ensurePostgresDataset } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { percentile, printTable, timeEach, type Row } from "./stats";
 
@@ -44,12 +44,11 @@ async function main(): Promise<void> {
   console.log(`metadata store: ${store}`);
   const gw = await startGateway(store, { ALLOWED_HOSTS: "127.0.0.1/32", LOG_LEVEL: "warn" });
   try {
-    const pgUrl = new URL(datasetUrl(pgBase));
     const mUrl = new URL(mariaBase);
     // Every connection takes at most RATE_WINDOW calls, and none is reused: enough for warm-up, both paths and big scans.
     const count = Math.ceil((N * 2 + 90) / RATE_WINDOW) + 1;
-    const pgIds = await connections(gw, (i) => ({ label: `bench pg ${i}`, connection_config_slug: "postgres", config: { host: pgUrl.hostname, port: Number(pgUrl.port || 5432), database: DATASET_DB, user: decodeURIComponent(pgUrl.username) } }), count);
-    const myIds = await connections(gw, (i) => ({ label: `bench maria ${i}`, connection_config_slug: "mariadb", config: { host: mUrl.hostname, port: Number(mUrl.port || 3306), database: DATASET_DB, user: decodeURIComponent(mUrl.username || "root") } }), count);
+    const pgIds = await connections(gw, (i) => chinookConnection(`bench pg ${i}`, "postgres", pgBase), count);
+    const myIds = await connections(gw, (i) => chinookConnection(`bench maria ${i}`, "mariadb", mariaBase), count);
     const gql = (id: string, q: string, limit = 20) =>
       gw.gql(`query($id: ID!, $q: String!, $l: Int) { scan(connectionId: $id, query: $q, limit: $l) { rowCount } }`, { id, q, l: limit }, gw.a.reader).then((r) => {
         if (!r.body.data?.scan) throw new Error(r.text);
@@ -65,33 +64,30 @@ async function main(): Promise<void> {
       return ids[Math.floor(n / RATE_WINDOW) % ids.length];
     };
 
-    // PostgreSQL
+    /** One source's rows: scan latency against its bare driver, and the million-row cap. */
+    const source = async (name: string, bare: (sql: string) => Promise<unknown>, ids: string[], albums: string) => {
+      const on = () => spread(ids);
+      await timeEach(20, () => bare(albums));
+      await timeEach(20, () => gql(on(), albums));
+      const viaBare = stats(`${name}: bare ${name === "postgres" ? "pg" : "mysql2"} driver`, await timeEach(N, () => bare(albums)));
+      const latency = [
+        viaBare,
+        stats(`${name}: gateway GraphQL scan`, await timeEach(N, () => gql(on(), albums)), viaBare),
+        stats(`${name}: gateway REST scan`, await timeEach(N, () => rest(on(), albums)), viaBare),
+      ];
+      const bigBare = stats(`${name}: bare driver, big_table LIMIT 100`, await timeEach(30, () => bare("SELECT * FROM big_table LIMIT 100")));
+      const bigScan = stats(`${name}: scan SELECT * FROM big_table (limit 100)`, await timeEach(30, () => gql(on(), "SELECT * FROM big_table", 100)), bigBare);
+      const capped = stats(`${name}: scan SELECT * FROM big_table LIMIT 100`, await timeEach(30, () => gql(on(), "SELECT * FROM big_table LIMIT 100", 100)));
+      const uncapped = { ...bigScan, case: `${name}: scan without LIMIT vs with LIMIT 100`, baseline: { p50: capped.p50, p99: capped.p99 } };
+      return { latency, cap: [bigBare, bigScan, capped, uncapped] };
+    };
+
     const pg = new Client({ connectionString: datasetUrl(pgBase) });
     await pg.connect();
-    const pgQuery = "SELECT album_id, title FROM album ORDER BY album_id LIMIT 20";
-    await timeEach(20, () => pg.query(pgQuery));
-    await timeEach(20, () => gql(spread(pgIds), pgQuery));
-    const pgBare = stats("postgres: bare pg driver", await timeEach(N, () => pg.query(pgQuery)));
-    const pgGql = stats("postgres: gateway GraphQL scan", await timeEach(N, () => gql(spread(pgIds), pgQuery)), pgBare);
-    const pgRest = stats("postgres: gateway REST scan", await timeEach(N, () => rest(spread(pgIds), pgQuery)), pgBare);
-    const bigBare = stats("postgres: bare driver, big_table LIMIT 100", await timeEach(30, () => pg.query("SELECT * FROM big_table LIMIT 100")));
-    const bigScan = stats("postgres: scan SELECT * FROM big_table (limit 100)", await timeEach(30, () => gql(spread(pgIds), "SELECT * FROM big_table", 100)), bigBare);
-    const pgCapped = stats("postgres: scan SELECT * FROM big_table LIMIT 100", await timeEach(30, () => gql(spread(pgIds), "SELECT * FROM big_table LIMIT 100", 100)));
-    const pgUncapped = { ...bigScan, case: "postgres: scan without LIMIT vs with LIMIT 100", baseline: { p50: pgCapped.p50, p99: pgCapped.p99 } };
+    const pgRows = await source("postgres", (sql) => pg.query(sql), pgIds, "SELECT album_id, title FROM album ORDER BY album_id LIMIT 20");
     await pg.end();
-
-    // MariaDB
     const my = await mysql.createConnection({ host: mUrl.hostname, port: Number(mUrl.port || 3306), user: decodeURIComponent(mUrl.username || "root"), database: DATASET_DB });
-    const myQuery = "SELECT AlbumId, Title FROM Album ORDER BY AlbumId LIMIT 20";
-    await timeEach(20, () => my.query(myQuery));
-    await timeEach(20, () => gql(spread(myIds), myQuery));
-    const myBare = stats("mariadb: bare mysql2 driver", await timeEach(N, () => my.query(myQuery)));
-    const myGql = stats("mariadb: gateway GraphQL scan", await timeEach(N, () => gql(spread(myIds), myQuery)), myBare);
-    const myRest = stats("mariadb: gateway REST scan", await timeEach(N, () => rest(spread(myIds), myQuery)), myBare);
-    const myBigBare = stats("mariadb: bare driver, big_table LIMIT 100", await timeEach(30, () => my.query("SELECT * FROM big_table LIMIT 100")));
-    const myBigScan = stats("mariadb: scan SELECT * FROM big_table (limit 100)", await timeEach(30, () => gql(spread(myIds), "SELECT * FROM big_table", 100)), myBigBare);
-    const myCapped = stats("mariadb: scan SELECT * FROM big_table LIMIT 100", await timeEach(30, () => gql(spread(myIds), "SELECT * FROM big_table LIMIT 100", 100)));
-    const myUncapped = { ...myBigScan, case: "mariadb: scan without LIMIT vs with LIMIT 100", baseline: { p50: myCapped.p50, p99: myCapped.p99 } };
+    const myRows = await source("mariadb", (sql) => my.query(sql), myIds, "SELECT AlbumId, Title FROM Album ORDER BY AlbumId LIMIT 20");
     await my.end();
 
     // Schema listing: uncached (refresh=true) vs cached.
@@ -101,9 +97,9 @@ async function main(): Promise<void> {
 
     const trinoRows = process.env.TRINO_URL ? await trinoBench(process.env.TRINO_URL, pgBase) : [];
 
-    printTable(`Scan latency (${N} sequential calls each; ratio = gateway / bare driver)`, [pgBare, pgGql, pgRest, myBare, myGql, myRest]);
+    printTable(`Scan latency (${N} sequential calls each; ratio = gateway / bare driver)`, [...pgRows.latency, ...myRows.latency]);
     if (trinoRows.length) printTable(`Trino engine (${TRINO_N} calls each; ratio = gateway / bare trino-client)`, trinoRows);
-    printTable("A million-row table: the cap streams (ratio ≈ 1 means no full read)", [bigBare, bigScan, pgCapped, pgUncapped, myBigBare, myBigScan, myCapped, myUncapped]);
+    printTable("A million-row table: the cap streams (ratio ≈ 1 means no full read)", [...pgRows.cap, ...myRows.cap]);
     printTable("Schema listing (ratio = cached / uncached)", [uncached, cached]);
   } finally {
     await gw.stop();
@@ -116,10 +112,9 @@ const TRINO_N = Number(process.env.BENCH_TRINO_N ?? 100);
 async function trinoBench(trinoUrl: string, pgBase: string): Promise<Row[]> {
   const gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", LOG_LEVEL: "warn", TRINO_URL: trinoUrl });
   try {
-    const pgUrl = new URL(datasetUrl(pgBase));
     // Nine calls per connection after a warm-up call that creates its catalog (creation is paid once, not measured).
     const perConnection = RATE_WINDOW - 1;
-    const ids = await connections(gw, (i) => ({ label: `bench trino ${i}`, connection_config_slug: "postgres", config: { host: pgUrl.hostname, port: Number(pgUrl.port || 5432), database: DATASET_DB, user: decodeURIComponent(pgUrl.username) } }), Math.ceil((TRINO_N * 2) / perConnection) + 1);
+    const ids = await connections(gw, (i) => chinookConnection(`bench trino ${i}`, "postgres", pgBase), Math.ceil((TRINO_N * 2) / perConnection) + 1);
     const q = "SELECT album_id, title FROM album ORDER BY album_id LIMIT 20";
     let next = 0;
     const spread = () => ids[Math.floor(next++ / perConnection) % ids.length];

@@ -2,7 +2,7 @@ import mysql from "mysql2/promise";
 import { afterAll } from "vitest";
 import { MysqlEngine } from "../../src/datasources/engines/mysql.engine";
 import { HostPolicy } from "../../src/datasources/host-policy";
-import { DATASET_DB } from "../support/datasets";
+import { chinookConfig, DATASET_DB } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import { describeWith } from "../support/services";
 import { engineContract } from "./engine-contract";
@@ -10,7 +10,7 @@ import { FIRST_ALBUM } from "./chinook";
 
 describeWith("mariadb", "direct mysql engine → MariaDB", (baseUrl) => {
   const url = new URL(baseUrl);
-  const config = { host: url.hostname, port: Number(url.port || 3306), database: DATASET_DB, user: decodeURIComponent(url.username || "root"), ssl: false };
+  const config = { ...chinookConfig(baseUrl), ssl: false };
   let admin: mysql.Connection | null = null;
   afterAll(() => admin?.end());
 

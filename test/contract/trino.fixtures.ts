@@ -2,7 +2,7 @@ import mysql from "mysql2/promise";
 import { Client } from "pg";
 import { TrinoEngine } from "../../src/datasources/engines/trino.engine";
 import { HostPolicy } from "../../src/datasources/host-policy";
-import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConfig, DATASET_DB } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import type { ContractFixture } from "./engine-contract";
 import { FIRST_ALBUM, POSTGRES_CHINOOK } from "./chinook";
@@ -12,8 +12,7 @@ const trinoEngine = (trinoUrl: string) => () =>
   new TrinoEngine(new HostPolicy(["127.0.0.1/32"]), { url: trinoUrl, adminUser: "gateway_admin", scanUser: "gateway_scan", defaultTimeoutMs: 30_000 });
 
 export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, admin: Client): Promise<ContractFixture> {
-  const url = new URL(datasetUrl(pgBase));
-  const config = { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username), ssl: false };
+  const config = { ...chinookConfig(pgBase), ssl: false };
   return {
     name: "trino → postgres",
     engine: trinoEngine(trinoUrl),
@@ -34,8 +33,7 @@ export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, adm
 }
 
 export async function trinoMariadbFixture(trinoUrl: string, mariaBase: string, admin: mysql.Connection): Promise<ContractFixture> {
-  const url = new URL(mariaBase);
-  const config = { host: url.hostname, port: Number(url.port || 3306), database: DATASET_DB, user: decodeURIComponent(url.username || "root"), ssl: false };
+  const config = { ...chinookConfig(mariaBase), ssl: false };
   return {
     name: "trino → mariadb",
     engine: trinoEngine(trinoUrl),

@@ -3,7 +3,7 @@ import { Client } from "pg";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
-import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { runCli, serve, type Served } from "../support/processes";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
@@ -25,12 +25,9 @@ async function waitForState(gw: TestGateway, id: string, state: string, ms = 60_
   throw new Error(`embedding never reached ${state}; last ${JSON.stringify(last)}`);
 }
 
-async function chinookConnection(gw: TestGateway, pgBase: string, label: string): Promise<string> {
-  const url = new URL(datasetUrl(pgBase));
-  const res = await gw.http("POST", "/v2/connection", {
-    token: gw.a.admin,
-    body: { label, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username), password: PLAIN.password } },
-  });
+async function connectChinook(gw: TestGateway, pgBase: string, label: string): Promise<string> {
+  const body = chinookConnection(label, "postgres", pgBase);
+  const res = await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: { ...body, config: { ...body.config, password: PLAIN.password } } });
   expect(res.body.data.embedding_status.state).toBe("PENDING");
   return res.body.data.id;
 }
@@ -77,7 +74,7 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
   });
 
   it("re-embeds a connection whose vectors were made by another model", async () => {
-    const id = await chinookConnection(gw, pgBase, "model change");
+    const id = await connectChinook(gw, pgBase, "model change");
     const ready = await waitForState(gw, id, "READY");
     const db = gw.gateway.core.store.dataSource;
     await db.query("UPDATE connections SET embedding_model = 'older-model' WHERE id = $1", [id]);
@@ -90,7 +87,7 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
   });
 
   it("reaches READY after create, and search ranks tables by meaning", async () => {
-    const id = await chinookConnection(gw, pgBase, "embedded");
+    const id = await connectChinook(gw, pgBase, "embedded");
     const ready = await waitForState(gw, id, "READY");
     expect(ready.tableCount).toBeGreaterThanOrEqual(11);
     expect(ready.model).toMatch(/^local-/);
@@ -105,7 +102,7 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
   });
 
   it("refreshes on request, re-embedding nothing unchanged", async () => {
-    const id = await chinookConnection(gw, pgBase, "refresh");
+    const id = await connectChinook(gw, pgBase, "refresh");
     await waitForState(gw, id, "READY");
     const before: { updated: Date }[] = await gw.gateway.core.store.dataSource.query("SELECT updated FROM schema_embeddings WHERE connection_id = $1 ORDER BY fully_qualified_name", [id]);
     const res = await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.a.admin });
@@ -122,13 +119,13 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
     ["a question of stop words only", { text: "which of the", k: 5 }, "text: has no words to search by"],
     ["k over 50", { text: "songs", k: 51 }, "k: must be from 1 to 50"],
   ])("refuses %s", async (_n, args, message) => {
-    const id = await chinookConnection(gw, pgBase, `bad ${randomBytes(3).toString("hex")}`);
+    const id = await connectChinook(gw, pgBase, `bad ${randomBytes(3).toString("hex")}`);
     const res = await gw.gql(`query($id: ID!, $t: String!, $k: Int) { searchSchema(connectionId: $id, text: $t, k: $k) { score } }`, { id, t: args.text, k: args.k }, gw.a.reader);
     expect(res.body.errors[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" }, message: expect.stringContaining(message) });
   });
 
   it("refuses refresh to a reader and to another account", async () => {
-    const id = await chinookConnection(gw, pgBase, "guarded");
+    const id = await connectChinook(gw, pgBase, "guarded");
     expect((await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.a.reader })).status).toBe(403);
     expect((await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.b.admin })).status).toBe(404);
     expect((await gw.http("GET", `/v2/connection/${id}/search?q=songs`, { token: gw.b.reader })).status).toBe(404);
@@ -162,7 +159,7 @@ describeWith("redis", "schema embeddings through BullMQ workers", (redisUrl) => 
 
     it("a worker process takes the job and the connection reaches READY; a duplicate enqueue collapses", async () => {
       workers.push(await serve(process.execPath, ["dist/src/cli.js", "worker"], env, 60_000, /Worker started/));
-      const id = await chinookConnection(gw, pgBase, "bullmq");
+      const id = await connectChinook(gw, pgBase, "bullmq");
       await waitForState(gw, id, "READY");
       const rows = await gw.gateway.core.store.dataSource.query("SELECT count(*)::int AS n FROM schema_embeddings WHERE connection_id = $1", [id]);
       expect(rows[0].n).toBeGreaterThanOrEqual(11);

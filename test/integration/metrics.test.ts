@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { describeWith, requireService } from "../support/services";
 
@@ -21,11 +21,7 @@ describeWith("redis", "gateway metrics", (redisUrl) => {
   let gw: TestGateway;
   const metrics = async () => (await gw.http("GET", "/metrics")).text;
   const createMaria = async (label: string) => {
-    const m = new URL(datasetUrl(mariaBase!));
-    const res = await gw.http("POST", "/v2/connection", {
-      token: gw.a.admin,
-      body: { label, connection_config_slug: "mariadb", config: { host: m.hostname, port: Number(m.port || 3306), database: DATASET_DB, user: decodeURIComponent(m.username || "root") } },
-    });
+    const res = await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: chinookConnection(label, "mariadb", mariaBase!) });
     expect(res.status).toBe(201);
     return res.body.data.id as string;
   };

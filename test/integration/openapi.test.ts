@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument as doc, type Method, type Operation, type Ref, type ResponseObject, type Header } from "../../src/http/rest/openapi";
 import { restRouter, ROUTES } from "../../src/http/rest/router";
 import { projectRoot } from "../../src/paths";
-import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConfig, DATASET_DB, datasetUrl } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith, requireService } from "../support/services";
@@ -466,8 +466,7 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
 
   it("holds for MariaDB through the direct driver", async (ctx) => {
     if (!mariaBase) return ctx.skip();
-    const m = new URL(mariaBase);
-    const id = await create({ host: m.hostname, port: Number(m.port || 3306), database: DATASET_DB, user: decodeURIComponent(m.username || "root") }, "mariadb");
+    const id = await create(chinookConfig(mariaBase), "mariadb");
     const scan = await call({ method: "post", path: "/connection/{id}/scan", params: { id }, token: gw.a.reader, body: { query: "SELECT * FROM Invoice" }, query: { limit: "5" } });
     expect(scan.body.data.row_count).toBe(5);
     expect((await call({ method: "get", path: "/connection/{id}/schema", params: { id }, token: gw.a.reader })).body.data.length).toBeGreaterThan(10);

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
-import { datasetUrl, DATASET_DB } from "../support/datasets";
+import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { runCli, serve, type Served } from "../support/processes";
 import { expectNoSecretLeak } from "../support/secrets";
@@ -10,11 +10,7 @@ import { describeWith } from "../support/services";
 const SCAN = `query($id: ID!) { scan(connectionId: $id, query: "SELECT 1 AS one", limit: 1) { rowCount } }`;
 
 async function pgConnection(gw: TestGateway, token: string, pgBase: string, label: string): Promise<string> {
-  const url = new URL(datasetUrl(pgBase));
-  const res = await gw.http("POST", "/v2/connection", {
-    token,
-    body: { label, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username) } },
-  });
+  const res = await gw.http("POST", "/v2/connection", { token, body: chinookConnection(label, "postgres", pgBase) });
   return res.body.data.id;
 }
 
@@ -103,11 +99,10 @@ describeWith("redis", "rate limits across two gateway processes sharing Redis", 
       const account = (await runCli(["account", "create", "--name", "two"], env)).stdout.trim();
       const token = (await runCli(["token", "create", "--account", account], env)).stdout.trim();
       procs.push(...(await Promise.all([serve(process.execPath, ["dist/src/cli.js", "serve"], env), serve(process.execPath, ["dist/src/cli.js", "serve"], env)])));
-      const url = new URL(datasetUrl(pgBase));
       const created = await fetch(`${procs[0].url}/v2/connection`, {
         method: "POST",
         headers: { authorization: token, "content-type": "application/json" },
-        body: JSON.stringify({ label: `two ${randomBytes(3).toString("hex")}`, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: DATASET_DB, user: decodeURIComponent(url.username) } }),
+        body: JSON.stringify(chinookConnection(`two ${randomBytes(3).toString("hex")}`, "postgres", pgBase)),
       });
       const id = (await created.json()).data.id;
       const results = await Promise.all(

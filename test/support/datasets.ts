@@ -15,6 +15,16 @@ export const BIG_ROWS = 1_000_000;
 export const BEYOND_2_53 = "9007199254740993";
 const ROOT = projectRoot();
 
+/** The config of a connection to the loaded Chinook database on the server of `baseUrl` (PostgreSQL or MariaDB). */
+export function chinookConfig(baseUrl: string) {
+  const u = new URL(baseUrl);
+  const port = Number(u.port || (u.protocol.startsWith("mysql") ? 3306 : 5432));
+  return { host: u.hostname, port, database: DATASET_DB, user: decodeURIComponent(u.username || "root") };
+}
+
+/** The REST body that registers that connection. */
+export const chinookConnection = (label: string, slug: "postgres" | "mariadb", baseUrl: string) => ({ label, connection_config_slug: slug, config: chinookConfig(baseUrl) });
+
 export function datasetUrl(baseUrl: string): string {
   const url = new URL(baseUrl);
   url.pathname = `/${DATASET_DB}`;

@@ -112,13 +112,6 @@ export function apiClient(baseUrl: () => string, token: string) {
   };
 }
 
-/** The REST body of a connection to one of the loaded Chinook datasets. */
-export function chinookConnection(label: string, slug: "postgres" | "mariadb", datasetUrl: string, database: string) {
-  const u = new URL(datasetUrl);
-  const port = Number(u.port || (slug === "postgres" ? 5432 : 3306));
-  return { label, connection_config_slug: slug, config: { host: u.hostname, port, database, user: decodeURIComponent(u.username || "root") } };
-}
-
 /** A gateway as operators run it: `migrate`, an account and admin token from the CLI, then `serve`. */
 export async function servedGateway(env: Record<string, string>): Promise<{ served: Served; token: string; accountId: string }> {
   const migrated = await runCli(["migrate"], env);

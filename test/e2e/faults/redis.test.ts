@@ -2,8 +2,8 @@ import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../../support/databases";
-import { datasetUrl, DATASET_DB } from "../../support/datasets";
-import { apiClient, chinookConnection, freePort, servedGateway, startRedis, startWorker, until } from "../../support/faults";
+import { chinookConnection } from "../../support/datasets";
+import { apiClient, freePort, servedGateway, startRedis, startWorker, until } from "../../support/faults";
 import type { Served } from "../../support/processes";
 import { describeWith } from "../../support/services";
 
@@ -49,7 +49,7 @@ describeWith("redis", "fault: Redis stops during traffic", () => {
 
     const embedding = async (id: string) => (await api("GET", `/v2/connection/${id}`)).body.data.embedding_status.state as string;
     const scan = (id: string) => api("POST", `/v2/connection/${id}/scan`, { query: "SELECT name FROM genre ORDER BY genre_id" });
-    const pgSource = (label: string) => chinookConnection(label, "postgres", datasetUrl(pgBase), DATASET_DB);
+    const pgSource = (label: string) => chinookConnection(label, "postgres", pgBase);
 
     it("keeps serving through the outage and recovers every piece of work when Redis returns", async () => {
       const before = (await api("POST", "/v2/connection", pgSource("made before the outage"))).body.data.id as string;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../../support/databases";
-import { datasetUrl, DATASET_DB } from "../../support/datasets";
-import { apiClient, chinookConnection, freePort, PrivateTrino, servedGateway } from "../../support/faults";
+import { chinookConnection } from "../../support/datasets";
+import { apiClient, freePort, PrivateTrino, servedGateway } from "../../support/faults";
 import type { Served } from "../../support/processes";
 import { describeWith } from "../../support/services";
 
@@ -39,7 +39,7 @@ describeWith("trino", "fault: Trino stops", () => {
     }, 60_000);
 
     const scan = (id: string) => api("POST", `/v2/connection/${id}/scan`, { query: "SELECT name FROM genre ORDER BY genre_id" });
-    const pgSource = (label: string) => chinookConnection(label, "postgres", datasetUrl(pgBase), DATASET_DB);
+    const pgSource = (label: string) => chinookConnection(label, "postgres", pgBase);
 
     it("answers UPSTREAM_UNAVAILABLE fast while Trino is down, reports it, and recovers when it returns", async () => {
       const before = (await api("POST", "/v2/connection", pgSource("made before Trino stopped"))).body.data.id as string;
