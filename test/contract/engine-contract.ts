@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EngineConnection, QueryEngine } from "../../src/datasources/engines/query-engine";
 import { BEYOND_2_53, BIG_ROWS } from "../support/datasets";
@@ -28,6 +29,8 @@ export interface ContractFixture {
   runningSlowQueries(): Promise<number>;
   /** Cases that do not apply to this engine, each with the reason printed in the skipped test's name. */
   notApplicable?: { poolExhaustion?: string };
+  /** Through Trino: how many CREATE CATALOG statements were run for this connection id. */
+  catalogCreations?(connectionId: string): Promise<number>;
 }
 
 const waitUntil = async (check: () => Promise<boolean>, ms: number) => {
@@ -74,6 +77,17 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
       const all = await engine.scan(f.connection, { sql: f.sql.firstAlbums, limit: 10, timeoutMs: 10_000 });
       expect(all.rows).toHaveLength(3);
       expect(all.truncated).toBe(false);
+    });
+
+    it("serves a burst of first scans on a new connection, sharing one pool or catalog", async () => {
+      const fresh = { ...f.connection, id: randomUUID() };
+      try {
+        const results = await Promise.all(Array.from({ length: 4 }, () => engine.scan(fresh, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 20_000 })));
+        expect(results.map((r) => r.rows[0])).toEqual(Array.from({ length: 4 }, () => [f.firstAlbum.id, f.firstAlbum.title]));
+        if (f.catalogCreations) expect(await f.catalogCreations(fresh.id)).toBe(1);
+      } finally {
+        await engine.release(fresh.id);
+      }
     });
 
     it(`stops at limit + 1 rows of a ${BIG_ROWS.toLocaleString("en")}-row table instead of reading it all`, async () => {

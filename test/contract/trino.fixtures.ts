@@ -1,5 +1,7 @@
 import mysql from "mysql2/promise";
 import { Client } from "pg";
+import { BasicAuth, Trino } from "trino-client";
+import { catalogNameOf } from "../../src/datasources/engines/trino-catalogs";
 import { TrinoEngine } from "../../src/datasources/engines/trino.engine";
 import { HostPolicy } from "../../src/datasources/host-policy";
 import { chinookConfig, DATASET_DB } from "../support/datasets";
@@ -10,6 +12,19 @@ import { FIRST_ALBUM, POSTGRES_CHINOOK } from "./chinook";
 const NO_POOL = "Trino holds the source connections; the gateway keeps no pool to exhaust (Trino queues queries itself)";
 const trinoEngine = (trinoUrl: string) => () =>
   new TrinoEngine(new HostPolicy(["127.0.0.1/32"]), { url: trinoUrl, adminUser: "gateway_admin", scanUser: "gateway_scan", defaultTimeoutMs: 30_000 });
+
+/** Counted in Trino's own query history, as the admin identity (the scan identity may not read `system`). */
+const catalogCreations = (trinoUrl: string) => async (connectionId: string) => {
+  const pages = await Trino.create({ server: trinoUrl, auth: new BasicAuth("gateway_admin") }).query(
+    `SELECT count(*) FROM system.runtime.queries WHERE query LIKE 'CREATE CATALOG ${catalogNameOf(connectionId)} %'`,
+  );
+  let n = -1;
+  for await (const page of pages) {
+    if (page.error) throw new Error(page.error.message);
+    if (page.data) n = Number(page.data[0][0]);
+  }
+  return n;
+};
 
 export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, admin: Client): Promise<ContractFixture> {
   const config = { ...chinookConfig(pgBase), ssl: false };
@@ -29,6 +44,7 @@ export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, adm
     runningSlowQueries: async () =>
       Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%slow_%' AND query NOT LIKE '%pg_stat_activity%' AND state = 'active'")).rows[0].n),
     notApplicable: { poolExhaustion: NO_POOL },
+    catalogCreations: catalogCreations(trinoUrl),
   };
 }
 
@@ -56,5 +72,6 @@ export async function trinoMariadbFixture(trinoUrl: string, mariaBase: string, a
       return Number(rows[0].n);
     },
     notApplicable: { poolExhaustion: NO_POOL },
+    catalogCreations: catalogCreations(trinoUrl),
   };
 }

@@ -22,9 +22,10 @@ export class PoolRegistry<P> {
     return pool;
   }
 
-  async evict(connectionId: string): Promise<void> {
+  /** With `only`, evicts just that pool: a caller that found it broken must not evict a newer one made meanwhile. */
+  async evict(connectionId: string, only?: Promise<P>): Promise<void> {
     const entry = this.pools.get(connectionId);
-    if (!entry) return;
+    if (!entry || (only && entry.pool !== only)) return;
     this.pools.delete(connectionId);
     const pool = await entry.pool.catch(() => null);
     if (pool) await this.close(pool).catch(() => undefined);

@@ -2,6 +2,7 @@ import { GatewayError } from "../../errors";
 import type { HostPolicy } from "../host-policy";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
 import { catalogNameOf, createCatalogSql, defaultSchemaOf, trinoLiteral } from "./trino-catalogs";
+import { PoolRegistry } from "./pool-registry";
 import { runTrino, TrinoQueryError, type TrinoRun } from "./trino-protocol";
 import { cancelledByClient, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
@@ -26,8 +27,8 @@ const UNREACHABLE = /connection refused|connection to \S+ refused|could not conn
  */
 export class TrinoEngine implements QueryEngine {
   readonly name = "trino";
-  /** Connection id → config version whose catalog this process created or found. */
-  private readonly catalogs = new Map<string, number>();
+  /** The catalog this process made for each connection's config version; concurrent first scans share one creation. */
+  private readonly catalogs = new PoolRegistry<true>(async () => undefined);
 
   constructor(
     private readonly hosts: HostPolicy,
@@ -83,7 +84,7 @@ export class TrinoEngine implements QueryEngine {
   }
 
   async release(connectionId: string): Promise<void> {
-    this.catalogs.delete(connectionId);
+    await this.catalogs.evict(connectionId);
     // The next use re-creates it from the stored config; a failure here leaves a catalog that the next
     // create replaces anyway.
     await this.admin(`DROP CATALOG IF EXISTS ${catalogNameOf(connectionId)}`).catch(() => undefined);
@@ -101,7 +102,7 @@ export class TrinoEngine implements QueryEngine {
   }
 
   async dispose(): Promise<void> {
-    this.catalogs.clear();
+    await this.catalogs.closeAll();
   }
 
   private async query(
@@ -121,14 +122,15 @@ export class TrinoEngine implements QueryEngine {
     };
     const started = Date.now();
     try {
-      if (this.catalogs.get(connection.id) !== connection.configVersion) await this.ensureCatalog(connection);
+      const catalog = this.catalog(connection);
+      await catalog;
       try {
         return await runTrino(run);
       } catch (error) {
         if (!(error instanceof TrinoQueryError) || !MISSING_CATALOG.has(error.errorName)) throw error;
         // Trino restarted (or another instance dropped it): create it again and retry once.
-        this.catalogs.delete(connection.id);
-        await this.ensureCatalog(connection);
+        await this.catalogs.evict(connection.id, catalog);
+        await this.catalog(connection);
         return await runTrino({ ...run, timeoutMs: Math.max(1_000, q.timeoutMs - (Date.now() - started)) });
       }
     } catch (error) {
@@ -136,7 +138,11 @@ export class TrinoEngine implements QueryEngine {
     }
   }
 
-  private async ensureCatalog(connection: EngineConnection): Promise<void> {
+  private catalog(connection: EngineConnection): Promise<true> {
+    return this.catalogs.get(connection, () => this.createCatalog(connection).then(() => true as const));
+  }
+
+  private async createCatalog(connection: EngineConnection): Promise<void> {
     const c = connection.config;
     let address: string | null = null;
     if (typeof c.host === "string") {
@@ -152,7 +158,6 @@ export class TrinoEngine implements QueryEngine {
       // Another gateway instance created it between our DROP and CREATE: theirs is built from the same row.
       if (!(error instanceof TrinoQueryError && error.errorName === "ALREADY_EXISTS")) throw error;
     }
-    this.catalogs.set(connection.id, connection.configVersion);
   }
 
   private async admin(sql: string): Promise<void> {
