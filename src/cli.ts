@@ -96,7 +96,8 @@ async function main(argv: string[]): Promise<void> {
 
 async function work(config: Config): Promise<void> {
   if (!config.redisUrl) return fail("worker: REDIS_URL is required (without it, serve runs embedding jobs in process)", 1);
-  const core = await createCore(config, { migrate: false });
+  // The worker consumes with its own BullMQ connection; the core's Redis client and producer would sit idle.
+  const core = await createCore(config, { migrate: false, redis: false });
   const worker = startEmbedWorker({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,

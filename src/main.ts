@@ -84,7 +84,8 @@ export async function createCore(
     throw error;
   }
   // Admin commands (migrate, tokens, key rotation) need only the store.
-  const redisConnection = config.redisUrl && options.redis !== false ? connectRedis(config.redisUrl, logger) : null;
+  const redisUrl = options.redis === false ? null : config.redisUrl;
+  const redisConnection = redisUrl ? connectRedis(redisUrl, logger) : null;
   const redis = redisConnection?.client ?? null;
   const metrics = new GatewayMetrics();
   const secrets = new SecretBox(keys);
@@ -110,15 +111,15 @@ export async function createCore(
       : new LocalEmbedder();
   const embeddings = new EmbeddingService(connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger);
   // Producer side only: `serve` enqueues, `worker` processes (BullMQ); embedded mode runs the same handler in process.
-  const queue: JobQueue = config.redisUrl && options.redis !== false
-    ? new BullmqQueue(config.redisUrl, config.queuePrefix, logger)
+  const queue: JobQueue = redisUrl
+    ? new BullmqQueue(redisUrl, config.queuePrefix, logger)
     : new InProcessQueue((payload, context) => embeddings.run(payload, context), logger);
   embeddings.useQueue(queue);
   metrics.watchQueueDepth(() => queue.depth());
-  connections.onChange(async ({ accountId, connectionId, deleted, sourceChanged, embedGeneration }) => {
+  connections.onChange(async ({ accountId, connectionId, sourceChanged, embedGeneration }) => {
     await schemas.invalidate(accountId, connectionId);
     // Only a new config or a delete invalidates pools and Trino catalogs; a relabel or a refresh keeps them.
-    if (sourceChanged) await Promise.all(engines.all().map((e) => e.release(connectionId, { dropped: deleted })));
+    if (sourceChanged) await Promise.all(engines.all().map((e) => e.release(connectionId)));
     if (embedGeneration !== null) await embeddings.enqueue({ connectionId, generation: embedGeneration });
   });
   return {

@@ -7,7 +7,7 @@ export const QUEUE_NAME = EMBED_SCHEMA_JOB;
 const LIVE_STATES = new Set(["waiting", "delayed", "active", "prioritized", "waiting-children"]);
 
 /** Retries with exponential backoff; finished jobs are removed so a later generation's id is always free. */
-export const JOB_OPTIONS = {
+const JOB_OPTIONS = {
   attempts: 5,
   backoff: { type: "exponential", delay: 2_000 },
   removeOnComplete: true,

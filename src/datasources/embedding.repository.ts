@@ -41,8 +41,9 @@ export class EmbeddingRepository {
     return result.affected ?? 0;
   }
 
-  async all(connectionId: string): Promise<StoredVector[]> {
-    const rows = await this.dataSource.getRepository(SchemaEmbeddingEntity).find({ where: { connectionId } });
+  /** One model's vectors: those of another model are not comparable and wait for the re-embedding. */
+  async all(connectionId: string, model: string): Promise<StoredVector[]> {
+    const rows = await this.dataSource.getRepository(SchemaEmbeddingEntity).find({ where: { connectionId, model } });
     return rows.map((r) => ({ ...r, vector: fromBytes(r.vector) }));
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { RedisClient } from "./redis";
 
-export const SCHEMA_TTL_SECONDS = 30 * 60;
+const SCHEMA_TTL_SECONDS = 30 * 60;
 
 /**
  * Schema listings per account and connection. All entries of one connection live under one key, so dropping

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import { Connection } from "../schema/connection.type";
 import { TableMatch } from "../schema/table.type";
-import { EmbeddingService } from "../services/embedding.service";
+import { DEFAULT_K, EmbeddingService } from "../services/embedding.service";
 import { principalOf } from "./auth-checker";
 import type { GatewayContext } from "./context";
 
@@ -15,7 +15,7 @@ export class EmbeddingResolver {
     @Ctx() ctx: GatewayContext,
     @Arg("connectionId", () => ID) connectionId: string,
     @Arg("text") text: string,
-    @Arg("k", () => Int, { defaultValue: 5 }) k: number,
+    @Arg("k", () => Int, { defaultValue: DEFAULT_K }) k: number,
   ) {
     return this.embeddings.search(principalOf(ctx), connectionId, text, k);
   }

@@ -8,7 +8,8 @@ import { ErrorCode } from "../errors";
 import type { GatewayMetrics } from "../metrics";
 
 /** The budget of API.md for scan and table: 10 per 10 seconds per account and connection. */
-export const SCAN_LIMIT = "@rateLimit(limit: 10, duration: 10)";
+export const SCAN_BUDGET = { limit: 10, seconds: 10 } as const;
+export const SCAN_LIMIT = `@rateLimit(limit: ${SCAN_BUDGET.limit}, duration: ${SCAN_BUDGET.seconds})`;
 
 interface KeyContext {
   principal: { accountId: string } | null;
@@ -66,7 +67,7 @@ class PerInstanceFallback extends RateLimiterMemory {
     redis: RedisClient,
     private readonly observe: { metrics: GatewayMetrics; logger: Logger },
   ) {
-    super({ points: 10, duration: 10, keyPrefix: "gw:rl:insurance" });
+    super({ points: SCAN_BUDGET.limit, duration: SCAN_BUDGET.seconds, keyPrefix: "gw:rl:insurance" });
     redis.on("ready", () => {
       if (this.fallingBack) observe.logger.info("rate limiting is back on shared counters in Redis");
       this.fallingBack = false;

@@ -16,10 +16,9 @@ import type { Principal } from "./principal";
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
-export type ConnectionChangeListener = (change: {
+type ConnectionChangeListener = (change: {
   accountId: string;
   connectionId: string;
-  deleted: boolean;
   /** The config changed or the connection is gone: pools and catalogs built from the old config must go. */
   sourceChanged: boolean;
   /** Set when the change left embeddings PENDING: the generation to compute. */
@@ -87,15 +86,14 @@ export class ConnectionService {
   private async changed(
     accountId: string,
     connectionId: string,
-    change: { deleted?: boolean; sourceChanged?: boolean; embedGeneration?: number | null },
+    change: { sourceChanged?: boolean; embedGeneration?: number | null },
   ): Promise<void> {
     // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced,
     // a job that could not be enqueued is picked up by the reconciler from the PENDING state written with the row.
     const event = {
       accountId,
       connectionId,
-      deleted: change.deleted ?? false,
-      sourceChanged: (change.sourceChanged ?? false) || (change.deleted ?? false),
+      sourceChanged: change.sourceChanged ?? false,
       embedGeneration: change.embedGeneration ?? null,
     };
     await Promise.all(this.listeners.map((l) => l(event).catch(() => undefined)));
@@ -191,7 +189,8 @@ export class ConnectionService {
       Object.assign(row, { deleted: now, updated: now, updatedByUserId: principal.tokenId });
       return this.connections.save(row, manager);
     });
-    await this.changed(saved.accountId, saved.id, { deleted: true });
+    // Gone: its pools and catalog go with it.
+    await this.changed(saved.accountId, saved.id, { sourceChanged: true });
     return toConnection(saved);
   }
 

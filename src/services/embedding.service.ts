@@ -12,6 +12,8 @@ import type { Principal } from "./principal";
 
 const BATCH = 64;
 export const MAX_K = 50;
+export const DEFAULT_K = 5;
+export const MAX_SEARCH_CHARS = 2_000;
 
 /** Schema embeddings: computed by a job per connection generation, searched by cosine similarity. */
 export class EmbeddingService {
@@ -96,14 +98,15 @@ export class EmbeddingService {
 
   async search(principal: Principal, connectionId: string, text: string, k: number): Promise<TableMatch[]> {
     if (!text.trim()) throw badInput("text: must not be empty");
-    if (text.length > 2_000) throw badInput("text: longer than 2000 characters");
+    if (text.length > MAX_SEARCH_CHARS) throw badInput(`text: longer than ${MAX_SEARCH_CHARS} characters`);
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput(`k: must be from 1 to ${MAX_K}`);
-    const connection = await this.connections.openForQuery(principal, connectionId);
+    // The account check only: search reads stored vectors, never the source, so no secret is decrypted.
+    const connection = await this.connections.get(principal, connectionId);
     const [query] = await this.embedder.embed([text]);
     // Only stop words ("which of the"): every score would be 0, an arbitrary order dressed up as a ranking.
     if (query.every((x) => x === 0)) throw badInput("text: has no words to search by");
     // Vectors of another model (EMBEDDINGS_MODEL changed) are not comparable: they wait for the re-embedding.
-    const stored = (await this.vectors.all(connection.id)).filter((v) => v.model === this.embedder.model);
+    const stored = await this.vectors.all(connection.id, this.embedder.model);
     if (stored.length === 0) return [];
     return stored
       .map((v) => ({ v, score: cosine(query, v.vector) }))

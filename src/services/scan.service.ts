@@ -3,13 +3,12 @@ import { catalogNameOf } from "../datasources/engines/trino-catalogs";
 import { badInput, ErrorCode, GatewayError } from "../errors";
 import type { GatewayMetrics } from "../metrics";
 import type { ScanResult } from "../schema/scan.type";
-import { checkReadOnly } from "../sql-gate";
+import { checkReadOnly, MAX_SQL_CHARS } from "../sql-gate";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
 
 export const DEFAULT_ROWS = 20;
 export const MAX_ROWS = 100;
-const MAX_QUERY_CHARS = 100_000;
 
 /** Scans: one read-only statement, gated by a parser for the dialect it runs in, capped, timed out at the source. */
 export class ScanService {
@@ -28,7 +27,7 @@ export class ScanService {
     options: { signal?: AbortSignal; primaryKeys?: string[] | null } = {},
   ): Promise<ScanResult> {
     if (!query.trim()) throw badInput("query: must not be empty");
-    if (query.length > MAX_QUERY_CHARS) throw badInput(`query: longer than ${MAX_QUERY_CHARS} characters`);
+    if (query.length > MAX_SQL_CHARS) throw badInput(`query: longer than ${MAX_SQL_CHARS} characters`);
     if (!Number.isInteger(limit) || limit < 1) throw badInput(`limit: must be an integer of at least 1 (at most ${MAX_ROWS} are returned)`);
     const connection = await this.connections.openForQuery(principal, connectionId);
     const engine = this.engines.for(connection.type);
@@ -65,7 +64,7 @@ export class ScanService {
 }
 
 /** `SELECT 1, 1` has two columns called "?column?": rows are objects, so later duplicates get _2, _3… */
-export function uniqueNames(names: string[]): string[] {
+function uniqueNames(names: string[]): string[] {
   const seen = new Map<string, number>();
   return names.map((name) => {
     const n = (seen.get(name) ?? 0) + 1;

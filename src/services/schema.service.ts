@@ -34,7 +34,8 @@ export class SchemaService {
     const needle = options.search?.trim().toLowerCase() ?? "";
     const matching = needle ? all.filter((t) => t.fullyQualifiedName.toLowerCase().includes(needle)) : all;
     const sorted = [...matching].sort((a, b) => (a.fullyQualifiedName < b.fullyQualifiedName ? -1 : a.fullyQualifiedName > b.fullyQualifiedName ? 1 : 0));
-    const start = options.after ? sorted.findIndex((t) => t.fullyQualifiedName > decodeCursor(options.after!)) : 0;
+    const after = options.after ? decodeCursor(options.after) : null;
+    const start = after === null ? 0 : sorted.findIndex((t) => t.fullyQualifiedName > after);
     const from = start < 0 ? sorted.length : start;
     const page = options.first === undefined || options.first === null ? sorted.slice(from) : sorted.slice(from, from + options.first);
     const last = page.at(-1);
@@ -68,14 +69,14 @@ export class SchemaService {
     refresh: boolean,
     load: (c: Awaited<ReturnType<ConnectionService["openForQuery"]>>) => Promise<T>,
   ): Promise<T> {
-    // Opening the connection first keeps the account check (and NOT_FOUND) ahead of any cache read.
-    const connection = await this.connections.openForQuery(principal, connectionId);
+    // Entries are keyed by account and dropped when the connection changes or goes, so a hit was loaded by this
+    // account for a live connection: it needs no row look-up or decryption. A miss opens (and checks) it.
     if (!refresh) {
       const hit = await this.cache.get<T>(principal.accountId, connectionId, entry);
       this.metrics.cacheLookup(hit !== null);
       if (hit !== null) return hit;
     }
-    const value = await load(connection);
+    const value = await load(await this.connections.openForQuery(principal, connectionId));
     await this.cache.set(principal.accountId, connectionId, entry, value);
     return value;
   }

@@ -4,6 +4,7 @@ import { checkPostgres } from "./postgres.gate";
 import { MAX_SQL_CHARS, Refusal, type Dialect, type GateOptions, type GateVerdict } from "./verdict";
 
 export type { Dialect, GateOptions, GateVerdict } from "./verdict";
+export { MAX_SQL_CHARS } from "./verdict";
 
 /**
  * The read-only gate for scans. Fails closed: anything that does not parse, or is not exactly one read-only

@@ -31,7 +31,7 @@ export interface LexRules {
   readonly forbidAnywhere?: readonly (readonly [pattern: RegExp, why: string])[];
 }
 
-export interface Lexed {
+interface Lexed {
   /** The statement with comments blanked and the trailing `;` removed, trimmed. */
   readonly text: string;
   readonly statements: number;

@@ -22,7 +22,7 @@ export interface LocalEmbedderWeights {
   trigramWeight: number;
 }
 
-export const DEFAULT_WEIGHTS: Readonly<LocalEmbedderWeights> = {
+const DEFAULT_WEIGHTS: Readonly<LocalEmbedderWeights> = {
   lexicalShare: 0.4,
   headShare: 0.6,
   titleWeight: 3,

@@ -106,7 +106,7 @@ const MAX_SEGMENTED = 64;
 const unknownCost = (length: number) => 10 + 3 * length;
 
 /** Lower-case, accent-free alphanumeric tokens, bare numbers dropped: "ThumbNailPhoto_2x" -> thumb, nail, photo, x. */
-export function rawTokens(text: string): string[] {
+function rawTokens(text: string): string[] {
   return text
     .normalize("NFD")
     .replace(/[\u0300-\u036f]/g, "")

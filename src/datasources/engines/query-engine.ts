@@ -55,7 +55,7 @@ export interface QueryEngine {
   /** Connects and runs a trivial query. */
   test(connection: EngineConnection): Promise<void>;
   /** Forgets what is kept for this connection (pools, catalogs): on update and delete. */
-  release(connectionId: string, options?: { dropped?: boolean }): Promise<void>;
+  release(connectionId: string): Promise<void>;
   /** For /readyz: resolves when a shared layer every scan needs (Trino) answers. Direct engines have none. */
   ready?(): Promise<void>;
   dispose(): Promise<void>;

@@ -11,7 +11,7 @@ const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
  * checked, database names hold no URL characters). `address` is the checked IP to dial when no TLS name check
  * needs the host name.
  */
-export function catalogProperties(connection: EngineConnection, address: string | null): Record<string, string> {
+function catalogProperties(connection: EngineConnection, address: string | null): Record<string, string> {
   const c = connection.config;
   const tls = c.ssl === true;
   const host = tls || !address ? String(c.host) : address.includes(":") ? `[${address}]` : address;

@@ -24,11 +24,11 @@ export function toJsonValue(value: unknown, pgOid?: number): unknown {
   return value;
 }
 
-export function bigintToJson(value: bigint): number | string {
+function bigintToJson(value: bigint): number | string {
   return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
 }
 
-export function safeIntegerOrString(text: string): number | string {
+function safeIntegerOrString(text: string): number | string {
   const n = Number(text);
   return Number.isSafeInteger(n) ? n : text;
 }

@@ -7,7 +7,9 @@
 import { CONNECTION_TYPES, type ConnectionType, type FieldType } from "../../datasources/connection-types";
 import { ErrorCode } from "../../errors";
 import { DESCRIPTION_MAX, LABEL_MAX } from "../../schema/connection.input";
-import { MAX_K } from "../../services/embedding.service";
+import { SCAN_BUDGET } from "../../schema/rate-limit.directive";
+import { DEFAULT_K, MAX_K, MAX_SEARCH_CHARS } from "../../services/embedding.service";
+import { MAX_SQL_CHARS } from "../../sql-gate";
 import { DEFAULT_ROWS, MAX_ROWS } from "../../services/scan.service";
 import type { Operations } from "./operations";
 
@@ -231,7 +233,7 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Run one read-only statement",
         description:
           "Checked by a parser for the source's dialect and run read-only at the source, cancelled after SCAN_TIMEOUT_MS. " +
-          "Rate limited: 10 per 10 s per account and connection (429 with Retry-After).",
+          `Rate limited: ${SCAN_BUDGET.limit} per ${SCAN_BUDGET.seconds} s per account and connection (429 with Retry-After).`,
         tags: ["scan"],
         parameters: [
           ref("parameters", "ConnectionId"),
@@ -273,7 +275,7 @@ export const openApiDocument: OpenApiDocument = {
       get: {
         operationId: "describeTable",
         summary: "One table's columns",
-        description: "Rate limited like scan: 10 per 10 s per account and connection (429 with Retry-After).",
+        description: `Rate limited like scan: ${SCAN_BUDGET.limit} per ${SCAN_BUDGET.seconds} s per account and connection (429 with Retry-After).`,
         tags: ["schema"],
         parameters: [
           ref("parameters", "ConnectionId"),
@@ -314,9 +316,8 @@ export const openApiDocument: OpenApiDocument = {
         tags: ["schema"],
         parameters: [
           ref("parameters", "ConnectionId"),
-          // 2000: EmbeddingService's limit on the text (not exported).
-          { name: "q", in: "query", required: true, description: "The question or words to search by.", schema: { type: "string", minLength: 1, maxLength: 2000 } },
-          { name: "k", in: "query", required: false, description: "How many tables.", schema: { type: "integer", minimum: 1, maximum: MAX_K, default: 5 } },
+          { name: "q", in: "query", required: true, description: "The question or words to search by.", schema: { type: "string", minLength: 1, maxLength: MAX_SEARCH_CHARS } },
+          { name: "k", in: "query", required: false, description: "How many tables.", schema: { type: "integer", minimum: 1, maximum: MAX_K, default: DEFAULT_K } },
           ref("parameters", "AccountId"),
           ref("parameters", "RequestId"),
         ],
@@ -504,7 +505,7 @@ export const openApiDocument: OpenApiDocument = {
         required: ["query"],
         properties: {
           // 100000: ScanService's MAX_QUERY_CHARS (not exported).
-          query: { type: "string", minLength: 1, maxLength: 100_000, description: "One read-only statement in the source's dialect." },
+          query: { type: "string", minLength: 1, maxLength: MAX_SQL_CHARS, description: "One read-only statement in the source's dialect." },
           primary_keys: { type: ["array", "null"], items: { type: "string" }, description: "Columns that identify a row; each must be in the result." },
         },
       },

@@ -7,14 +7,14 @@ const CONNECTION_FIELDS = `
 const CONFIG_FIELDS = `id slug name description fields { name label type required secret default description }`;
 
 export const Operations = {
-  listConnections: `query ListConnections($accountId: ID) { result: connections(accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
-  getConnection: `query GetConnection($id: ID!, $accountId: ID) { result: connection(id: $id, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
-  createConnection: `mutation CreateConnection($input: CreateConnectionInput!, $accountId: ID) {
-    result: createConnection(input: $input, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
-  updateConnection: `mutation UpdateConnection($id: ID!, $input: UpdateConnectionInput!, $accountId: ID) {
-    result: updateConnection(id: $id, input: $input, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
-  deleteConnection: `mutation DeleteConnection($id: ID!, $accountId: ID) {
-    result: deleteConnection(id: $id, accountId: $accountId) { ${CONNECTION_FIELDS} } }`,
+  listConnections: `query ListConnections { result: connections { ${CONNECTION_FIELDS} } }`,
+  getConnection: `query GetConnection($id: ID!) { result: connection(id: $id) { ${CONNECTION_FIELDS} } }`,
+  createConnection: `mutation CreateConnection($input: CreateConnectionInput!) {
+    result: createConnection(input: $input) { ${CONNECTION_FIELDS} } }`,
+  updateConnection: `mutation UpdateConnection($id: ID!, $input: UpdateConnectionInput!) {
+    result: updateConnection(id: $id, input: $input) { ${CONNECTION_FIELDS} } }`,
+  deleteConnection: `mutation DeleteConnection($id: ID!) {
+    result: deleteConnection(id: $id) { ${CONNECTION_FIELDS} } }`,
   listConnectionConfigs: `query ListConnectionConfigs { result: connectionConfigs { ${CONFIG_FIELDS} } }`,
   getConnectionConfig: `query GetConnectionConfig($idOrSlug: String!) { result: connectionConfig(idOrSlug: $idOrSlug) { ${CONFIG_FIELDS} } }`,
   scan: `query Scan($id: ID!, $query: String!, $limit: Int, $primaryKeys: [String!]) {

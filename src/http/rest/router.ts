@@ -1,6 +1,7 @@
 import type { ApolloServer } from "@apollo/server";
 import express, { type Request, type Response, type Router } from "express";
-import { ErrorCode, httpStatusOf, isErrorCode } from "../../errors";
+import { ErrorCode, httpStatusOf, isErrorCode, type GatewayError } from "../../errors";
+import { assertOwnAccount } from "../../services/principal";
 import type { GatewayContext } from "../../resolvers/context";
 import { openApiDocument } from "./openapi";
 import { Operations } from "./operations";
@@ -37,10 +38,13 @@ const BODY_KEYS: Record<string, string> = {
 const REST_KEY = Object.fromEntries(Object.entries(BODY_KEYS).map(([rest, gql]) => [gql, rest]));
 
 /** GraphQL's words for a bad body → the REST body's own field names (`input.connectionConfigId` → `connection_config_id`). */
-export function restMessage(message: string): string {
+function restMessage(message: string): string {
   const unknown = /^input: Field "([^"]+)" is not defined by type "[^"]+"\.?$/.exec(message);
   if (unknown) return `${unknown[1]}: unknown field`;
-  return message.replace(/^input\.(\w+)/, (_m, field: string) => REST_KEY[field] ?? field).replace(/^input:/, "body:");
+  return message
+    .replace(/^input\.(\w+)/, (_m, field: string) => REST_KEY[field] ?? field)
+    .replace(/^input:/, "body:")
+    .replace(/^accountId:/, "account_id:");
 }
 
 function inputFrom(body: unknown): unknown {
@@ -52,11 +56,11 @@ const accountId = (req: Request) => (typeof req.query.account_id === "string" ? 
 const list = (shape: (j: Json) => unknown) => (r: Json) => (r as unknown as Json[]).map(shape);
 
 export const ROUTES: Route[] = [
-  { method: "get", path: "/connection", operation: "listConnections", variables: (r) => ({ accountId: accountId(r) }), shape: list(restConnection) },
-  { method: "get", path: "/connection/:id", operation: "getConnection", variables: (r) => ({ id: r.params.id, accountId: accountId(r) }), shape: restConnection, missing: "connection" },
-  { method: "post", path: "/connection", operation: "createConnection", status: 201, variables: (r) => ({ input: inputFrom(r.body ?? {}), accountId: accountId(r) }), shape: restConnection },
-  { method: "put", path: "/connection/:id", operation: "updateConnection", variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}), accountId: accountId(r) }), shape: restConnection },
-  { method: "delete", path: "/connection/:id", operation: "deleteConnection", variables: (r) => ({ id: r.params.id, accountId: accountId(r) }), shape: restConnection },
+  { method: "get", path: "/connection", operation: "listConnections", variables: () => ({}), shape: list(restConnection) },
+  { method: "get", path: "/connection/:id", operation: "getConnection", variables: (r) => ({ id: r.params.id }), shape: restConnection, missing: "connection" },
+  { method: "post", path: "/connection", operation: "createConnection", status: 201, variables: (r) => ({ input: inputFrom(r.body ?? {}) }), shape: restConnection },
+  { method: "put", path: "/connection/:id", operation: "updateConnection", variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}) }), shape: restConnection },
+  { method: "delete", path: "/connection/:id", operation: "deleteConnection", variables: (r) => ({ id: r.params.id }), shape: restConnection },
   {
     method: "post",
     path: "/connection/:id/scan",
@@ -121,12 +125,16 @@ export function restRouter(deps: {
     router[route.method](route.path, async (req, res) => {
       deps.onRoute(res, `${route.method.toUpperCase()} /v2${route.path}`);
       const contextValue = await deps.contextFor(req, res);
-      // API.md: account_id naming another account is FORBIDDEN on every route, including those whose GraphQL
-      // field takes no accountId (scan, schema, search, connection types). Without a token, 401 comes first.
-      const claimed = accountId(req);
-      if (contextValue.principal && claimed !== undefined && claimed !== contextValue.principal.accountId) {
-        sendRestError(res, contextValue.requestId, 403, [{ code: ErrorCode.FORBIDDEN, message: "account_id: a token may only act on its own account" }]);
-        return;
+      // API.md: account_id naming another account is FORBIDDEN on every route, so it is checked here once, not
+      // passed on (scan, schema, search and connection types take no accountId). Without a token, 401 comes first.
+      if (contextValue.principal) {
+        try {
+          assertOwnAccount(contextValue.principal, accountId(req));
+        } catch (error) {
+          const { code, message } = error as GatewayError;
+          sendRestError(res, contextValue.requestId, httpStatusOf(code), [{ code, message: restMessage(message) }]);
+          return;
+        }
       }
       // An absent query parameter must stay absent (so the argument's default applies), not become null.
       const variables = Object.fromEntries(Object.entries(route.variables(req)).filter(([, v]) => v !== undefined));
