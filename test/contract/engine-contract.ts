@@ -137,7 +137,7 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
       const small = f.engine({ size: 2, acquireTimeoutMs: 500 });
       try {
         const slow = [1, 2].map(() => small.scan(f.connection, { sql: f.sql.slow(3), limit: 1, timeoutMs: 10_000 }).catch((e) => e));
-        await waitUntil(async () => (await f.runningSlowQueries()) >= 2, 5_000);
+        expect(await waitUntil(async () => (await f.runningSlowQueries()) >= 2, 5_000)).toBe(true);
         const started = Date.now();
         await expect(small.scan(f.connection, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 })).rejects.toMatchObject({
           code: "UPSTREAM_UNAVAILABLE",

@@ -2,15 +2,14 @@ import { Client } from "pg";
 import { afterAll, expect, it } from "vitest";
 import { HostPolicy } from "../../src/datasources/host-policy";
 import { PostgresEngine } from "../../src/datasources/engines/postgres.engine";
-import { datasetUrl } from "../support/datasets";
+import { datasetUrl, chinookConfig } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import { describeWith } from "../support/services";
 import { engineContract } from "./engine-contract";
 import { FIRST_ALBUM, POSTGRES_CHINOOK } from "./chinook";
 
 describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
-  const url = new URL(datasetUrl(baseUrl));
-  const config = { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), ssl: false };
+  const config = { ...chinookConfig(baseUrl), ssl: false };
   const hosts = new HostPolicy(["127.0.0.1/32"]);
   const admin = new Client({ connectionString: datasetUrl(baseUrl) });
   const connection = engineConnection("postgres", config);
@@ -31,7 +30,7 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
           "INSERT INTO album VALUES (9999, 'x', 1) RETURNING album_id",
           "WITH d AS (DELETE FROM album WHERE album_id = 1 RETURNING 1) SELECT * FROM d",
           "SELECT * FROM album FOR UPDATE",
-          "SELECT nextval('gw_seq_missing')",
+          "SELECT nextval('gw_seq')",
           "SELECT * INTO album_copy FROM album",
           "CREATE TABLE gw_contract_probe (a int)",
         ],
@@ -39,7 +38,7 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
       },
       firstAlbum: FIRST_ALBUM,
       runningSlowQueries: async () =>
-        Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%gw_contract_sleep%' AND pid <> pg_backend_pid()")).rows[0].n),
+        Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%gw_contract_sleep%' AND state = 'active' AND pid <> pg_backend_pid()")).rows[0].n),
     };
   });
 

@@ -132,8 +132,8 @@ describeWith("postgres", "scan through the API", (pgBase) => {
   });
 
   describe("MariaDB", () => {
-    it("scans through the mysql engine", async () => {
-      if (!mariaId) return expect(mariaBase).toBeNull();
+    it("scans through the mysql engine", async (ctx) => {
+      if (!mariaId) return ctx.skip(); // MARIADB_URL unset (outside CI only: requireService says why)
       const res = await scanGql(mariaId, "SELECT `AlbumId`, Title FROM Album ORDER BY AlbumId", 1);
       expect(res.body.data.scan).toMatchObject({ rows: [{ AlbumId: 1, Title: "For Those About To Rock We Salute You" }], truncated: true });
       const write = await scanGql(mariaId, "SELECT 1 INTO OUTFILE '/tmp/x'");

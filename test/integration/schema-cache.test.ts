@@ -5,6 +5,7 @@ import { createScratchDatabase } from "../support/databases";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith } from "../support/services";
+import { sourceConfig } from "../support/datasets";
 
 function cacheSuite(name: string, env: () => Record<string, string>) {
   describeWith("postgres", `schema cache (${name})`, (pgBase) => {
@@ -24,10 +25,9 @@ function cacheSuite(name: string, env: () => Record<string, string>) {
       await source.connect();
       await source.query("CREATE TABLE first_table (a int)");
       gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", ...env() });
-      const url = new URL(scratch.url);
       const res = await gw.http("POST", "/v2/connection", {
         token: gw.a.admin,
-        body: { label: "cached", connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username), password: PLAIN.password } },
+        body: { label: "cached", connection_config_slug: "postgres", config: { ...sourceConfig(scratch.url), password: PLAIN.password } },
       });
       id = res.body.data.id;
     });

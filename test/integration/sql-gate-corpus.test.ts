@@ -6,6 +6,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createScratchDatabase } from "../support/databases";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { describeWith, requireService } from "../support/services";
+import { sourceConfig } from "../support/datasets";
 
 interface Row {
   id: string;
@@ -59,10 +60,9 @@ describeWith("postgres", "the read-only corpus through the API against real sour
       ).rows,
     );
   const pgConnection = (gateway: TestGateway) => async () => {
-    const url = new URL(scratch.url);
     const res = await gateway.http("POST", "/v2/connection", {
       token: gateway.a.admin,
-      body: { label: `corpus ${Math.random()}`, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username) } },
+      body: { label: `corpus ${Math.random()}`, connection_config_slug: "postgres", config: sourceConfig(scratch.url) },
     });
     return res.body.data.id as string;
   };
@@ -105,7 +105,7 @@ describeWith("postgres", "the read-only corpus through the API against real sour
       const results = await runCorpus(gw, CORPUS.filter((r) => r.dialect === "mysql"), async () => {
         const res = await gw.http("POST", "/v2/connection", {
           token: gw.a.admin,
-          body: { label: `corpus my ${Math.random()}`, connection_config_slug: "mariadb", config: { host: url.hostname, port: Number(url.port || 3306), database: db, user: decodeURIComponent(url.username || "root") } },
+          body: { label: `corpus my ${Math.random()}`, connection_config_slug: "mariadb", config: sourceConfig(url.toString(), db) },
         });
         return res.body.data.id as string;
       });

@@ -10,17 +10,20 @@ import { projectRoot } from "../../src/paths";
  * Loaded once (a marker row records the version), before any test runs.
  */
 export const DATASET_DB = "gw_chinook";
-export const DATASET_VERSION = 3;
+export const DATASET_VERSION = 4;
 export const BIG_ROWS = 1_000_000;
 export const BEYOND_2_53 = "9007199254740993";
 const ROOT = projectRoot();
 
-/** The config of a connection to the loaded Chinook database on the server of `baseUrl` (PostgreSQL or MariaDB). */
-export function chinookConfig(baseUrl: string) {
-  const u = new URL(baseUrl);
+/** The config of a connection to the database of `url` (PostgreSQL or MySQL/MariaDB), or to `database` there. */
+export function sourceConfig(url: string, database?: string) {
+  const u = new URL(url);
   const port = Number(u.port || (u.protocol.startsWith("mysql") ? 3306 : 5432));
-  return { host: u.hostname, port, database: DATASET_DB, user: decodeURIComponent(u.username || "root") };
+  return { host: u.hostname, port, database: database ?? u.pathname.slice(1), user: decodeURIComponent(u.username || "root") };
 }
+
+/** The config of a connection to the loaded Chinook database on the server of `baseUrl`. */
+export const chinookConfig = (baseUrl: string) => sourceConfig(baseUrl, DATASET_DB);
 
 /** The REST body that registers that connection. */
 export const chinookConnection = (label: string, slug: "postgres" | "mariadb", baseUrl: string) => ({ label, connection_config_slug: slug, config: chinookConfig(baseUrl) });
@@ -54,6 +57,8 @@ export async function ensurePostgresDataset(baseUrl: string): Promise<void> {
       await db.query(`CREATE TABLE big_numbers (id int PRIMARY KEY, n bigint); INSERT INTO big_numbers VALUES (1, ${BEYOND_2_53}), (2, 42)`);
       // Slow views: a statement that takes a known time at the source, reachable through Trino too.
       await db.query(`CREATE VIEW slow_3 AS SELECT 1 AS x FROM pg_sleep(3); CREATE VIEW slow_30 AS SELECT 1 AS x FROM pg_sleep(30)`);
+      // A sequence: nextval() is a write that a plain SELECT carries, refused only by the read-only transaction.
+      await db.query("CREATE SEQUENCE gw_seq");
       await db.query(`CREATE TABLE gw_dataset (version int); INSERT INTO gw_dataset VALUES (${DATASET_VERSION})`);
       console.log(`loaded Chinook and ${BIG_ROWS} rows into PostgreSQL ${DATASET_DB} in ${Date.now() - started} ms`);
     } finally {

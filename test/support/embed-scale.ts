@@ -3,6 +3,7 @@ import { Client } from "pg";
 import { loadConfig } from "../../src/config";
 import { createCore } from "../../src/main";
 import { createScratchDatabase, randomKeyRing } from "./databases";
+import { sourceConfig } from "./datasets";
 
 export interface EmbedScaleResult {
   tables: number;
@@ -44,12 +45,11 @@ export async function runEmbedScale(pgBase: string, tables: number): Promise<Emb
       const rssBeforeMb = mb();
       const account = await core.accounts.create("scale");
       const principal = { tokenId: "00000000-0000-4000-8000-000000000001", accountId: account.id, role: "admin" as const };
-      const url = new URL(source.url);
       let started = Date.now();
       const connection = await core.connections.create(principal, {
         label: `${tables} tables`,
         connectionConfigSlug: "postgres",
-        config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username) },
+        config: sourceConfig(source.url),
       });
       await waitReady(core, connection.id);
       const firstMs = Date.now() - started;

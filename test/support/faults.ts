@@ -16,14 +16,24 @@ export async function freePort(): Promise<number> {
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls until `check` holds; the error names what never happened. */
+/**
+ * Polls until `check` holds. A check that throws counts as "not yet" (a service on its way back refuses calls),
+ * but its last error is in the timeout message, so a real bug does not pass for slowness.
+ */
 export async function until(check: () => Promise<boolean>, ms: number, what: string): Promise<void> {
   const end = Date.now() + ms;
+  let lastError: unknown = null;
   while (Date.now() < end) {
-    if (await check().catch(() => false)) return;
+    try {
+      if (await check()) return;
+      lastError = null;
+    } catch (error) {
+      lastError = error;
+    }
     await sleep(100);
   }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+  const cause = lastError ? `; the last check threw: ${(lastError as Error).message ?? String(lastError)}` : "";
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${cause}`);
 }
 
 async function listening(port: number): Promise<boolean> {

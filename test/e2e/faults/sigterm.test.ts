@@ -4,6 +4,7 @@ import { createScratchDatabase, randomKeyRing } from "../../support/databases";
 import { apiClient, servedGateway, sleep, until } from "../../support/faults";
 import { serve, type Served } from "../../support/processes";
 import { describeWith } from "../../support/services";
+import { sourceConfig } from "../../support/datasets";
 
 const GRACE_MS = 3_000;
 
@@ -43,11 +44,10 @@ describeWith("postgres", "fault: SIGTERM during scans", (pgBase) => {
     token = started.token;
     running.push(started.served);
     const api = apiClient(() => started.served.url, token);
-    const u = new URL(source.url);
     const created = await api("POST", "/v2/connection", {
       label,
       connection_config_slug: "postgres",
-      config: { host: u.hostname, port: Number(u.port), database: u.pathname.slice(1), user: decodeURIComponent(u.username) },
+      config: sourceConfig(source.url),
     });
     expect(created.status).toBe(201);
     const id = created.body.data.id as string;

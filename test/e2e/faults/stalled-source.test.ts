@@ -7,6 +7,7 @@ import { createScratchDatabase, randomKeyRing } from "../../support/databases";
 import { apiClient, servedGateway, sleep, until } from "../../support/faults";
 import type { Served } from "../../support/processes";
 import { describeWith, requireService } from "../../support/services";
+import { sourceConfig } from "../../support/datasets";
 
 const SCAN_TIMEOUT_MS = 1_500;
 
@@ -55,11 +56,10 @@ describeWith("postgres", "fault: a source that stalls", (pgBase) => {
   });
 
   const connect = async (slug: string, url: string, database: string) => {
-    const u = new URL(url);
     const res = await api("POST", "/v2/connection", {
       label: `stalled ${slug} ${database}`,
       connection_config_slug: slug,
-      config: { host: u.hostname, port: Number(u.port), database, user: decodeURIComponent(u.username || "root") },
+      config: sourceConfig(url, database),
     });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
     return res.body.data.id as string;

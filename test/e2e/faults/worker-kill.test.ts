@@ -7,6 +7,7 @@ import { freePort, startRedis, startWorker, until } from "../../support/faults";
 import { startGateway, type TestGateway } from "../../support/gateway";
 import type { Served } from "../../support/processes";
 import { describeWith } from "../../support/services";
+import { sourceConfig } from "../../support/datasets";
 
 const TABLES = 1_500;
 
@@ -55,10 +56,9 @@ describeWith("redis", "embedding jobs under faults", () => {
     });
 
     const connectionTo = async (label: string) => {
-      const url = new URL(source.url);
       const res = await gw.http("POST", "/v2/connection", {
         token: gw.a.admin,
-        body: { label, connection_config_slug: "postgres", config: { host: url.hostname, port: Number(url.port || 5432), database: url.pathname.slice(1), user: decodeURIComponent(url.username) } },
+        body: { label, connection_config_slug: "postgres", config: sourceConfig(source.url) },
       });
       return res.body.data.id as string;
     };
