@@ -3,7 +3,8 @@ import type { HostPolicy } from "../host-policy";
 import { PoolRegistry } from "./pool-registry";
 import type { PoolLimits } from "./postgres.engine";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
-import { cancelledByClient, toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { guardScan } from "./scan-guard";
+import { cancelledByClient, toUpstream, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
 
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
@@ -67,44 +68,33 @@ export class MysqlEngine implements QueryEngine {
     if (request.signal?.aborted) throw cancelledByClient();
     const source = await this.source(connection);
     const conn = await this.acquire(source);
-    let reason: "timeout" | "aborted" | null = null;
     let healthy = true;
-    const stop = (why: "timeout" | "aborted") => {
-      if (reason) return;
-      reason = why;
+    const cancel = () => {
       healthy = false;
       killQuery(source, conn.threadId);
       conn.destroy();
     };
-    const timer = setTimeout(() => stop("timeout"), request.timeoutMs + 1_000);
-    const onAbort = () => stop("aborted");
-    request.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      const limit = source.mariadb
-        ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
-        : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
-      await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}`);
-      await run(conn, "START TRANSACTION READ ONLY");
-      const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
-      if (more) {
+      return await guardScan(request, { cancel, isTimeout }, async () => {
+        const limit = source.mariadb
+          ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
+          : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
+        await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}`);
+        await run(conn, "START TRANSACTION READ ONLY");
+        const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
         // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest.
-        healthy = false;
-        killQuery(source, conn.threadId);
-        conn.destroy();
-      } else {
-        await run(conn, "ROLLBACK");
-        await run(conn, "SET SESSION sql_select_limit = DEFAULT, SESSION " + limit.replace(/=.*/, "= DEFAULT"));
-      }
-      const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
-      return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
+        if (more) cancel();
+        else {
+          await run(conn, "ROLLBACK");
+          await run(conn, "SET SESSION sql_select_limit = DEFAULT, SESSION " + limit.replace(/=.*/, "= DEFAULT"));
+        }
+        const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
+        return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
+      });
     } catch (error) {
       healthy = false;
-      if (reason === "aborted") throw cancelledByClient();
-      if (reason === "timeout" || isTimeout(error)) throw upstreamTimeout(request.timeoutMs, error);
-      throw toUpstream(error, "query");
+      throw error;
     } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onAbort);
       if (healthy) conn.release();
       else conn.destroy();
     }

@@ -3,6 +3,7 @@ import Cursor from "pg-cursor";
 import type { HostPolicy } from "../host-policy";
 import { PoolRegistry } from "./pool-registry";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
+import { guardScan } from "./scan-guard";
 import { cancelledByClient, toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, pgTypeName, toJsonValue } from "./values";
 
@@ -68,38 +69,29 @@ export class PostgresEngine implements QueryEngine {
     const pool = await this.pool(connection);
     const client = await this.acquire(pool);
     let healthy = true;
-    let reason: "timeout" | "aborted" | null = null;
-    const stop = (why: "timeout" | "aborted") => {
-      if (reason) return;
-      reason = why;
+    const cancel = () => {
       healthy = false;
       cancelBackend(pool, client);
     };
-    // The server cancels at statement_timeout; this timer is the backstop if the server does not answer.
-    const timer = setTimeout(() => stop("timeout"), request.timeoutMs + 1_000);
-    const onAbort = () => stop("aborted");
-    request.signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
-      // extended protocol below, where a second statement cannot ride along.
-      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
-      const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
-      const { rows, fields } = await read(cursor, request.limit + 1);
-      await new Promise<void>((resolve) => cursor.close(() => resolve()));
-      await client.query("ROLLBACK");
-      // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
-      await client.query(connection.type.slug === "redshift" ? "RESET ALL" : "DISCARD ALL");
-      const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
-      const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
-      return { columns, rows: kept, truncated: rows.length > request.limit };
+      return await guardScan(request, { cancel, isTimeout: (e) => (e as { code?: string }).code === "57014" }, async () => {
+        // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
+        // extended protocol below, where a second statement cannot ride along.
+        await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
+        const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
+        const { rows, fields } = await read(cursor, request.limit + 1);
+        await new Promise<void>((resolve) => cursor.close(() => resolve()));
+        await client.query("ROLLBACK");
+        // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
+        await client.query(connection.type.slug === "redshift" ? "RESET ALL" : "DISCARD ALL");
+        const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
+        const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
+        return { columns, rows: kept, truncated: rows.length > request.limit };
+      });
     } catch (error) {
       healthy = false;
-      if (reason === "aborted") throw cancelledByClient();
-      if (reason === "timeout" || (error as { code?: string }).code === "57014") throw upstreamTimeout(request.timeoutMs, error);
-      throw toUpstream(error, "query");
+      throw error;
     } finally {
-      clearTimeout(timer);
-      request.signal?.removeEventListener("abort", onAbort);
       // A connection that failed or was cancelled is closed, not reused: its session state is unknown.
       client.release(!healthy);
     }
