@@ -136,6 +136,11 @@ const ERROR_RESPONSES = {
 const errors = (...statuses: (keyof typeof ERROR_RESPONSES)[]) =>
   Object.fromEntries(statuses.map((s) => [s, ref("responses", ERROR_RESPONSES[s])]));
 
+/** Every authenticated route takes account_id and X-Request-Id after its own parameters. */
+const params = (...own: (Parameter | Ref)[]) => [...own, ref("parameters", "AccountId"), ref("parameters", "RequestId")];
+/** Every authenticated route can answer 400 (bad JSON), 401, 403 (account_id), 413 and 500; `more` are its own. */
+const routeErrors = (...more: (keyof typeof ERROR_RESPONSES)[]) => errors("400", "401", "403", "413", "500", ...more);
+
 const arrayOf = (name: string): JsonSchema => ({ type: "array", items: schema(name) });
 const json = (s: JsonSchema) => ({ "application/json": { schema: s } });
 const ADMIN_ONLY = "Needs an admin token (a reader token gets 403).";
@@ -171,10 +176,10 @@ export const openApiDocument: OpenApiDocument = {
         operationId: "listConnections",
         summary: "List the account's connections (deleted ones excluded)",
         tags: ["connections"],
-        parameters: [ref("parameters", "AccountId"), ref("parameters", "RequestId")],
+        parameters: params(),
         responses: {
           "200": success(200, arrayOf("LiveConnection"), "The connections."),
-          ...errors("400", "401", "403", "413", "500"),
+          ...routeErrors(),
         },
       },
       post: {
@@ -182,11 +187,11 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Create a connection",
         description: `${ADMIN_ONLY} Secret config fields are sent in plaintext and come back only as enc:v1 ciphertext.`,
         tags: ["connections"],
-        parameters: [ref("parameters", "AccountId"), ref("parameters", "RequestId")],
+        parameters: params(),
         requestBody: { required: true, content: json(schema("CreateConnectionBody")) },
         responses: {
           "201": success(201, schema("LiveConnection"), "The new connection; its embeddings are PENDING."),
-          ...errors("400", "401", "403", "413", "500"),
+          ...routeErrors(),
         },
       },
     },
@@ -195,10 +200,10 @@ export const openApiDocument: OpenApiDocument = {
         operationId: "getConnection",
         summary: "Get one connection",
         tags: ["connections"],
-        parameters: [ref("parameters", "ConnectionId"), ref("parameters", "AccountId"), ref("parameters", "RequestId")],
+        parameters: params(ref("parameters", "ConnectionId")),
         responses: {
           "200": success(200, schema("LiveConnection"), "The connection."),
-          ...errors("400", "401", "403", "404", "413", "500"),
+          ...routeErrors("404"),
         },
       },
       put: {
@@ -208,11 +213,11 @@ export const openApiDocument: OpenApiDocument = {
           `${ADMIN_ONLY} \`config\` is merged onto the stored one; null removes an optional field. A secret sent back as its ` +
           "enc:v1 value (or left out) is kept, but changing a field it is bound to (host, port, database, user…) without re-sending it is refused.",
         tags: ["connections"],
-        parameters: [ref("parameters", "ConnectionId"), ref("parameters", "AccountId"), ref("parameters", "RequestId")],
+        parameters: params(ref("parameters", "ConnectionId")),
         requestBody: { required: false, content: json(schema("UpdateConnectionBody")) },
         responses: {
           "200": success(200, schema("LiveConnection"), "The updated connection."),
-          ...errors("400", "401", "403", "404", "413", "500"),
+          ...routeErrors("404"),
         },
       },
       delete: {
@@ -220,10 +225,10 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Soft-delete a connection",
         description: `${ADMIN_ONLY} The row stays with \`deleted\` set and disappears from every read.`,
         tags: ["connections"],
-        parameters: [ref("parameters", "ConnectionId"), ref("parameters", "AccountId"), ref("parameters", "RequestId")],
+        parameters: params(ref("parameters", "ConnectionId")),
         responses: {
           "200": success(200, schema("DeletedConnection"), "The connection as deleted."),
-          ...errors("400", "401", "403", "404", "413", "500"),
+          ...routeErrors("404"),
         },
       },
     },
@@ -235,7 +240,7 @@ export const openApiDocument: OpenApiDocument = {
           "Checked by a parser for the source's dialect and run read-only at the source, cancelled after SCAN_TIMEOUT_MS. " +
           `Rate limited: ${SCAN_BUDGET.limit} per ${SCAN_BUDGET.seconds} s per account and connection (429 with Retry-After).`,
         tags: ["scan"],
-        parameters: [
+        parameters: params(
           ref("parameters", "ConnectionId"),
           {
             name: "limit",
@@ -244,13 +249,11 @@ export const openApiDocument: OpenApiDocument = {
             description: `Rows to return; default ${DEFAULT_ROWS}, a value above ${MAX_ROWS} is clamped to ${MAX_ROWS}.`,
             schema: { type: "integer", minimum: 1, default: DEFAULT_ROWS },
           },
-          ref("parameters", "AccountId"),
-          ref("parameters", "RequestId"),
-        ],
+        ),
         requestBody: { required: true, content: json(schema("ScanBody")) },
         responses: {
           "200": success(200, schema("ScanResult"), "The first rows."),
-          ...errors("400", "401", "403", "404", "413", "429", "500", "502", "503", "504"),
+          ...routeErrors("404", "429", "502", "503", "504"),
         },
       },
     },
@@ -259,15 +262,13 @@ export const openApiDocument: OpenApiDocument = {
         operationId: "listTables",
         summary: "List the source's tables",
         tags: ["schema"],
-        parameters: [
+        parameters: params(
           ref("parameters", "ConnectionId"),
           { name: "refresh", in: "query", required: false, description: "`true` bypasses the cache.", schema: { type: "boolean", default: false } },
-          ref("parameters", "AccountId"),
-          ref("parameters", "RequestId"),
-        ],
+        ),
         responses: {
           "200": success(200, arrayOf("TableSummary"), "Tables ordered by fully qualified name."),
-          ...errors("400", "401", "403", "404", "413", "500", "502", "503", "504"),
+          ...routeErrors("404", "502", "503", "504"),
         },
       },
     },
@@ -277,7 +278,7 @@ export const openApiDocument: OpenApiDocument = {
         summary: "One table's columns",
         description: `Rate limited like scan: ${SCAN_BUDGET.limit} per ${SCAN_BUDGET.seconds} s per account and connection (429 with Retry-After).`,
         tags: ["schema"],
-        parameters: [
+        parameters: params(
           ref("parameters", "ConnectionId"),
           {
             name: "table",
@@ -286,12 +287,10 @@ export const openApiDocument: OpenApiDocument = {
             description: "Table name, optionally schema-qualified (`public.album`); 1-255 printable characters.",
             schema: { type: "string", minLength: 1, maxLength: 255 },
           },
-          ref("parameters", "AccountId"),
-          ref("parameters", "RequestId"),
-        ],
+        ),
         responses: {
           "200": success(200, arrayOf("Column"), "The columns in table order."),
-          ...errors("400", "401", "403", "404", "413", "429", "500", "502", "503", "504"),
+          ...routeErrors("404", "429", "502", "503", "504"),
         },
       },
     },
@@ -301,10 +300,10 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Drop the cached schema and compute the embeddings again",
         description: ADMIN_ONLY,
         tags: ["schema"],
-        parameters: [ref("parameters", "ConnectionId"), ref("parameters", "AccountId"), ref("parameters", "RequestId")],
+        parameters: params(ref("parameters", "ConnectionId")),
         responses: {
           "200": success(200, schema("LiveConnection"), "The connection, embeddings PENDING."),
-          ...errors("400", "401", "403", "404", "413", "500"),
+          ...routeErrors("404"),
         },
       },
     },
@@ -314,16 +313,14 @@ export const openApiDocument: OpenApiDocument = {
         summary: "Tables ranked by meaning",
         description: "Cosine similarity of schema embeddings; empty until the connection's embeddings are computed.",
         tags: ["schema"],
-        parameters: [
+        parameters: params(
           ref("parameters", "ConnectionId"),
           { name: "q", in: "query", required: true, description: "The question or words to search by.", schema: { type: "string", minLength: 1, maxLength: MAX_SEARCH_CHARS } },
           { name: "k", in: "query", required: false, description: "How many tables.", schema: { type: "integer", minimum: 1, maximum: MAX_K, default: DEFAULT_K } },
-          ref("parameters", "AccountId"),
-          ref("parameters", "RequestId"),
-        ],
+        ),
         responses: {
           "200": success(200, arrayOf("TableMatch"), "Best first."),
-          ...errors("400", "401", "403", "404", "413", "500"),
+          ...routeErrors("404"),
         },
       },
     },
@@ -332,10 +329,10 @@ export const openApiDocument: OpenApiDocument = {
         operationId: "listConnectionConfigs",
         summary: "List the connection types and their config fields",
         tags: ["connection types"],
-        parameters: [ref("parameters", "AccountId"), ref("parameters", "RequestId")],
+        parameters: params(),
         responses: {
           "200": success(200, arrayOf("ConnectionConfig"), "Every connection type."),
-          ...errors("400", "401", "403", "413", "500"),
+          ...routeErrors(),
         },
       },
     },
@@ -344,14 +341,12 @@ export const openApiDocument: OpenApiDocument = {
         operationId: "getConnectionConfig",
         summary: "One connection type",
         tags: ["connection types"],
-        parameters: [
+        parameters: params(
           { name: "idOrSlug", in: "path", required: true, description: "The type's id or slug (case-insensitive), e.g. `postgres`.", schema: { type: "string" } },
-          ref("parameters", "AccountId"),
-          ref("parameters", "RequestId"),
-        ],
+        ),
         responses: {
           "200": success(200, schema("ConnectionConfig"), "The connection type."),
-          ...errors("400", "401", "403", "404", "413", "500"),
+          ...routeErrors("404"),
         },
       },
     },
