@@ -1,5 +1,6 @@
 import "reflect-metadata";
 import { parseArgs } from "node:util";
+import type { Logger } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { GatewayError } from "./errors";
 import { printGatewaySchema } from "./http/graphql";
@@ -107,21 +108,10 @@ async function work(config: Config): Promise<void> {
   });
   core.logger.info({ concurrency: config.workerConcurrency }, "worker started");
   process.stdout.write(`Worker started (concurrency ${config.workerConcurrency}) — listening for embed-schema jobs\n`);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    core.logger.info({ signal }, "worker shutting down");
-    worker
-      .close()
-      .then(() => core.close())
-      .then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
-  };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  stopOnSignals(core.logger, "worker shutting down", async () => {
+    await worker.close();
+    await core.close();
+  });
 }
 
 async function serve(config: Config): Promise<void> {
@@ -129,21 +119,26 @@ async function serve(config: Config): Promise<void> {
   const url = await gateway.listen();
   gateway.core.logger.info({ url, store: gateway.core.store.kind, redis: Boolean(config.redisUrl) }, "listening");
   process.stdout.write(`Gateway listening on ${url} — GraphiQL at ${url}/graphql\n`);
+  stopOnSignals(gateway.core.logger, "shutting down", () => gateway.stop());
+}
+
+/** The first SIGTERM or SIGINT logs `message`, runs `stop` and exits 0 (1 if stopping failed); later ones wait. */
+function stopOnSignals(logger: Logger, message: string, stop: () => Promise<void>): void {
   let stopping = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    gateway.core.logger.info({ signal }, "shutting down");
-    gateway.stop().then(
+    logger.info({ signal }, message);
+    stop().then(
       () => process.exit(0),
       (error) => {
-        gateway.core.logger.error({ err: error }, "shutdown failed");
+        logger.error({ err: error }, "shutdown failed");
         process.exit(1);
       },
     );
   };
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
-  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
