@@ -23,8 +23,8 @@ import { Client, Pool } from "pg";
 import { createClient } from "redis";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection, DATASET_DB, datasetUrl } from "../support/datasets";
-import { apiClient, sleep } from "../support/faults";
-import { CLI, runCli, serve, type Served } from "../support/processes";
+import { apiClient, provision, sleep } from "../support/faults";
+import { CLI, serve, type Served } from "../support/processes";
 import { percentile } from "./stats";
 
 // autocannon ships no types: the part used here.
@@ -632,13 +632,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         await redis.quit();
       }
     });
-    const migrated = await runCli(["migrate"], env);
-    if (migrated.code !== 0) throw new Error(`migrate: ${migrated.stderr}`);
-    const account = await runCli(["account", "create", "--name", "load"], env);
-    if (account.code !== 0) throw new Error(`account create: ${account.stderr}`);
-    const tokenRun = await runCli(["token", "create", "--account", account.stdout.trim(), "--role", "admin"], env);
-    if (tokenRun.code !== 0) throw new Error(`token create: ${tokenRun.stderr}`);
-    const token = tokenRun.stdout.trim();
+    const { token } = await provision(env);
 
     const gateways = (await Promise.all([start(process.execPath, [CLI, "serve"], env, "A"), start(process.execPath, [CLI, "serve"], env, "B")])) as [Instance, Instance];
     cleanups.push(() => Promise.all(gateways.map((g) => g.served.stop())));

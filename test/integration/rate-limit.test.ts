@@ -1,9 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
-import { runCli, serve, type Served } from "../support/processes";
 import { expectNoSecretLeak } from "../support/secrets";
 import { describeWith } from "../support/services";
 
@@ -82,36 +79,4 @@ describeWith("redis", "with Redis", (redisUrl) => {
   rateLimitSuite("Redis", () => ({ REDIS_URL: redisUrl }));
 });
 
-describeWith("redis", "rate limits across two gateway processes sharing Redis", (redisUrl) => {
-  describeWith("postgres", "two processes", (pgBase) => {
-    const procs: Served[] = [];
-    let drop: (() => Promise<void>) | null = null;
-    afterAll(async () => {
-      await Promise.all(procs.map((p) => p.stop()));
-      await drop?.();
-    });
-
-    it("lets exactly 10 of 30 concurrent scans through in total", async () => {
-      const scratch = await createScratchDatabase(pgBase);
-      drop = scratch.drop;
-      const env = { DATABASE_URL: scratch.url, REDIS_URL: redisUrl, ENCRYPTION_KEYS: randomKeyRing(), ALLOWED_HOSTS: "127.0.0.1/32", PORT: "0", LOG_LEVEL: "warn" };
-      expect((await runCli(["migrate"], env)).code).toBe(0);
-      const account = (await runCli(["account", "create", "--name", "two"], env)).stdout.trim();
-      const token = (await runCli(["token", "create", "--account", account], env)).stdout.trim();
-      procs.push(...(await Promise.all([serve(process.execPath, ["dist/src/cli.js", "serve"], env), serve(process.execPath, ["dist/src/cli.js", "serve"], env)])));
-      const created = await fetch(`${procs[0].url}/v2/connection`, {
-        method: "POST",
-        headers: { authorization: token, "content-type": "application/json" },
-        body: JSON.stringify(chinookConnection(`two ${randomBytes(3).toString("hex")}`, "postgres", pgBase)),
-      });
-      const id = (await created.json()).data.id;
-      const results = await Promise.all(
-        Array.from({ length: 30 }, async (_, i) => {
-          const res = await fetch(`${procs[i % 2].url}/graphql`, { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify({ query: SCAN, variables: { id } }) });
-          return { status: res.status, body: await res.json() };
-        }),
-      );
-      expect(outcomes(results)).toEqual({ ok: 10, limited: 20 });
-    }, 120_000);
-  });
-});
+// Across two gateway processes sharing Redis: test/e2e/load.test.ts (exactly 10 of 30, alternating instances).

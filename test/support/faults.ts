@@ -122,12 +122,21 @@ export function apiClient(baseUrl: () => string, token: string) {
   };
 }
 
-/** A gateway as operators run it: `migrate`, an account and admin token from the CLI, then `serve`. */
+/** What an operator does before the first `serve`: `migrate`, then an account and an admin token from the CLI. */
+export async function provision(env: Record<string, string>): Promise<{ token: string; accountId: string }> {
+  const step = async (args: string[]) => {
+    const run = await runCli(args, env);
+    if (run.code !== 0) throw new Error(`cli ${args.slice(0, 2).join(" ")} failed: ${run.stderr}`);
+    return run.stdout.trim();
+  };
+  await step(["migrate"]);
+  const accountId = await step(["account", "create", "--name", "gateway-test"]);
+  return { accountId, token: await step(["token", "create", "--account", accountId, "--role", "admin"]) };
+}
+
+/** A gateway as operators run it: provisioned, then `serve`. */
 export async function servedGateway(env: Record<string, string>): Promise<{ served: Served; token: string; accountId: string }> {
-  const migrated = await runCli(["migrate"], env);
-  if (migrated.code !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
-  const accountId = (await runCli(["account", "create", "--name", "faults"], env)).stdout.trim();
-  const token = (await runCli(["token", "create", "--account", accountId], env)).stdout.trim();
+  const { token, accountId } = await provision(env);
   const served = await serve(process.execPath, ["dist/src/cli.js", "serve"], { PORT: "0", DEMO: "false", ...env });
   return { served, token, accountId };
 }
