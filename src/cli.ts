@@ -1,9 +1,11 @@
 import "reflect-metadata";
+import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import type { Logger } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { GatewayError } from "./errors";
 import { printGatewaySchema } from "./http/graphql";
+import { addKeyToKeyring, keyringPath, loadOrCreateKeyring } from "./datasources/keyring-file";
 import { createCore, createGateway } from "./main";
 import { startEmbedWorker } from "./workers/embed-worker";
 
@@ -15,6 +17,11 @@ const USAGE = `usage: cli <command>
                                           create an API token; prints it (shown once, stored hashed)
   worker                                  run BullMQ workers for schema embeddings (needs REDIS_URL)
   keys rotate                             re-encrypt every stored secret with the first ENCRYPTION_KEYS key
+  keys rotate --new-key                   embedded mode: add a new first key to DATA_DIR/encryption-keys
+                                          (older keys stay for decryption), then re-encrypt every secret with it
+
+In embedded mode (no DATABASE_URL) every command works while serve runs on the same DATA_DIR: it talks to the
+running gateway's store over a Unix socket in DATA_DIR.
   print-schema                            print the GraphQL schema (SDL) that schema.graphql must match`;
 
 const fail = (message: string, code = 2): never => {
@@ -26,7 +33,7 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, account: { type: "string" }, role: { type: "string" }, help: { type: "boolean" } },
+    options: { name: { type: "string" }, account: { type: "string" }, role: { type: "string" }, "new-key": { type: "boolean" }, help: { type: "boolean" } },
   });
   const command = positionals.join(" ");
   if (values.help || command === "" || command === "help") {
@@ -48,15 +55,15 @@ async function main(argv: string[]): Promise<void> {
     case "serve":
       return serve(config);
     case "worker":
-      return work(config);
+      return work(config, command);
     case "migrate": {
-      const core = await createCore({ ...config, logLevel: "warn" }, { migrate: true, redis: false });
+      const core = await createCore({ ...config, logLevel: "warn" }, { migrate: true, redis: false, command });
       process.stdout.write(`migrations up to date (${core.store.kind})\n`);
       return core.close();
     }
     case "account create": {
       if (!values.name) return fail("account create: --name NAME is required");
-      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false });
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
       try {
         process.stdout.write((await core.accounts.create(values.name)).id + "\n");
       } finally {
@@ -68,7 +75,7 @@ async function main(argv: string[]): Promise<void> {
       if (!values.account) return fail("token create: --account ID is required");
       const role = values.role ?? "admin";
       if (role !== "admin" && role !== "reader") return fail("token create: --role must be admin or reader");
-      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false });
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
       try {
         process.stdout.write((await core.auth.createToken(values.account, role, values.name ?? null)).token + "\n");
       } finally {
@@ -76,29 +83,17 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
-    case "keys rotate": {
-      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false });
-      try {
-        const report = await core.keyRotation.rotateAll();
-        process.stdout.write(
-          `rows ${report.rows}, secrets re-encrypted ${report.rotated}, already current ${report.current}, failed ${report.failed.length}\n`,
-        );
-        for (const f of report.failed) process.stderr.write(`not readable: connection ${f.id} field ${f.field} (${f.reason})\n`);
-        if (report.failed.length > 0) process.exitCode = 1;
-      } finally {
-        await core.close();
-      }
-      return;
-    }
+    case "keys rotate":
+      return rotateKeys(config, values["new-key"] === true);
     default:
       return fail(`unknown command '${command}'\n${USAGE}`);
   }
 }
 
-async function work(config: Config): Promise<void> {
+async function work(config: Config, command: string): Promise<void> {
   if (!config.redisUrl) return fail("worker: REDIS_URL is required (without it, serve runs embedding jobs in process)", 1);
   // The worker consumes with its own BullMQ connection; the core's Redis client and producer would sit idle.
-  const core = await createCore(config, { migrate: false, redis: false });
+  const core = await createCore(config, { migrate: false, redis: false, command });
   const worker = startEmbedWorker({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,
@@ -114,21 +109,82 @@ async function work(config: Config): Promise<void> {
   });
 }
 
+/**
+ * Re-encrypts every stored secret with the first key, and says whether the older keys can be dropped. In embedded
+ * mode the key file is the key ring whenever ENCRYPTION_KEYS is unset, so moving secrets off the file's keys with
+ * ENCRYPTION_KEYS is refused: every secret would be unreadable by the next plain start.
+ */
+async function rotateKeys(config: Config, newKey: boolean): Promise<void> {
+  const embedded = config.databaseUrl === null;
+  const file = keyringPath(config.dataDir);
+  if (newKey && (!embedded || config.encryptionKeys)) {
+    return fail("keys rotate --new-key: adds a key to DATA_DIR/encryption-keys, the embedded store's key file; with ENCRYPTION_KEYS, put a new kid:key first in ENCRYPTION_KEYS and run keys rotate");
+  }
+  if (newKey) {
+    const { added, kept } = await addKeyToKeyring(config.dataDir);
+    process.stdout.write(`added key ${added} first in ${file}; kept ${kept.join(", ") || "no older keys"} for decryption\n`);
+  }
+  const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command: "keys rotate" });
+  try {
+    const fileKeys = embedded && config.encryptionKeys && existsSync(file) ? (await loadOrCreateKeyring(config.dataDir)).map((k) => k.id) : null;
+    if (fileKeys && !fileKeys.includes(core.keyRotation.currentKeyId)) {
+      const onFileKeys = [...(await core.keyRotation.keyUsage()).keys()].filter((kid) => fileKeys.includes(kid));
+      if (onFileKeys.length > 0) {
+        return fail(
+          `keys rotate: secrets here use ${onFileKeys.join(", ")} from ${file}, which a start without ENCRYPTION_KEYS reads; re-encrypting them with ENCRYPTION_KEYS would leave them unreadable there. Unset ENCRYPTION_KEYS and run keys rotate --new-key`,
+        );
+      }
+    }
+    const report = await core.keyRotation.rotateAll();
+    process.stdout.write(
+      `rows ${report.rows}, secrets re-encrypted ${report.rotated}, already current ${report.current}, failed ${report.failed.length}\n`,
+    );
+    for (const f of report.failed) process.stderr.write(`not readable: connection ${f.id} field ${f.field} (${f.reason})\n`);
+    if (report.failed.length > 0) {
+      process.exitCode = 1;
+      return;
+    }
+    const usage = await core.keyRotation.keyUsage();
+    const current = core.keyRotation.currentKeyId;
+    const ring = config.encryptionKeys ?? (await loadOrCreateKeyring(config.dataDir));
+    const older = ring.map((k) => k.id).filter((id) => id !== current);
+    const stillUsed = older.filter((id) => usage.has(id));
+    if (stillUsed.length > 0) {
+      // A secret written with an older key while this ran (a connection created meanwhile): run again.
+      process.stdout.write(`secrets still use ${stillUsed.join(", ")}: run keys rotate again before dropping them\n`);
+    } else if (older.length > 0) {
+      process.stdout.write(`every secret uses ${current}; ${older.join(", ")} can now be dropped from ${config.encryptionKeys ? "ENCRYPTION_KEYS" : file}\n`);
+    }
+  } finally {
+    await core.close();
+  }
+}
+
 async function serve(config: Config): Promise<void> {
   const gateway = await createGateway(config);
   const url = await gateway.listen();
   gateway.core.logger.info({ url, store: gateway.core.store.kind, redis: Boolean(config.redisUrl) }, "listening");
   process.stdout.write(`Gateway listening on ${url} — GraphiQL at ${url}/graphql\n`);
-  stopOnSignals(gateway.core.logger, "shutting down", () => gateway.stop());
+  // The grace period for requests, then a little for closing the stores.
+  stopOnSignals(gateway.core.logger, "shutting down", () => gateway.stop(), config.shutdownGraceMs + 2_000);
 }
 
-/** The first SIGTERM or SIGINT logs `message`, runs `stop` and exits 0 (1 if stopping failed); later ones wait. */
-function stopOnSignals(logger: Logger, message: string, stop: () => Promise<void>): void {
+/**
+ * The first SIGTERM or SIGINT logs `message`, runs `stop` and exits 0 (1 if stopping failed); later ones wait.
+ * With `deadlineMs`, a stop that has not finished by then (a dependency that never answers) exits 1 anyway.
+ */
+function stopOnSignals(logger: Logger, message: string, stop: () => Promise<void>, deadlineMs?: number): void {
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, message);
+    if (deadlineMs !== undefined) {
+      setTimeout(() => {
+        logger.error({ deadlineMs }, "shutdown did not finish in time; exiting");
+        process.exit(1);
+      }, deadlineMs).unref();
+    }
     stop().then(
       () => process.exit(0),
       (error) => {

@@ -7,7 +7,7 @@ import type { Config } from "./config";
 import { AccountRepository } from "./datasources/account.repository";
 import { startChinookDemo } from "./datasources/chinook-demo";
 import { ConnectionRepository } from "./datasources/connection.repository";
-import type { EmbeddedPostgres } from "./datasources/embedded-postgres";
+import type { EmbeddedPostgres } from "./datasources/embedded/embedded-postgres";
 import { EngineRegistry } from "./datasources/engines/engine-registry";
 import { MysqlEngine } from "./datasources/engines/mysql.engine";
 import { PostgresEngine } from "./datasources/engines/postgres.engine";
@@ -21,7 +21,7 @@ import { OpenAiEmbedder } from "./datasources/embedders/openai.embedder";
 import { InProcessQueue } from "./datasources/in-process-queue";
 import type { JobQueue } from "./datasources/job-queue";
 import { MemorySchemaCache, RedisSchemaCache } from "./datasources/schema-cache";
-import { loadOrCreateKeyring } from "./datasources/keyring-file";
+import { keyringReloader, loadOrCreateKeyring } from "./datasources/keyring-file";
 import { openMetadataStore, type MetadataStore } from "./datasources/metadata-store";
 import { connectRedis, type RedisClient } from "./datasources/redis";
 import { SecretBox } from "./datasources/secret-box";
@@ -69,11 +69,18 @@ const SOURCE_POOL = { size: 4, acquireTimeoutMs: 5_000 };
 /** The composition root: the only place that decides which implementation of each datasource runs. */
 export async function createCore(
   config: Config,
-  options: { logDestination?: DestinationStream; migrate?: boolean; redis?: boolean } = {},
+  options: { logDestination?: DestinationStream; migrate?: boolean; redis?: boolean; command?: string } = {},
 ): Promise<Core> {
   const logger = createLogger(config.logLevel, options.logDestination);
+  // Embedded mode's key file can be rotated by the CLI while this process runs: the secret box re-reads it.
+  const reloadKeys = config.encryptionKeys ? undefined : keyringReloader(config.dataDir);
   const keys = config.encryptionKeys ?? (await loadOrCreateKeyring(config.dataDir));
-  const store = await openMetadataStore({ databaseUrl: config.databaseUrl, dataDir: config.databaseUrl ? null : config.dataDir });
+  const store = await openMetadataStore({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    command: options.command ?? "serve",
+    onRestart: (event) => logger.error(event, "metadata store restarted: one of its statements ran past its time limit"),
+  });
   try {
     if (options.migrate ?? config.migrateOnStart) {
       const ran = await store.migrate();
@@ -88,7 +95,7 @@ export async function createCore(
   const redisConnection = redisUrl ? connectRedis(redisUrl, logger) : null;
   const redis = redisConnection?.client ?? null;
   const metrics = new GatewayMetrics();
-  const secrets = new SecretBox(keys);
+  const secrets = new SecretBox(keys, reloadKeys);
   const hostPolicy = new HostPolicy(config.allowedHosts);
   const accountRows = new AccountRepository(store.dataSource);
   const connectionRows = new ConnectionRepository(store.dataSource);
@@ -171,7 +178,12 @@ export async function createGateway(
       out(`Admin API token (shown once, store it now): ${account.adminToken.token}\n`);
     }
     if (config.demo) {
-      demo = await startChinookDemo({ dir: path.join(config.dataDir, "chinook"), port: config.demoDbPort });
+      demo = await startChinookDemo({
+        dir: path.join(config.dataDir, "chinook"),
+        port: config.demoDbPort,
+        statementTimeoutMs: config.scanTimeoutMs,
+        onRestart: (event) => core.logger.warn(event, "demo database restarted to stop a statement past SCAN_TIMEOUT_MS"),
+      });
       core.hostPolicy.exempt(demo.host, demo.port);
       await core.bootstrap.ensureDemoConnection(account.accountId, { host: demo.host, port: demo.port });
     }
@@ -196,6 +208,8 @@ export async function createGateway(
   for (const engine of core.engines.all()) {
     if (engine.ready) checks.push({ name: engine.name, check: () => engine.ready!() });
   }
+  // Secrets that no longer decrypt (a key dropped, the wrong ENCRYPTION_KEYS) make every scan fail: not ready.
+  checks.push({ name: "secrets", check: () => core.keyRotation.checkSample() });
   const redis = core.redis;
   if (redis) {
     checks.push({
@@ -245,6 +259,7 @@ export async function createGateway(
         server.listen(config.port, config.host, () => {
           const { address, port } = server.address() as AddressInfo;
           gateway.url = `http://${address.includes(":") ? `[${address}]` : address}:${port}`;
+          core.store.announce(gateway.url);
           resolve(gateway.url);
         });
       }),

@@ -1,18 +1,34 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { projectRoot } from "../paths";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres";
+import { EmbeddedPostgres } from "./embedded/embedded-postgres";
+
+/** Loading the whole sample takes a few seconds; it happens once, before anyone can scan. */
+const LOAD_TIMEOUT_MS = 5 * 60_000;
 
 /**
  * The bundled Chinook sample (datasets/chinook, MIT) in a second embedded PGlite, so a newcomer has a real
- * database to scan. Loaded once into `<dir>`; later starts only serve it.
+ * database to scan. Loaded once into `<dir>`; later starts only serve it. Users' statements run here, so a
+ * statement past `statementTimeoutMs` is stopped by restarting the database's thread (SCAN_TIMEOUT_MS holds).
  */
-export async function startChinookDemo(options: { dir: string | null; port: number }): Promise<EmbeddedPostgres> {
-  // Several sockets, so a query engine's small pool can connect; PGlite still runs one query at a time.
-  const pg = await startEmbeddedPostgres({ dir: options.dir, port: options.port, maxConnections: 8 });
+export async function startChinookDemo(options: {
+  dir: string;
+  port: number;
+  statementTimeoutMs: number;
+  onRestart?: (event: { reason: string; restartMs: number }) => void;
+}): Promise<EmbeddedPostgres> {
+  const pg = await EmbeddedPostgres.start({
+    dir: options.dir,
+    listen: { host: "127.0.0.1", port: options.port },
+    // A query engine's pool (4) per demo connection, the cancel requests it sends, and a few spare.
+    maxConnections: 16,
+    statementTimeoutMs: options.statementTimeoutMs,
+    name: "demo database",
+    onRestart: options.onRestart,
+  });
   try {
-    const { rows } = await pg.db.query<{ loaded: boolean }>(`SELECT to_regclass('public.album') IS NOT NULL AS loaded`);
-    if (!rows[0].loaded) await pg.db.exec(`BEGIN; ${await chinookSql()} COMMIT;`);
+    const [{ loaded }] = await pg.query<{ loaded: boolean }>(`SELECT to_regclass('public.album') IS NOT NULL AS loaded`);
+    if (!loaded) await pg.query(`BEGIN; ${await chinookSql()} COMMIT;`, LOAD_TIMEOUT_MS);
     return pg;
   } catch (error) {
     await pg.close();

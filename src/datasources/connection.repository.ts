@@ -36,6 +36,11 @@ export class ConnectionRepository {
     return this.dataSource.getRepository(ConnectionEntity).find({ select: { id: true }, order: { id: "ASC" } });
   }
 
+  /** The most recently changed rows, deleted ones included: a sample for checking that secrets still decrypt. */
+  listRecent(limit: number): Promise<ConnectionEntity[]> {
+    return this.dataSource.getRepository(ConnectionEntity).find({ order: { updated: "DESC", id: "ASC" }, take: limit });
+  }
+
   lockById(manager: EntityManager, id: string): Promise<ConnectionEntity | null> {
     return manager
       .getRepository(ConnectionEntity)

@@ -37,18 +37,42 @@ interface Parts {
 }
 
 export class SecretBox {
-  private readonly current: EncryptionKey;
-  private readonly byId = new Map<string, Buffer>();
+  private current!: EncryptionKey;
+  private byId = new Map<string, Buffer>();
 
-  constructor(keys: readonly EncryptionKey[]) {
+  /**
+   * `reload`, when given, returns a newer key ring or null if unchanged. It is asked before every encryption and when
+   * a value names a key this ring lacks, so a ring rotated by another process (embedded mode's key file) is used at
+   * once: new secrets get the new first key, and secrets it already re-encrypted still decrypt.
+   */
+  constructor(
+    keys: readonly EncryptionKey[],
+    private readonly reload?: () => readonly EncryptionKey[] | null,
+  ) {
+    this.use(keys);
+  }
+
+  private use(keys: readonly EncryptionKey[]): void {
     if (keys.length === 0) throw new Error("SecretBox needs at least one encryption key");
+    const byId = new Map<string, Buffer>();
     for (const { id, key } of keys) {
       if (!KEY_ID.test(id)) throw new Error(`encryption key id '${id}' must be 1-32 letters, digits, - or _`);
       if (key.length !== KEY_BYTES) throw new Error(`encryption key '${id}' must be ${KEY_BYTES} bytes`);
-      if (this.byId.has(id)) throw new Error(`encryption key id '${id}' appears twice`);
-      this.byId.set(id, key);
+      if (byId.has(id)) throw new Error(`encryption key id '${id}' appears twice`);
+      byId.set(id, key);
     }
+    this.byId = byId;
     this.current = keys[0];
+  }
+
+  private refresh(): void {
+    const keys = this.reload?.();
+    if (keys) this.use(keys);
+  }
+
+  /** The id of the key new secrets are encrypted with. */
+  get currentKeyId(): string {
+    return this.current.id;
   }
 
   static isEncrypted(value: unknown): value is string {
@@ -56,6 +80,7 @@ export class SecretBox {
   }
 
   encrypt(plaintext: string, ctx: SecretContext): string {
+    this.refresh();
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.current.key, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(aad(ctx));
@@ -65,6 +90,7 @@ export class SecretBox {
 
   decrypt(value: string, ctx: SecretContext): string {
     const { kid, iv, sealed } = parse(value);
+    if (!this.byId.has(kid)) this.refresh();
     const key = this.byId.get(kid);
     if (!key) throw new SecretError("unknown-key", `encrypted value uses key '${kid}', which is not in the key ring`);
     const decipher = createDecipheriv(ALGORITHM, key, iv, { authTagLength: TAG_BYTES });

@@ -16,6 +16,11 @@ export class KeyRotationService {
     private readonly secrets: SecretBox,
   ) {}
 
+  /** The key new secrets are encrypted with. */
+  get currentKeyId(): string {
+    return this.secrets.currentKeyId;
+  }
+
   async rotateAll(): Promise<RotationReport> {
     const report: RotationReport = { rows: 0, rotated: 0, current: 0, failed: [] };
     for (const { id } of await this.connections.listAllIds()) {
@@ -49,5 +54,40 @@ export class KeyRotationService {
       });
     }
     return report;
+  }
+
+  /** The key ids stored secrets use now, with counts: an old key can be dropped once no secret uses it. */
+  async keyUsage(): Promise<Map<string, number>> {
+    const usage = new Map<string, number>();
+    for (const { id } of await this.connections.listAllIds()) {
+      const row = await this.connections.findAnyById(id);
+      for (const value of Object.values(row?.config ?? {})) {
+        if (!SecretBox.isEncrypted(value)) continue;
+        const kid = this.secrets.keyIdOf(value);
+        usage.set(kid, (usage.get(kid) ?? 0) + 1);
+      }
+    }
+    return usage;
+  }
+
+  /**
+   * For /readyz: decrypts the secrets of the `sample` most recently changed connections with the key ring in force,
+   * and rejects, naming only counts and key ids, when any of them does not decrypt.
+   */
+  async checkSample(sample = 5): Promise<void> {
+    let checked = 0;
+    const failed: string[] = [];
+    for (const row of await this.connections.listRecent(sample)) {
+      for (const [field, value] of Object.entries(row.config)) {
+        if (!SecretBox.isEncrypted(value)) continue;
+        checked += 1;
+        try {
+          this.secrets.decrypt(value, { accountId: row.accountId, connectionId: row.id, field });
+        } catch (error) {
+          failed.push(error instanceof SecretError && error.reason === "unknown-key" ? `key '${this.secrets.keyIdOf(value)}' unknown` : "does not decrypt");
+        }
+      }
+    }
+    if (failed.length > 0) throw new Error(`${failed.length} of ${checked} sampled secrets unreadable with the key ring in force (${[...new Set(failed)].join(", ")})`);
   }
 }

@@ -24,7 +24,7 @@ describe("operations endpoints (embedded store)", () => {
   it("reports the store and migrations in /readyz", async () => {
     const res = await gw.http("GET", "/readyz");
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: "ready", checks: { store: "ok", migrations: "ok" } });
+    expect(res.body).toEqual({ status: "ready", checks: { store: "ok", migrations: "ok", secrets: "ok" } });
   });
 
   it("counts requests and latency by operation in /metrics", async () => {
@@ -142,7 +142,7 @@ describeWith("redis", "readiness with Redis", (redisUrl) => {
         await new Promise((r) => setTimeout(r, 100));
         res = await gw.http("GET", "/readyz");
       }
-      expect(res.body).toEqual({ status: "ready", checks: { store: "ok", migrations: "ok", redis: "ok" } });
+      expect(res.body).toEqual({ status: "ready", checks: { store: "ok", migrations: "ok", secrets: "ok", redis: "ok" } });
     } finally {
       await gw.stop();
     }

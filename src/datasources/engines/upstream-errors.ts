@@ -1,5 +1,6 @@
 import { ErrorCode, GatewayError } from "../../errors";
 
+const RESTARTING_CODES = new Set(["57P01", "57P02", "57P03"]);
 const NETWORK_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EHOSTUNREACH", "ETIMEDOUT", "ECONNRESET", "PROTOCOL_CONNECTION_LOST"]);
 
 /** A driver failure → a typed error: network failures are "cannot be reached", anything else the source refusing. */
@@ -7,6 +8,9 @@ export function toUpstream(error: unknown, what: string): GatewayError {
   if (error instanceof GatewayError) return error;
   const code = (error as { code?: string }).code;
   if (code && NETWORK_CODES.has(code)) return upstreamUnavailable(`the source cannot be reached (${code})`, error);
+  // PostgreSQL shutting down, restarting or still starting (an embedded database restarted after a runaway
+  // statement, say): nothing wrong with the request, so it is worth retrying.
+  if (code && RESTARTING_CODES.has(code)) return upstreamUnavailable(`the source is restarting (${code}); retry in a moment`, error);
   return upstreamError(what, error);
 }
 

@@ -1,0 +1,313 @@
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { PGLiteSocketHandler } from "@electric-sql/pglite-socket";
+import { PgliteThread, type RunOutcome, type Work } from "./pglite-thread";
+import { errorResponse, SqlState } from "./wire-messages";
+
+export interface EmbeddedPostgresOptions {
+  /** The data folder; null keeps everything in memory. */
+  readonly dir: string | null;
+  /** TCP on a host and port (0: any free port), or a Unix socket `<socketDir>/.s.PGSQL.5432` (what libpq and pg dial). */
+  readonly listen: { host: string; port: number } | { socketDir: string };
+  readonly maxConnections: number;
+  /**
+   * The longest a statement may wait for its turn and run. PGlite cannot cancel a statement, so one that runs
+   * past it is answered with SQLSTATE 57014 and the thread running it is ended and started again.
+   */
+  readonly statementTimeoutMs: number;
+  /** Names the database in errors: "demo database", "metadata store". */
+  readonly name: string;
+  readonly onRestart?: (event: { reason: string; restartMs: number; restarts: number }) => void;
+}
+
+interface Item {
+  /** The client connection it came from; INTERNAL for the server's own statements. */
+  readonly handlerId: number;
+  readonly work: Work;
+  readonly onData: (chunk: Uint8Array) => void;
+  readonly resolve: (outcome: RunOutcome & { bytes: number }) => void;
+  readonly reject: (error: Error) => void;
+  timer?: NodeJS.Timeout;
+  bytes: number;
+}
+
+interface Client {
+  readonly handler: PGLiteSocketHandler;
+  readonly socket: net.Socket;
+}
+
+const INTERNAL = -1;
+const SOCKET_FILE = ".s.PGSQL.5432";
+
+/**
+ * PGlite behind the PostgreSQL wire protocol, with the database itself in a worker thread: a slow statement blocks
+ * that thread only, never the caller's event loop. Statements from every client go through one queue, one at a
+ * time, and a client's open transaction keeps the others waiting until it ends (PGlite is one session). Every
+ * statement has a deadline; past it, the thread is restarted on the same folder (every committed write stays).
+ */
+export class EmbeddedPostgres {
+  private thread: PgliteThread | null = null;
+  private opening: Promise<void> | null = null;
+  private readonly queue: Item[] = [];
+  private running: Item | null = null;
+  /** The client whose transaction is open: only its statements may run until it ends. */
+  private txOwner: number | null = null;
+  /** Clients that went away; if one of them owns the open transaction, it is rolled back before anything else. */
+  private readonly departed = new Set<number>();
+  private readonly clients = new Map<number, Client>();
+  private server: net.Server | null = null;
+  private closed = false;
+  private restartCount = 0;
+  /** Where clients connect: host and port for `pg` (for a Unix socket, host is its folder and port 5432). */
+  host = "";
+  port = 0;
+
+  private constructor(private readonly options: EmbeddedPostgresOptions) {}
+
+  /** Opens the database in a new thread and listens. */
+  static async start(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+    const pg = new EmbeddedPostgres(options);
+    pg.thread = await PgliteThread.start(options.dir);
+    try {
+      await pg.listen();
+    } catch (error) {
+      await pg.close();
+      throw error;
+    }
+    return pg;
+  }
+
+  get url(): string {
+    return `postgres://postgres:postgres@${encodeURIComponent(this.host)}:${this.port}/postgres`;
+  }
+
+  /** How often a runaway statement made this database restart. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** Runs SQL text as the server itself (a load script, a check), queued like any client's statement. */
+  query<R = Record<string, unknown>>(sql: string, timeoutMs = this.options.statementTimeoutMs): Promise<R[]> {
+    return new Promise<RunOutcome & { bytes: number }>((resolve, reject) => {
+      this.enqueue({ handlerId: INTERNAL, work: { type: "sql", sql }, onData: () => undefined, resolve, reject, bytes: 0 }, timeoutMs);
+    }).then((outcome) => outcome.rows as R[]);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const server = this.server;
+    const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
+    for (const { socket } of this.clients.values()) socket.destroy();
+    this.clients.clear();
+    const gone = new Error(`the ${this.options.name} is shutting down`);
+    for (const item of this.queue.splice(0)) this.settle(item, gone);
+    await this.opening?.catch(() => undefined);
+    // A running statement is abandoned (the thread is killed); an idle thread closes the database cleanly.
+    await this.thread?.close();
+    await stopped;
+    if ("socketDir" in this.options.listen) fs.rmSync(path.join(this.options.listen.socketDir, SOCKET_FILE), { force: true });
+  }
+
+  private async listen(): Promise<void> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    const target = this.options.listen;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      if ("socketDir" in target) {
+        // The caller holds the data folder's lock, so a socket file left here belongs to a dead process.
+        const file = path.join(target.socketDir, SOCKET_FILE);
+        fs.rmSync(file, { force: true });
+        server.listen(file, () => resolve());
+      } else {
+        server.listen(target.port, target.host, () => resolve());
+      }
+    });
+    if ("socketDir" in target) {
+      fs.chmodSync(path.join(target.socketDir, SOCKET_FILE), 0o600);
+      this.host = target.socketDir;
+      this.port = 5432;
+    } else {
+      const address = server.address() as net.AddressInfo;
+      this.host = address.address;
+      this.port = address.port;
+    }
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.closed || this.clients.size >= this.options.maxConnections) {
+      const why = this.closed ? `the ${this.options.name} is shutting down` : `too many connections to the ${this.options.name} (at most ${this.options.maxConnections})`;
+      socket.end(errorResponse(this.closed ? SqlState.ADMIN_SHUTDOWN : SqlState.TOO_MANY_CONNECTIONS, why, "FATAL"));
+      return;
+    }
+    const handler = new PGLiteSocketHandler({ queryQueue: this.queueForHandlers as never, closeOnDetach: true });
+    this.clients.set(handler.handlerId, { handler, socket });
+    const forget = () => this.clients.delete(handler.handlerId);
+    handler.addEventListener("close", forget);
+    handler.addEventListener("error", forget);
+    handler.attach(socket).catch(() => {
+      forget();
+      socket.destroy();
+    });
+  }
+
+  /** What PGLiteSocketHandler calls: it frames the client's messages and hands each one over here. */
+  private readonly queueForHandlers = {
+    enqueue: (handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number> => {
+      if (this.closed || !this.clients.has(handlerId)) return Promise.reject(new Error("connection closed"));
+      return new Promise<RunOutcome & { bytes: number }>((resolve, reject) => {
+        this.enqueue({ handlerId, work: { type: "protocol", bytes: message }, onData, resolve, reject, bytes: 0 }, this.options.statementTimeoutMs);
+      }).then((outcome) => outcome.bytes);
+    },
+    clearQueueForHandler: (handlerId: number): void => {
+      for (const item of this.queue.filter((i) => i.handlerId === handlerId)) {
+        this.queue.splice(this.queue.indexOf(item), 1);
+        this.settle(item, new Error("client disconnected"));
+      }
+    },
+    clearTransactionIfNeeded: async (handlerId: number): Promise<void> => {
+      // Its transaction (open now, or opened by the statement still running) is rolled back before anyone else runs.
+      if (this.txOwner === handlerId || this.running?.handlerId === handlerId) this.departed.add(handlerId);
+      this.pump();
+    },
+  };
+
+  private enqueue(item: Item, timeoutMs: number): void {
+    if (this.closed) return item.reject(new Error(`the ${this.options.name} is shutting down`));
+    item.timer = setTimeout(() => this.overrun(item, timeoutMs), timeoutMs);
+    this.queue.push(item);
+    this.pump();
+  }
+
+  /** Starts the next statement: the open transaction's owner goes first, everyone else in arrival order. */
+  private pump(): void {
+    if (this.running || this.closed) return;
+    if (!this.thread?.alive) {
+      this.reopen();
+      return;
+    }
+    if (this.txOwner !== null && this.departed.has(this.txOwner)) {
+      this.departed.delete(this.txOwner);
+      this.txOwner = null;
+      const rollback: Item = { handlerId: INTERNAL, work: { type: "sql", sql: "ROLLBACK" }, onData: () => undefined, resolve: () => undefined, reject: () => undefined, bytes: 0 };
+      rollback.timer = setTimeout(() => this.overrun(rollback, this.options.statementTimeoutMs), this.options.statementTimeoutMs);
+      this.queue.unshift(rollback);
+    }
+    const next = this.txOwner === null ? 0 : this.queue.findIndex((i) => i.handlerId === this.txOwner);
+    if (next < 0 || next >= this.queue.length) return;
+    const [item] = this.queue.splice(next, 1);
+    this.running = item;
+    const thread = this.thread;
+    thread
+      .run(item.work, (chunk) => {
+        item.bytes += chunk.length;
+        item.onData(chunk);
+      })
+      .then(
+        (outcome) => {
+          if (this.running !== item) return; // answered already: it overran and the thread was replaced
+          this.running = null;
+          this.txOwner = outcome.inTransaction ? item.handlerId : null;
+          if (!outcome.inTransaction) this.departed.delete(item.handlerId);
+          clearTimeout(item.timer);
+          item.resolve({ ...outcome, bytes: item.bytes });
+          this.pump();
+        },
+        (error: Error) => {
+          if (this.running !== item) return;
+          // The thread died under the statement (out of memory, a WASM abort): same recovery as a runaway.
+          this.restart(`the thread failed: ${error.message}`, item, SqlState.ADMIN_SHUTDOWN);
+        },
+      );
+  }
+
+  private overrun(item: Item, timeoutMs: number): void {
+    if (this.running === item) {
+      this.restart(`a statement ran past ${timeoutMs} ms`, item, SqlState.QUERY_CANCELED);
+      return;
+    }
+    const at = this.queue.indexOf(item);
+    if (at < 0) return;
+    this.queue.splice(at, 1);
+    const restarting = this.opening !== null;
+    this.reply(
+      item,
+      restarting ? SqlState.CANNOT_CONNECT_NOW : SqlState.QUERY_CANCELED,
+      restarting
+        ? `the ${this.options.name} is restarting after a statement ran past its time limit; retry in a moment`
+        : `canceling statement due to statement timeout: it waited ${timeoutMs} ms behind another statement`,
+    );
+  }
+
+  /**
+   * Ends the thread (the only way to stop a PGlite statement) and opens the folder again in a new one. The statement
+   * that caused it gets `culpritState`; every other client loses its session, so its connection is closed.
+   */
+  private restart(reason: string, culprit: Item, culpritState: string): void {
+    const old = this.thread;
+    this.thread = null;
+    this.running = null;
+    this.txOwner = null;
+    this.departed.clear();
+    const name = this.options.name;
+    this.reply(
+      culprit,
+      culpritState,
+      culpritState === SqlState.QUERY_CANCELED
+        ? `canceling statement due to statement timeout: it ran past ${this.options.statementTimeoutMs} ms, and the ${name} was restarted to stop it`
+        : `terminating connection: the ${name} failed and is restarting`,
+    );
+    for (const item of this.queue.splice(0)) {
+      this.reply(item, SqlState.ADMIN_SHUTDOWN, `terminating connection: the ${name} restarted because another statement ran past its time limit; retry`, "FATAL");
+    }
+    for (const { socket } of this.clients.values()) endSoon(socket);
+    this.restartCount += 1;
+    void old?.kill();
+    this.reopen(reason);
+  }
+
+  /** Opens the folder in a new thread, once, however many callers ask meanwhile. */
+  private reopen(reason = "the thread had stopped"): void {
+    if (this.opening || this.closed) return;
+    const started = performance.now();
+    this.opening = PgliteThread.start(this.options.dir).then(
+      async (thread) => {
+        this.opening = null;
+        if (this.closed) return thread.close();
+        this.thread = thread;
+        this.options.onRestart?.({ reason, restartMs: Math.round(performance.now() - started), restarts: this.restartCount });
+        this.pump();
+      },
+      (error: Error) => {
+        this.opening = null;
+        for (const item of this.queue.splice(0)) {
+          this.reply(item, SqlState.CANNOT_CONNECT_NOW, `the ${this.options.name} could not be reopened: ${error.message}`, "FATAL");
+        }
+      },
+    );
+  }
+
+  /** Answers a statement with a PostgreSQL error and closes its connection: after this its session is gone. */
+  private reply(item: Item, sqlState: string, message: string, severity: "ERROR" | "FATAL" = "ERROR"): void {
+    clearTimeout(item.timer);
+    if (item.handlerId === INTERNAL) return item.reject(Object.assign(new Error(message), { code: sqlState }));
+    item.onData(errorResponse(sqlState, message, severity));
+    const client = this.clients.get(item.handlerId);
+    if (client) endSoon(client.socket);
+    item.reject(new Error(message));
+  }
+
+  /** Rejects without writing to the client: it is gone, or the server is closing. */
+  private settle(item: Item, error: Error): void {
+    clearTimeout(item.timer);
+    item.reject(error);
+  }
+}
+
+/** end() lets the error just written reach the client; destroy() follows in case it never closes its side. */
+function endSoon(socket: net.Socket): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), 1_000).unref();
+}

@@ -1,0 +1,148 @@
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+
+/** What a lock file says about the process holding it. */
+export interface LockHolder {
+  readonly pid: number;
+  /** The command that holds it: "serve", "account create", ... */
+  readonly command: string;
+  readonly startedAt: string;
+  /** Set by a serving process: where the embedded store answers, and the gateway's own URL once listening. */
+  readonly socketDir?: string;
+  readonly url?: string;
+}
+
+/**
+ * A lock file naming the process that holds it, created exclusively. A lock whose process is gone (killed, or the
+ * machine restarted) is stale and taken over; there is no heartbeat, so a busy holder is never mistaken for a dead
+ * one. In a container the server is often pid 1 on every run, so a lock naming our own pid is stale too.
+ */
+export class PidLock {
+  private released = false;
+  private readonly onExit = () => this.releaseSync();
+
+  private constructor(
+    readonly file: string,
+    private holder: LockHolder,
+  ) {
+    process.once("exit", this.onExit);
+  }
+
+  /** Takes the lock, or returns who holds it. */
+  static tryAcquire(file: string, command: string): PidLock | LockHolder {
+    const mine: LockHolder = { pid: process.pid, command, startedAt: new Date().toISOString() };
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (publish(file, mine)) return new PidLock(file, mine);
+      const seen = readLock(file);
+      if (seen === "missing") continue;
+      if (seen !== "unreadable" && isAlive(seen.pid)) return seen;
+      takeOverStale(file, seen);
+    }
+    throw new Error(`${file}: could not take the lock (it kept changing)`);
+  }
+
+  /** Polls until the lock is ours or its holder is one `keepWaiting` refuses to wait for; gives up after `waitMs`. */
+  static async acquire(file: string, command: string, waitMs: number, keepWaiting: (holder: LockHolder) => boolean): Promise<PidLock | LockHolder> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const result = PidLock.tryAcquire(file, command);
+      if (result instanceof PidLock || !keepWaiting(result) || Date.now() >= deadline) return result;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  static read(file: string): LockHolder | null {
+    const seen = readLock(file);
+    return seen === "missing" || seen === "unreadable" || !isAlive(seen.pid) ? null : seen;
+  }
+
+  /** Adds what others need to find this holder (its socket, its URL); the lock stays held throughout. */
+  update(fields: Partial<Pick<LockHolder, "socketDir" | "url">>): void {
+    this.holder = { ...this.holder, ...fields };
+    const tmp = `${this.file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    fs.writeFileSync(tmp, JSON.stringify(this.holder) + "\n", { mode: 0o600 });
+    fs.renameSync(tmp, this.file);
+  }
+
+  release(): void {
+    this.releaseSync();
+    process.removeListener("exit", this.onExit);
+  }
+
+  private releaseSync(): void {
+    if (this.released) return;
+    this.released = true;
+    const seen = readLock(this.file);
+    if (seen !== "missing" && seen !== "unreadable" && seen.pid === process.pid && seen.startedAt === this.holder.startedAt) {
+      fs.rmSync(this.file, { force: true });
+    }
+  }
+}
+
+/** Writes a complete file, then links it into place: readers never see a half-written lock, and link() fails if one exists. */
+function publish(file: string, holder: LockHolder): boolean {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify(holder) + "\n", { mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function readLock(file: string): LockHolder | "missing" | "unreadable" {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
+    throw error;
+  }
+  try {
+    const holder = JSON.parse(text) as LockHolder;
+    return Number.isInteger(holder.pid) && holder.pid > 0 ? holder : "unreadable";
+  } catch {
+    // Locks are linked into place whole, so an unreadable one was not written by a live holder of ours.
+    return "unreadable";
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Moves the stale lock aside under a name of our own, so that of several processes taking it over at once only one
+ * moves it. If what we moved turns out to be a fresh lock (someone took over between our read and our rename), it is
+ * linked back, unless yet another lock appeared meanwhile.
+ */
+function takeOverStale(file: string, seen: LockHolder | "unreadable"): void {
+  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  const moved = readLock(aside);
+  const same = seen === "unreadable" ? moved === "unreadable" : moved !== "missing" && moved !== "unreadable" && moved.pid === seen.pid && moved.startedAt === seen.startedAt;
+  if (!same) {
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // Another lock is in place already; the one we moved lost its race either way.
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
