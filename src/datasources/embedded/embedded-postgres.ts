@@ -38,6 +38,9 @@ interface Client {
 }
 
 const INTERNAL = -1;
+/** Parse, Bind, Describe, Execute, Close, Flush: one statement's messages, which end with a Sync. */
+const HOLDS_UNTIL_SYNC = new Set([..."PBDECH"].map((c) => c.charCodeAt(0)));
+const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
 const SOCKET_FILE = ".s.PGSQL.5432";
 
 /**
@@ -51,11 +54,17 @@ export class EmbeddedPostgres {
   private opening: Promise<void> | null = null;
   private readonly queue: Item[] = [];
   private running: Item | null = null;
-  /** The client whose transaction is open: only its statements may run until it ends. */
-  private txOwner: number | null = null;
-  /** Clients that went away; if one of them owns the open transaction, it is rolled back before anything else. */
+  /**
+   * The client that holds PGlite's one session: its transaction is open, or it is between the messages of one
+   * extended-protocol statement (Parse … Sync). Only its messages may run until it lets go, so two clients'
+   * statements never interleave.
+   */
+  private sessionOwner: number | null = null;
+  /** Clients that went away; if one of them holds the session, it is reset before anything else runs. */
   private readonly departed = new Set<number>();
   private readonly clients = new Map<number, Client>();
+  /** Every open socket, refused ones included, so close() never waits for a client to hang up. */
+  private readonly sockets = new Set<net.Socket>();
   private server: net.Server | null = null;
   private closed = false;
   private restartCount = 0;
@@ -99,7 +108,7 @@ export class EmbeddedPostgres {
     this.closed = true;
     const server = this.server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
-    for (const { socket } of this.clients.values()) socket.destroy();
+    for (const socket of this.sockets) socket.destroy();
     this.clients.clear();
     const gone = new Error(`the ${this.options.name} is shutting down`);
     for (const item of this.queue.splice(0)) this.settle(item, gone);
@@ -137,9 +146,14 @@ export class EmbeddedPostgres {
   }
 
   private accept(socket: net.Socket): void {
+    // The handler removes every "close" listener when it detaches, so closed sockets are also pruned here.
+    for (const s of this.sockets) if (s.destroyed) this.sockets.delete(s);
+    this.sockets.add(socket);
+    socket.once("close", () => this.sockets.delete(socket));
     if (this.closed || this.clients.size >= this.options.maxConnections) {
       const why = this.closed ? `the ${this.options.name} is shutting down` : `too many connections to the ${this.options.name} (at most ${this.options.maxConnections})`;
-      socket.end(errorResponse(this.closed ? SqlState.ADMIN_SHUTDOWN : SqlState.TOO_MANY_CONNECTIONS, why, "FATAL"));
+      socket.write(errorResponse(this.closed ? SqlState.ADMIN_SHUTDOWN : SqlState.TOO_MANY_CONNECTIONS, why, "FATAL"));
+      endSoon(socket);
       return;
     }
     const handler = new PGLiteSocketHandler({ queryQueue: this.queueForHandlers as never, closeOnDetach: true });
@@ -168,8 +182,8 @@ export class EmbeddedPostgres {
       }
     },
     clearTransactionIfNeeded: async (handlerId: number): Promise<void> => {
-      // Its transaction (open now, or opened by the statement still running) is rolled back before anyone else runs.
-      if (this.txOwner === handlerId || this.running?.handlerId === handlerId) this.departed.add(handlerId);
+      // Its session (held now, or by the statement still running) is reset before anyone else runs.
+      if (this.sessionOwner === handlerId || this.running?.handlerId === handlerId) this.departed.add(handlerId);
       this.pump();
     },
   };
@@ -181,21 +195,21 @@ export class EmbeddedPostgres {
     this.pump();
   }
 
-  /** Starts the next statement: the open transaction's owner goes first, everyone else in arrival order. */
+  /** Starts the next message: the session's holder goes first, everyone else in arrival order. */
   private pump(): void {
     if (this.running || this.closed) return;
     if (!this.thread?.alive) {
       this.reopen();
       return;
     }
-    if (this.txOwner !== null && this.departed.has(this.txOwner)) {
-      this.departed.delete(this.txOwner);
-      this.txOwner = null;
-      const rollback: Item = { handlerId: INTERNAL, work: { type: "sql", sql: "ROLLBACK" }, onData: () => undefined, resolve: () => undefined, reject: () => undefined, bytes: 0 };
-      rollback.timer = setTimeout(() => this.overrun(rollback, this.options.statementTimeoutMs), this.options.statementTimeoutMs);
-      this.queue.unshift(rollback);
+    if (this.sessionOwner !== null && this.departed.has(this.sessionOwner)) {
+      // Sync ends a half-sent extended-protocol statement (after an error PostgreSQL skips everything until one);
+      // ROLLBACK ends its transaction, if any (outside one it is only a warning).
+      this.departed.delete(this.sessionOwner);
+      this.sessionOwner = null;
+      this.queue.unshift(this.internal({ type: "protocol", bytes: SYNC }), this.internal({ type: "sql", sql: "ROLLBACK" }));
     }
-    const next = this.txOwner === null ? 0 : this.queue.findIndex((i) => i.handlerId === this.txOwner);
+    const next = this.sessionOwner === null ? 0 : this.queue.findIndex((i) => i.handlerId === this.sessionOwner);
     if (next < 0 || next >= this.queue.length) return;
     const [item] = this.queue.splice(next, 1);
     this.running = item;
@@ -209,8 +223,9 @@ export class EmbeddedPostgres {
         (outcome) => {
           if (this.running !== item) return; // answered already: it overran and the thread was replaced
           this.running = null;
-          this.txOwner = outcome.inTransaction ? item.handlerId : null;
-          if (!outcome.inTransaction) this.departed.delete(item.handlerId);
+          const midStatement = item.work.type === "protocol" && HOLDS_UNTIL_SYNC.has(item.work.bytes[0]);
+          this.sessionOwner = outcome.inTransaction || midStatement ? item.handlerId : null;
+          if (this.sessionOwner === null) this.departed.delete(item.handlerId);
           clearTimeout(item.timer);
           item.resolve({ ...outcome, bytes: item.bytes });
           this.pump();
@@ -231,25 +246,29 @@ export class EmbeddedPostgres {
     const at = this.queue.indexOf(item);
     if (at < 0) return;
     this.queue.splice(at, 1);
-    const restarting = this.opening !== null;
-    this.reply(
-      item,
-      restarting ? SqlState.CANNOT_CONNECT_NOW : SqlState.QUERY_CANCELED,
-      restarting
-        ? `the ${this.options.name} is restarting after a statement ran past its time limit; retry in a moment`
-        : `canceling statement due to statement timeout: it waited ${timeoutMs} ms behind another statement`,
-    );
+    this.reply(item, SqlState.QUERY_CANCELED, `canceling statement due to statement timeout: it waited ${timeoutMs} ms for its turn`);
+    // A client holding the session while sending nothing (idle in a transaction) would starve everyone else:
+    // like PostgreSQL's idle_in_transaction_session_timeout, its connection is closed and its transaction rolled back.
+    const owner = this.sessionOwner;
+    if (owner !== null && owner !== INTERNAL && this.running === null && !this.queue.some((i) => i.handlerId === owner)) {
+      const client = this.clients.get(owner);
+      client?.socket.write(errorResponse(SqlState.IDLE_IN_TRANSACTION_TIMEOUT, "terminating connection due to idle-in-transaction timeout", "FATAL"));
+      if (client) endSoon(client.socket);
+      this.departed.add(owner);
+      this.pump();
+    }
   }
 
   /**
    * Ends the thread (the only way to stop a PGlite statement) and opens the folder again in a new one. The statement
-   * that caused it gets `culpritState`; every other client loses its session, so its connection is closed.
+   * that caused it gets `culpritState` and its connection is closed. The others keep theirs: PGlite is one session
+   * shared by all, none of them held it (the culprit did), so their waiting messages simply run on the new thread.
    */
   private restart(reason: string, culprit: Item, culpritState: string): void {
     const old = this.thread;
     this.thread = null;
     this.running = null;
-    this.txOwner = null;
+    this.sessionOwner = null;
     this.departed.clear();
     const name = this.options.name;
     this.reply(
@@ -259,10 +278,6 @@ export class EmbeddedPostgres {
         ? `canceling statement due to statement timeout: it ran past ${this.options.statementTimeoutMs} ms, and the ${name} was restarted to stop it`
         : `terminating connection: the ${name} failed and is restarting`,
     );
-    for (const item of this.queue.splice(0)) {
-      this.reply(item, SqlState.ADMIN_SHUTDOWN, `terminating connection: the ${name} restarted because another statement ran past its time limit; retry`, "FATAL");
-    }
-    for (const { socket } of this.clients.values()) endSoon(socket);
     this.restartCount += 1;
     void old?.kill();
     this.reopen(reason);
@@ -287,6 +302,12 @@ export class EmbeddedPostgres {
         }
       },
     );
+  }
+
+  private internal(work: Work): Item {
+    const item: Item = { handlerId: INTERNAL, work, onData: () => undefined, resolve: () => undefined, reject: () => undefined, bytes: 0 };
+    item.timer = setTimeout(() => this.overrun(item, this.options.statementTimeoutMs), this.options.statementTimeoutMs);
+    return item;
   }
 
   /** Answers a statement with a PostgreSQL error and closes its connection: after this its session is gone. */

@@ -1,0 +1,160 @@
+import fs from "node:fs";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EmbeddedPostgres } from "../../src/datasources/embedded/embedded-postgres";
+
+/**
+ * The embedded PostgreSQL every embedded-mode store and the demo run on: PGlite in a worker thread, behind one
+ * statement queue. Driven with node-postgres over the real socket, as the gateway and the CLI drive it.
+ */
+describe("embedded PostgreSQL (PGlite in a worker thread)", () => {
+  const TIMEOUT_MS = 1_500;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-embedded-"));
+  const restarts: string[] = [];
+  let db: EmbeddedPostgres;
+  let pool: pg.Pool;
+  const client = () => new pg.Client({ host: db.host, port: db.port, user: "postgres", database: "postgres" });
+
+  beforeAll(async () => {
+    db = await EmbeddedPostgres.start({
+      dir: path.join(dir, "db"),
+      listen: { socketDir: dir },
+      maxConnections: 12,
+      statementTimeoutMs: TIMEOUT_MS,
+      name: "test database",
+      onRestart: (e) => void restarts.push(e.reason),
+    });
+    pool = new pg.Pool({ host: db.host, port: db.port, user: "postgres", database: "postgres", max: 8 });
+    pool.on("error", () => undefined);
+    await pool.query("CREATE TABLE kept (id int PRIMARY KEY, note text)");
+  }, 60_000);
+
+  afterAll(async () => {
+    await pool?.end();
+    await db?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("listens on a Unix socket only its owner can use", () => {
+    const stat = fs.statSync(path.join(dir, ".s.PGSQL.5432"));
+    expect(stat.isSocket()).toBe(true);
+    expect(stat.mode & 0o777).toBe(0o600);
+  });
+
+  it("ends a runaway statement with SQLSTATE 57014 at the deadline, keeps the event loop free, and comes back", async () => {
+    await pool.query("INSERT INTO kept VALUES (1, 'before')");
+    const before = db.restarts;
+    let worstLag = 0;
+    let last = performance.now();
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worstLag = Math.max(worstLag, now - last - 5);
+      last = now;
+    }, 5);
+    const started = performance.now();
+    const error = await pool.query("SELECT count(*) FROM generate_series(1, 100000000) a").catch((e) => e);
+    const took = performance.now() - started;
+    clearInterval(ticker);
+    expect(error.code).toBe("57014");
+    expect(error.message).toContain(`ran past ${TIMEOUT_MS} ms`);
+    expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
+    expect(took).toBeLessThan(TIMEOUT_MS + 500);
+    expect(worstLag).toBeLessThan(50);
+    expect(db.restarts).toBe(before + 1);
+    // Later statements wait for the new thread, then see every committed row.
+    expect((await pool.query("SELECT note FROM kept WHERE id = 1")).rows).toEqual([{ note: "before" }]);
+    expect(restarts.at(-1)).toBe(`a statement ran past ${TIMEOUT_MS} ms`);
+  });
+
+  it("answers every statement queued behind a runaway by its own deadline, not the runaway's end", async () => {
+    const started = performance.now();
+    const results = await Promise.allSettled([1, 2, 3, 4].map(() => pool.query("SELECT pg_sleep(100)")));
+    expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 1_000);
+    expect(results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "fulfilled"))).toEqual(["57014", "57014", "57014", "57014"]);
+    expect((await pool.query("SELECT 1 AS one")).rows).toEqual([{ one: 1 }]);
+  });
+
+  it("never interleaves two clients' extended-protocol statements (parameters and results stay paired)", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 400 }, (_, i) => pool.query("SELECT $1::int * 2 AS doubled, $2::text AS tag", [i, `t${i}`]).then((r) => r.rows[0])),
+    );
+    expect(answers).toEqual(Array.from({ length: 400 }, (_, i) => ({ doubled: i * 2, tag: `t${i}` })));
+  });
+
+  it("runs another client's write after a transaction ends, and a rollback keeps it", async () => {
+    const a = client();
+    const b = client();
+    await a.connect();
+    await b.connect();
+    try {
+      await a.query("BEGIN");
+      await a.query("INSERT INTO kept VALUES (2, 'rolled back')");
+      const write = b.query("INSERT INTO kept VALUES (3, 'kept')");
+      let written = false;
+      void write.then(() => (written = true));
+      await new Promise((r) => setTimeout(r, 200));
+      expect(written).toBe(false); // PGlite is one session: b waits for a's transaction
+      await a.query("ROLLBACK");
+      await write;
+      expect((await pool.query("SELECT id FROM kept WHERE id IN (2, 3) ORDER BY id")).rows).toEqual([{ id: 3 }]);
+    } finally {
+      await a.end();
+      await b.end();
+    }
+  });
+
+  it("rolls back the transaction of a client that vanished, and lets the others go on", async () => {
+    const a = client();
+    a.on("error", () => undefined);
+    await a.connect();
+    await a.query("BEGIN");
+    await a.query("INSERT INTO kept VALUES (4, 'vanished')");
+    (a as unknown as { connection: { stream: net.Socket } }).connection.stream.destroy();
+    expect((await pool.query("SELECT count(*)::int AS n FROM kept WHERE id = 4")).rows).toEqual([{ n: 0 }]);
+  });
+
+  it("closes a client idle in a transaction when others have waited past the deadline", async () => {
+    const a = client();
+    a.on("error", () => undefined);
+    await a.connect();
+    await a.query("BEGIN");
+    await a.query("INSERT INTO kept VALUES (5, 'idle')");
+    const waited = await pool.query("SELECT 1").catch((e) => e);
+    expect(waited.code).toBe("57014");
+    expect(waited.message).toContain("waited");
+    // The idle holder is gone, its insert rolled back, and the next statement runs at once.
+    expect((await pool.query("SELECT count(*)::int AS n FROM kept WHERE id = 5")).rows).toEqual([{ n: 0 }]);
+    expect(await a.query("SELECT 1").catch((e) => e)).toBeInstanceOf(Error);
+    await a.end().catch(() => undefined);
+  });
+
+  it("refuses a connection past maxConnections with SQLSTATE 53300", async () => {
+    const held = await Promise.all(Array.from({ length: 12 }, async () => {
+      const c = client();
+      c.on("error", () => undefined);
+      try {
+        await c.connect();
+        return { c, error: null };
+      } catch (error) {
+        return { c, error: error as { code?: string } };
+      }
+    }));
+    try {
+      // The pool holds a few connections already, so some of these twelve must be refused, each with 53300.
+      const refused = held.filter((h) => h.error);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((h) => h.error!.code === "53300")).toBe(true);
+    } finally {
+      await Promise.all(held.map((h) => h.c.end().catch(() => undefined)));
+    }
+  });
+
+  it("keeps every committed write across restarts", async () => {
+    const rows = (await pool.query("SELECT id, note FROM kept ORDER BY id")).rows;
+    await pool.query("SELECT pg_sleep(10)").catch(() => undefined);
+    expect((await pool.query("SELECT id, note FROM kept ORDER BY id")).rows).toEqual(rows);
+  });
+});
