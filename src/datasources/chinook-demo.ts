@@ -28,7 +28,10 @@ export async function startChinookDemo(options: {
   });
   try {
     const [{ loaded }] = await pg.query<{ loaded: boolean }>(`SELECT to_regclass('public.album') IS NOT NULL AS loaded`);
-    if (!loaded) await pg.query(`BEGIN; ${await chinookSql()} COMMIT;`, LOAD_TIMEOUT_MS);
+    if (!loaded) {
+      await pg.query(`BEGIN; ${await chinookSql()} COMMIT;`, LOAD_TIMEOUT_MS);
+      await pg.recycle();
+    }
     return pg;
   } catch (error) {
     await pg.close();

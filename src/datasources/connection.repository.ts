@@ -36,9 +36,16 @@ export class ConnectionRepository {
     return this.dataSource.getRepository(ConnectionEntity).find({ select: { id: true }, order: { id: "ASC" } });
   }
 
-  /** The most recently changed rows, deleted ones included: a sample for checking that secrets still decrypt. */
-  listRecent(limit: number): Promise<ConnectionEntity[]> {
-    return this.dataSource.getRepository(ConnectionEntity).find({ order: { updated: "DESC", id: "ASC" }, take: limit });
+  /** The most recently changed rows that hold a secret, deleted ones included: a sample for checking they decrypt. */
+  listRecentWithSecrets(limit: number): Promise<ConnectionEntity[]> {
+    return this.dataSource
+      .getRepository(ConnectionEntity)
+      .createQueryBuilder("c")
+      .where("c.config::text LIKE :encrypted", { encrypted: '%"enc:v1:%' })
+      .orderBy("c.updated", "DESC")
+      .addOrderBy("c.id", "ASC")
+      .take(limit)
+      .getMany();
   }
 
   lockById(manager: EntityManager, id: string): Promise<ConnectionEntity | null> {

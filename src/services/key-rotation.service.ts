@@ -77,7 +77,7 @@ export class KeyRotationService {
   async checkSample(sample = 5): Promise<void> {
     let checked = 0;
     const failed: string[] = [];
-    for (const row of await this.connections.listRecent(sample)) {
+    for (const row of await this.connections.listRecentWithSecrets(sample)) {
       for (const [field, value] of Object.entries(row.config)) {
         if (!SecretBox.isEncrypted(value)) continue;
         checked += 1;

@@ -157,7 +157,11 @@ export class PostgresEngine implements QueryEngine {
   private async acquire(pool: pg.Pool): Promise<pg.PoolClient> {
     const busy = pool.totalCount >= this.limits.size && pool.idleCount === 0;
     try {
-      return await pool.connect();
+      const client = await pool.connect();
+      // A connection the source drops while checked out fails its query, and node-postgres also emits 'error' on
+      // the client, which the pool listens for only while the client is idle: unheard, it would end the process.
+      if (client.listenerCount("error") === 0) client.on("error", () => undefined);
+      return client;
     } catch (error) {
       // pg-pool's wait for a free client, or a source that took the TCP connection and never answered the
       // startup message ("Connection terminated due to connection timeout" / "timeout expired"): unreachable.
@@ -169,6 +173,9 @@ export class PostgresEngine implements QueryEngine {
           error,
         );
       }
+      // The source's own time limit ran out before the session started (an embedded database answers so when the
+      // connection waited behind a statement that ran past it): the same limit a scan reports.
+      if ((error as { code?: string }).code === "57014") throw upstreamTimeout(this.defaultTimeoutMs, error);
       throw toUpstream(error, "connection");
     }
   }
