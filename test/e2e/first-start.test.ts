@@ -62,6 +62,13 @@ describe("first start", () => {
 
   it("stops cleanly on SIGTERM", async () => {
     const exit = await first!.stop("SIGTERM");
+    // npm exits as soon as it is signalled; the gateway under it writes its last lines after: wait for it to close
+    // the pipe they share (it exits), or fail after 15 s.
+    const stdout = first!.child.stdout!;
+    if (!stdout.closed) await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the gateway under npm did not exit within 15 s of SIGTERM")), 15_000);
+      stdout.once("close", () => resolve(clearTimeout(timer)));
+    });
     const output = first!.output();
     captured.push(output);
     first = null;

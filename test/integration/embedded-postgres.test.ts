@@ -58,6 +58,7 @@ describe("embedded PostgreSQL (PGlite in a worker thread)", () => {
     const error = await pool.query("SELECT count(*) FROM generate_series(1, 100000000) a").catch((e) => e);
     const took = performance.now() - started;
     clearInterval(ticker);
+    worstLag = Math.max(worstLag, performance.now() - last - 5); // a loop blocked to the end never ticked
     expect(error.code).toBe("57014");
     expect(error.message).toContain(`ran past ${TIMEOUT_MS} ms`);
     expect(took).toBeGreaterThanOrEqual(TIMEOUT_MS - 50);
