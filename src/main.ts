@@ -79,7 +79,7 @@ export async function createCore(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     command: options.command ?? "serve",
-    onRestart: (event) => logger.error(event, "metadata store restarted: one of its statements ran past its time limit"),
+    onRestart: (event) => logger.error(event, "metadata store restarted"),
   });
   try {
     if (options.migrate ?? config.migrateOnStart) {
@@ -182,7 +182,7 @@ export async function createGateway(
         dir: path.join(config.dataDir, "chinook"),
         port: config.demoDbPort,
         statementTimeoutMs: config.scanTimeoutMs,
-        onRestart: (event) => core.logger.warn(event, "demo database restarted to stop a statement past SCAN_TIMEOUT_MS"),
+        onRestart: (event) => core.logger.warn(event, "demo database restarted"),
       });
       core.hostPolicy.exempt(demo.host, demo.port);
       await core.bootstrap.ensureDemoConnection(account.accountId, { host: demo.host, port: demo.port });

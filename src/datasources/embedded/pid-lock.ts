@@ -7,6 +7,8 @@ export interface LockHolder {
   /** The command that holds it: "serve", "account create", ... */
   readonly command: string;
   readonly startedAt: string;
+  /** Where /proc exists: the process's start time in clock ticks since boot, so a reused pid is not taken for it. */
+  readonly processStart?: string;
   /** Set by a serving process: where the embedded store answers, and the gateway's own URL once listening. */
   readonly socketDir?: string;
   readonly url?: string;
@@ -30,12 +32,12 @@ export class PidLock {
 
   /** Takes the lock, or returns who holds it. */
   static tryAcquire(file: string, command: string): PidLock | LockHolder {
-    const mine: LockHolder = { pid: process.pid, command, startedAt: new Date().toISOString() };
+    const mine: LockHolder = { pid: process.pid, command, startedAt: new Date().toISOString(), processStart: processStart(process.pid) ?? undefined };
     for (let attempt = 0; attempt < 5; attempt++) {
       if (publish(file, mine)) return new PidLock(file, mine);
       const seen = readLock(file);
       if (seen === "missing") continue;
-      if (seen !== "unreadable" && isAlive(seen.pid)) return seen;
+      if (seen !== "unreadable" && isAlive(seen)) return seen;
       takeOverStale(file, seen);
     }
     throw new Error(`${file}: could not take the lock (it kept changing)`);
@@ -53,7 +55,7 @@ export class PidLock {
 
   static read(file: string): LockHolder | null {
     const seen = readLock(file);
-    return seen === "missing" || seen === "unreadable" || !isAlive(seen.pid) ? null : seen;
+    return seen === "missing" || seen === "unreadable" || !isAlive(seen) ? null : seen;
   }
 
   /** Adds what others need to find this holder (its socket, its URL); the lock stays held throughout. */
@@ -111,14 +113,26 @@ function readLock(file: string): LockHolder | "missing" | "unreadable" {
   }
 }
 
-function isAlive(pid: number): boolean {
-  if (pid === process.pid) return false;
+function isAlive(holder: LockHolder): boolean {
+  if (holder.pid === process.pid) return false;
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(holder.pid, 0);
   } catch (error) {
     // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === "EPERM";
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  // After a reboot or in a new container the pid may belong to another process now: its start time tells.
+  const started = holder.processStart ? processStart(holder.pid) : null;
+  return started === null || started === holder.processStart;
+}
+
+/** Field 22 of /proc/<pid>/stat (after the parenthesised command, which may hold spaces); null without /proc. */
+function processStart(pid: number): string | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19] ?? null;
+  } catch {
+    return null;
   }
 }
 
