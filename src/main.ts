@@ -72,6 +72,7 @@ export async function createCore(
   options: { logDestination?: DestinationStream; migrate?: boolean; redis?: boolean; command?: string } = {},
 ): Promise<Core> {
   const logger = createLogger(config.logLevel, options.logDestination);
+  const metrics = new GatewayMetrics();
   // Embedded mode's key file can be rotated by the CLI while this process runs: the secret box re-reads it.
   const reloadKeys = config.encryptionKeys ? undefined : keyringReloader(config.dataDir);
   const keys = config.encryptionKeys ?? (await loadOrCreateKeyring(config.dataDir));
@@ -79,7 +80,10 @@ export async function createCore(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     command: options.command ?? "serve",
-    onRestart: (event) => logger.error(event, "metadata store restarted"),
+    onRestart: (event) => {
+      metrics.embeddedRestarted("metadata store");
+      logger.error(event, "metadata store restarted");
+    },
   });
   try {
     if (options.migrate ?? config.migrateOnStart) {
@@ -94,7 +98,6 @@ export async function createCore(
   const redisUrl = options.redis === false ? null : config.redisUrl;
   const redisConnection = redisUrl ? connectRedis(redisUrl, logger) : null;
   const redis = redisConnection?.client ?? null;
-  const metrics = new GatewayMetrics();
   const secrets = new SecretBox(keys, reloadKeys);
   const hostPolicy = new HostPolicy(config.allowedHosts);
   const accountRows = new AccountRepository(store.dataSource);
@@ -182,7 +185,10 @@ export async function createGateway(
         dir: path.join(config.dataDir, "chinook"),
         port: config.demoDbPort,
         statementTimeoutMs: config.scanTimeoutMs,
-        onRestart: (event) => core.logger.warn(event, "demo database restarted"),
+        onRestart: (event) => {
+          core.metrics.embeddedRestarted("demo database");
+          core.logger.warn(event, "demo database restarted");
+        },
       });
       core.hostPolicy.exempt(demo.host, demo.port);
       await core.bootstrap.ensureDemoConnection(account.accountId, { host: demo.host, port: demo.port });

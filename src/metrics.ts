@@ -45,6 +45,12 @@ export class GatewayMetrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
   });
+  private readonly embeddedRestarts = new Counter({
+    name: "gateway_embedded_restarts_total",
+    help: "Embedded PGlite databases restarted to stop a statement past its deadline (or a failed thread), by database",
+    labelNames: ["database"] as const,
+    registers: [this.registry],
+  });
   private queueDepthOf: () => Promise<number | null> = async () => null;
 
   constructor() {
@@ -96,5 +102,9 @@ export class GatewayMetrics {
 
   cacheLookup(hit: boolean): void {
     this.cacheLookups.inc({ result: hit ? "hit" : "miss" });
+  }
+
+  embeddedRestarted(database: "metadata store" | "demo database"): void {
+    this.embeddedRestarts.inc({ database });
   }
 }

@@ -126,6 +126,8 @@ describeWith("postgres", "embedded mode under runaway scans, CLI writes and rest
     // Stopping a runaway frees what it used: memory does not grow with the number of scans.
     expect(memory["after runaway round 3"] - memory["after runaway round 1"]).toBeLessThan(60);
     expect(served.output()).toMatch(/"reason":"a statement ran past 1500 ms".*"msg":"demo database restarted"/);
+    const metrics = await (await fetch(`${served.url}/metrics`)).text();
+    expect(metrics).toContain('gateway_embedded_restarts_total{database="demo database"} 3');
   }, 120_000);
 
   let cliToken = "";
