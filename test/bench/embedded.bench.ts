@@ -14,7 +14,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
 import { EmbeddedPostgres } from "../../src/datasources/embedded/embedded-postgres";
-import { percentile, printTable, timeEach, type Row } from "./stats";
+import { percentile, printTable, timeEach, worstLag, type Row } from "./stats";
 
 const N = Number(process.env.BENCH_N ?? 1_000);
 const SETUP = `CREATE TABLE tokens (id uuid PRIMARY KEY, hash text NOT NULL, account uuid NOT NULL);
@@ -39,21 +39,6 @@ async function measure(name: string, query: Query, baselines?: Row[]): Promise<R
     rows.push({ case: `${name}: ${label}`, p50: percentile(samples, 50), p99: percentile(samples, 99), baseline: base ? { p50: base.p50, p99: base.p99 } : undefined });
   }
   return rows;
-}
-
-/** The worst gap between 5 ms ticks of this thread's event loop while `work` runs. */
-async function worstLag(work: () => Promise<unknown>): Promise<number> {
-  let worst = 0;
-  let last = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    worst = Math.max(worst, now - last - 5);
-    last = now;
-  }, 5);
-  await work().catch(() => undefined);
-  clearInterval(ticker);
-  // A loop blocked until the work ended never ticked at all: the gap since the last tick counts too.
-  return Math.max(worst, performance.now() - last - 5);
 }
 
 async function main(): Promise<void> {

@@ -30,3 +30,18 @@ export function printTable(title: string, rows: Row[]): void {
     console.log(`| ${r.case} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${ratio(r.p50, r.baseline?.p50)} | ${ratio(r.p99, r.baseline?.p99)} |`);
   }
 }
+
+/** The worst gap between 5 ms ticks of this thread's event loop while `work` runs. */
+export async function worstLag(work: () => Promise<unknown>): Promise<number> {
+  let worst = 0;
+  let last = performance.now();
+  const ticker = setInterval(() => {
+    const now = performance.now();
+    worst = Math.max(worst, now - last - 5);
+    last = now;
+  }, 5);
+  await work().catch(() => undefined);
+  clearInterval(ticker);
+  // A loop blocked until the work ended never ticked at all: the gap since the last tick counts too.
+  return Math.max(worst, performance.now() - last - 5);
+}
