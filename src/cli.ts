@@ -93,7 +93,8 @@ async function main(argv: string[]): Promise<void> {
 async function work(config: Config, command: string): Promise<void> {
   if (!config.redisUrl) return fail("worker: REDIS_URL is required (without it, serve runs embedding jobs in process)", 1);
   // The worker consumes with its own BullMQ connection; the core's Redis client and producer would sit idle.
-  const core = await createCore(config, { migrate: false, redis: false, command });
+  // A long-running process must not hold an embedded data folder: it works through a serving gateway's store.
+  const core = await createCore(config, { migrate: false, redis: false, command, requireServer: true });
   const worker = startEmbedWorker({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,

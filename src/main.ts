@@ -69,7 +69,7 @@ const SOURCE_POOL = { size: 4, acquireTimeoutMs: 5_000 };
 /** The composition root: the only place that decides which implementation of each datasource runs. */
 export async function createCore(
   config: Config,
-  options: { logDestination?: DestinationStream; migrate?: boolean; redis?: boolean; command?: string } = {},
+  options: { logDestination?: DestinationStream; migrate?: boolean; redis?: boolean; command?: string; requireServer?: boolean } = {},
 ): Promise<Core> {
   const logger = createLogger(config.logLevel, options.logDestination);
   const metrics = new GatewayMetrics();
@@ -80,6 +80,7 @@ export async function createCore(
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     command: options.command ?? "serve",
+    requireServer: options.requireServer,
     onRestart: (event) => {
       metrics.embeddedRestarted("metadata store");
       logger.error(event, "metadata store restarted");

@@ -39,13 +39,15 @@ export async function openMetadataStore(options: {
   databaseUrl: string | null;
   dataDir: string;
   command: string;
+  /** For a long-running command other than serve (worker): in embedded mode it needs a serving gateway's store. */
+  requireServer?: boolean;
   poolSize?: number;
   onRestart?: (event: { reason: string; restartMs: number }) => void;
 }): Promise<MetadataStore> {
   let access: DataDirAccess | null = null;
   let embedded: EmbeddedPostgres | null = null;
   if (!options.databaseUrl) {
-    access = await claimDataDir(options.dataDir, options.command);
+    access = await claimDataDir(options.dataDir, options.command, { requireServer: options.requireServer });
     if (access.kind === "owner") {
       try {
         embedded = await EmbeddedPostgres.start({
@@ -56,8 +58,10 @@ export async function openMetadataStore(options: {
           name: "metadata store",
           onRestart: options.onRestart,
         });
+        access.lock.update({ socketDir: access.socketDir });
       } catch (error) {
-        access.lock.release();
+        await embedded?.close();
+        access.release();
         throw error;
       }
     }
@@ -76,7 +80,7 @@ export async function openMetadataStore(options: {
   });
   const closeEmbedded = async () => {
     await embedded?.close();
-    if (access?.kind === "owner") access.lock.release();
+    if (access?.kind === "owner") access.release();
   };
   try {
     await dataSource.initialize();

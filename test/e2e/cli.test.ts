@@ -60,6 +60,12 @@ describe("cli", () => {
     expect(r.stderr.trim().split("\n")).toEqual(["config: PORT: must be an integer from 0 to 65535"]);
   });
 
+  it("refuses to run a worker on an embedded data folder no gateway serves", async () => {
+    const r = await run(["worker"], { REDIS_URL: "redis://127.0.0.1:1" });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(`error: 'worker' in embedded mode works through a running gateway: start serve on DATA_DIR ${dataDir} first (or set DATABASE_URL)`);
+  });
+
   it("applies migrations with the migrate command", async () => {
     const r = await run(["migrate"]);
     expect(r.code).toBe(0);

@@ -29,6 +29,12 @@ describe("PidLock", () => {
     expect(JSON.parse(fs.readFileSync(file, "utf8")).pid).toBe(sleeper.pid);
   });
 
+  it("never judges a lock written on another host (another container on the same volume) stale", () => {
+    write({ pid: spawnSync("true").pid!, hostname: "another-container" });
+    expect(PidLock.tryAcquire(file, "serve")).toMatchObject({ hostname: "another-container" });
+    fs.rmSync(file);
+  });
+
   it.each([
     ["a dead pid", () => write({ pid: spawnSync("true").pid! })],
     ["a pid reused by another process (its start time differs)", () => write({ pid: sleeper.pid!, processStart: "1" })],

@@ -41,6 +41,8 @@ const INTERNAL = -1;
 /** Parse, Bind, Describe, Execute, Close, Flush: one statement's messages, which end with a Sync. */
 const HOLDS_UNTIL_SYNC = new Set([..."PBDECH"].map((c) => c.charCodeAt(0)));
 const SYNC = Uint8Array.of(0x53, 0, 0, 0, 4);
+const CANCEL_REQUEST_CODE = 80877102;
+const ignore = () => undefined;
 const SOCKET_FILE = ".s.PGSQL.5432";
 
 /**
@@ -68,6 +70,9 @@ export class EmbeddedPostgres {
   private server: net.Server | null = null;
   private closed = false;
   private restartCount = 0;
+  /** When the session's holder last finished a statement, and the timer that evicts it if it then idles. */
+  private ownerIdleSince = 0;
+  private idleWatch: NodeJS.Timeout | null = null;
   /** Where clients connect: host and port for `pg` (for a Unix socket, host is its folder and port 5432). */
   host = "";
   port = 0;
@@ -127,6 +132,7 @@ export class EmbeddedPostgres {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.idleWatch) clearTimeout(this.idleWatch);
     const server = this.server;
     const stopped = server ? new Promise<void>((resolve) => server.close(() => resolve())) : Promise.resolve();
     for (const socket of this.sockets) socket.destroy();
@@ -167,6 +173,20 @@ export class EmbeddedPostgres {
   }
 
   private accept(socket: net.Socket): void {
+    // A client that resets its connection must never take the process with it. The handler strips every listener
+    // of its socket when it detaches, which would leave a later reset unheard, so this one is put back each time.
+    const strip = socket.removeAllListeners.bind(socket);
+    socket.removeAllListeners = (event?: string | symbol) => {
+      strip(event);
+      if (event === undefined || event === "error") socket.on("error", ignore);
+      return socket;
+    };
+    socket.on("error", ignore);
+    // The handler reads a CancelRequest and ignores it but keeps the socket, which would hold a connection slot
+    // forever (PostgreSQL closes it). PGlite cannot cancel a statement anyway: the deadline stops it.
+    socket.once("data", (chunk: Buffer) => {
+      if (chunk.length >= 8 && chunk.readInt32BE(0) === 16 && chunk.readInt32BE(4) === CANCEL_REQUEST_CODE) socket.end();
+    });
     // The handler removes every "close" listener when it detaches, so closed sockets are also pruned here.
     for (const s of this.sockets) if (s.destroyed) this.sockets.delete(s);
     this.sockets.add(socket);
@@ -220,7 +240,9 @@ export class EmbeddedPostgres {
   private pump(): void {
     if (this.running || this.closed) return;
     if (!this.thread?.alive) {
-      this.reopen();
+      // It died while idle (out of memory, say): whoever held the session lost it, as in a restart.
+      if (this.thread) this.restart("the thread stopped while idle", null, SqlState.ADMIN_SHUTDOWN);
+      else this.reopen();
       return;
     }
     if (this.sessionOwner !== null && this.departed.has(this.sessionOwner)) {
@@ -231,6 +253,7 @@ export class EmbeddedPostgres {
       this.queue.unshift(this.internal({ type: "protocol", bytes: SYNC }), this.internal({ type: "sql", sql: "ROLLBACK" }));
     }
     const next = this.sessionOwner === null ? 0 : this.queue.findIndex((i) => i.handlerId === this.sessionOwner);
+    if (next < 0 && this.queue.length > 0) this.watchIdleOwner();
     if (next < 0 || next >= this.queue.length) return;
     const [item] = this.queue.splice(next, 1);
     this.running = item;
@@ -247,12 +270,21 @@ export class EmbeddedPostgres {
           const midStatement = item.work.type === "protocol" && HOLDS_UNTIL_SYNC.has(item.work.bytes[0]);
           this.sessionOwner = outcome.inTransaction || midStatement ? item.handlerId : null;
           if (this.sessionOwner === null) this.departed.delete(item.handlerId);
+          this.ownerIdleSince = performance.now();
           clearTimeout(item.timer);
           item.resolve({ ...outcome, bytes: item.bytes });
           this.pump();
         },
         (error: Error) => {
           if (this.running !== item) return;
+          if (thread.alive) {
+            // SQL text of the server's own that failed: its error is the answer; a transaction it opened is ended.
+            this.running = null;
+            this.settle(item, error);
+            if (item.work.type !== "sql" || item.work.sql !== "ROLLBACK") this.queue.unshift(this.internal({ type: "sql", sql: "ROLLBACK" }));
+            this.pump();
+            return;
+          }
           // The thread died under the statement (out of memory, a WASM abort): same recovery as a runaway.
           this.restart(`the thread failed: ${error.message}`, item, SqlState.ADMIN_SHUTDOWN);
         },
@@ -268,16 +300,28 @@ export class EmbeddedPostgres {
     if (at < 0) return;
     this.queue.splice(at, 1);
     this.reply(item, SqlState.QUERY_CANCELED, `canceling statement due to statement timeout: it waited ${timeoutMs} ms for its turn`);
-    // A client holding the session while sending nothing (idle in a transaction) would starve everyone else:
-    // like PostgreSQL's idle_in_transaction_session_timeout, its connection is closed and its transaction rolled back.
+  }
+
+  /**
+   * A client holding the session while sending nothing (idle in a transaction) would starve everyone else. Like
+   * PostgreSQL's idle_in_transaction_session_timeout: once it has been idle for half the deadline while others wait,
+   * its connection is closed and its transaction rolled back, early enough for the waiting statements to run.
+   */
+  private watchIdleOwner(): void {
+    if (this.idleWatch) return;
     const owner = this.sessionOwner;
-    if (owner !== null && owner !== INTERNAL && this.running === null && !this.queue.some((i) => i.handlerId === owner)) {
+    const limit = this.options.statementTimeoutMs / 2;
+    this.idleWatch = setTimeout(() => {
+      this.idleWatch = null;
+      const idle = this.sessionOwner === owner && owner !== null && owner !== INTERNAL && this.running === null;
+      if (!idle || this.queue.length === 0 || this.queue.some((i) => i.handlerId === owner)) return this.pump();
+      if (performance.now() - this.ownerIdleSince < limit) return this.watchIdleOwner();
       const client = this.clients.get(owner);
       client?.socket.write(errorResponse(SqlState.IDLE_IN_TRANSACTION_TIMEOUT, "terminating connection due to idle-in-transaction timeout", "FATAL"));
       if (client) endSoon(client.socket);
       this.departed.add(owner);
       this.pump();
-    }
+    }, Math.max(1, this.ownerIdleSince + limit - performance.now()));
   }
 
   /**
@@ -285,30 +329,36 @@ export class EmbeddedPostgres {
    * that caused it gets `culpritState` and its connection is closed. The others keep theirs: PGlite is one session
    * shared by all, none of them held it (the culprit did), so their waiting messages simply run on the new thread.
    */
-  private restart(reason: string, culprit: Item, culpritState: string): void {
+  private restart(reason: string, culprit: Item | null, culpritState: string): void {
     const old = this.thread;
+    const owner = this.sessionOwner;
     this.thread = null;
     this.running = null;
     this.sessionOwner = null;
     this.departed.clear();
     const name = this.options.name;
-    this.reply(
-      culprit,
-      culpritState,
+    const message =
       culpritState === SqlState.QUERY_CANCELED
         ? `canceling statement due to statement timeout: it ran past ${this.options.statementTimeoutMs} ms, and the ${name} was restarted to stop it`
-        : `terminating connection: the ${name} failed and is restarting`,
-    );
+        : `terminating connection: the ${name} failed and is restarting`;
+    if (culprit) this.reply(culprit, culpritState, message);
+    // A transaction held by someone else is gone with the thread: close that connection too, so its COMMIT can never
+    // report writes that were lost.
+    const holder = owner !== null && owner !== culprit?.handlerId ? this.clients.get(owner) : undefined;
+    if (holder) {
+      holder.socket.write(errorResponse(SqlState.ADMIN_SHUTDOWN, `terminating connection: the ${name} restarted`, "FATAL"));
+      endSoon(holder.socket);
+    }
     this.restartCount += 1;
-    void old?.kill();
-    this.reopen(reason);
+    // The folder is opened again only once the old thread has stopped touching it.
+    this.reopen(reason, old?.kill());
   }
 
   /** Opens the folder in a new thread, once, however many callers ask meanwhile. */
-  private reopen(reason = "the thread had stopped"): void {
+  private reopen(reason = "the thread had stopped", after: Promise<void> = Promise.resolve()): void {
     if (this.opening || this.closed) return;
     const started = performance.now();
-    this.opening = PgliteThread.start(this.options.dir).then(
+    this.opening = after.then(() => PgliteThread.start(this.options.dir)).then(
       async (thread) => {
         this.opening = null;
         if (this.closed) return thread.close();

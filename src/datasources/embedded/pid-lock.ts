@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
+import os from "node:os";
 
 /** What a lock file says about the process holding it. */
 export interface LockHolder {
@@ -9,6 +10,8 @@ export interface LockHolder {
   readonly startedAt: string;
   /** Where /proc exists: the process's start time in clock ticks since boot, so a reused pid is not taken for it. */
   readonly processStart?: string;
+  /** The host (a container's own name): a pid is only judged on the host that wrote it. */
+  readonly hostname?: string;
   /** Set by a serving process: where the embedded store answers, and the gateway's own URL once listening. */
   readonly socketDir?: string;
   readonly url?: string;
@@ -32,8 +35,14 @@ export class PidLock {
 
   /** Takes the lock, or returns who holds it. */
   static tryAcquire(file: string, command: string): PidLock | LockHolder {
-    const mine: LockHolder = { pid: process.pid, command, startedAt: new Date().toISOString(), processStart: processStart(process.pid) ?? undefined };
-    for (let attempt = 0; attempt < 5; attempt++) {
+    const mine: LockHolder = {
+      pid: process.pid,
+      command,
+      startedAt: new Date().toISOString(),
+      processStart: processStart(process.pid) ?? undefined,
+      hostname: os.hostname(),
+    };
+    for (let attempt = 0; attempt < 50; attempt++) {
       if (publish(file, mine)) return new PidLock(file, mine);
       const seen = readLock(file);
       if (seen === "missing") continue;
@@ -114,6 +123,8 @@ function readLock(file: string): LockHolder | "missing" | "unreadable" {
 }
 
 function isAlive(holder: LockHolder): boolean {
+  // Another container on the same volume: its pids mean nothing here, so its lock is never judged stale.
+  if (holder.hostname !== undefined && holder.hostname !== os.hostname()) return true;
   if (holder.pid === process.pid) return false;
   try {
     process.kill(holder.pid, 0);
@@ -137,26 +148,25 @@ function processStart(pid: number): string | null {
 }
 
 /**
- * Moves the stale lock aside under a name of our own, so that of several processes taking it over at once only one
- * moves it. If what we moved turns out to be a fresh lock (someone took over between our read and our rename), it is
- * linked back, unless yet another lock appeared meanwhile.
+ * Removes a lock judged stale, under a short-lived takeover lock of its own: only its holder may remove the main
+ * lock, and only after reading it again and finding the very lock it judged (not a fresh one another process
+ * published meanwhile). A takeover lock left by a process that died in those few microseconds is stale in turn.
  */
 function takeOverStale(file: string, seen: LockHolder | "unreadable"): void {
-  const aside = `${file}.stale.${process.pid}.${randomBytes(4).toString("hex")}`;
+  const guard = `${file}.takeover`;
+  if (!publish(guard, { pid: process.pid, command: "takeover", startedAt: new Date().toISOString(), processStart: processStart(process.pid) ?? undefined, hostname: os.hostname() })) {
+    const other = readLock(guard);
+    if (other === "unreadable" || (other !== "missing" && !isAlive(other))) fs.rmSync(guard, { force: true });
+    // Someone else is taking over (it takes microseconds): pause a moment, then the caller reads the lock again.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    return;
+  }
   try {
-    fs.renameSync(file, aside);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
+    const now = readLock(file);
+    const same =
+      seen === "unreadable" ? now === "unreadable" : now !== "missing" && now !== "unreadable" && now.pid === seen.pid && now.startedAt === seen.startedAt;
+    if (same) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
   }
-  const moved = readLock(aside);
-  const same = seen === "unreadable" ? moved === "unreadable" : moved !== "missing" && moved !== "unreadable" && moved.pid === seen.pid && moved.startedAt === seen.startedAt;
-  if (!same) {
-    try {
-      fs.linkSync(aside, file);
-    } catch {
-      // Another lock is in place already; the one we moved lost its race either way.
-    }
-  }
-  fs.rmSync(aside, { force: true });
 }
