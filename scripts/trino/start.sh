@@ -283,8 +283,10 @@ EOF
 # ---------------------------------------------------------------- start and wait
 trino_log "starting Trino $TRINO_VERSION with Java $JAVA_MAJOR ($JAVA_DIR), heap $TRINO_HEAP, on $TRINO_URL"
 t0=$SECONDS
+# 9>&-: the server must not inherit the start lock's descriptor, or the lock would be held for as long as Trino
+# runs and a second start.sh would wait on it instead of finding the node up.
 JAVA_HOME=$JAVA_DIR "$TRINO_SERVER_DIR/bin/launcher" start \
-  --etc-dir="$TRINO_ETC_DIR" --data-dir="$TRINO_DATA_DIR" --pid-file="$TRINO_PID_FILE" >&2 \
+  --etc-dir="$TRINO_ETC_DIR" --data-dir="$TRINO_DATA_DIR" --pid-file="$TRINO_PID_FILE" >&2 9>&- \
   || trino_die "launcher failed; see $TRINO_DATA_DIR/var/log/launcher.log"
 pid=$(tr -dc '0-9' <"$TRINO_PID_FILE")
 

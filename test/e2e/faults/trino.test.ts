@@ -38,6 +38,10 @@ describeWith("trino", "fault: Trino stops", () => {
       await store?.drop();
     }, 60_000);
 
+    it("says at once that Trino runs when trino:start is run again (the server holds no start lock)", async () => {
+      expect((await trino.startAgain()).ms).toBeLessThan(10_000);
+    });
+
     const scan = (id: string) => api("POST", `/v2/connection/${id}/scan`, { query: "SELECT name FROM genre ORDER BY genre_id" });
     const pgSource = (label: string) => chinookConnection(label, "postgres", pgBase);
 
