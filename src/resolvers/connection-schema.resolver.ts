@@ -12,7 +12,10 @@ export class ConnectionSchemaResolver {
   constructor(private readonly schemas: SchemaService) {}
 
   @Authorized()
-  @FieldResolver(() => TablePage, { description: "Tables of the source, by fully qualified name; search matches within names." })
+  @Directive(SCAN_LIMIT)
+  @FieldResolver(() => TablePage, {
+    description: "Tables of the source, by fully qualified name; search matches within names. With refresh, counts against the connection's rate limit.",
+  })
   tables(
     @Root() connection: Connection,
     @Ctx() ctx: GatewayContext,

@@ -4,7 +4,8 @@ import { rateLimitDirective } from "graphql-rate-limit-directive";
 import type { Logger } from "pino";
 import { RateLimiterMemory, RateLimiterRedis, type IRateLimiterOptions, type RateLimiterRes } from "rate-limiter-flexible";
 import type { RedisClient } from "../datasources/redis";
-import { ErrorCode } from "../errors";
+import { ErrorCode, notFound } from "../errors";
+import { canonicalId } from "../ids";
 import type { GatewayMetrics } from "../metrics";
 
 /** The budget of API.md for scan and table: 10 per 10 seconds per account and connection. */
@@ -31,10 +32,15 @@ export function createRateLimit(
   const { rateLimitDirectiveTypeDefs, rateLimitDirectiveTransformer } = rateLimitDirective<KeyContext, IRateLimiterOptions>({
     limiterClass: redis ? RateLimiterRedis : RateLimiterMemory,
     limiterOptions,
+    // Keyed by account and canonical connection id: another spelling of the same id is the same budget, and a
+    // string that is no id at all is refused before any counter exists (it could not name a connection anyway).
     keyGenerator: (_directive, source, args, context, info) => {
-      const connectionId = (args.connectionId as string | undefined) ?? (source as { id?: string } | null)?.id ?? "-";
+      const connectionId = canonicalId(args.connectionId ?? (source as { id?: string } | null)?.id);
+      if (!connectionId) throw notFound("connection");
       return `${context.principal?.accountId ?? "anonymous"}:${connectionId}:${info.parentType.name}.${info.fieldName}`;
     },
+    // Every use that reaches the source counts: a table listing does only with refresh (otherwise the cache answers).
+    pointsCalculator: (_directive, _source, args, _context, info) => (info.fieldName === "tables" && args.refresh !== true ? 0 : 1),
     onLimit: (response, directive, _source, _args, _context, info) => {
       observe.metrics.rateLimitRejected(`${info.parentType.name}.${info.fieldName}`);
       const seconds = Math.max(1, Math.ceil(response.msBeforeNext / 1000));

@@ -5,9 +5,9 @@ import type { Role } from "../datasources/entities/api-token.entity";
 import type { TokenRepository } from "../datasources/token.repository";
 import { badInput } from "../errors";
 import type { Principal } from "./principal";
+import { isUuid } from "../ids";
 
 const TOKEN_PREFIX = "gwt_";
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Tokens carry 256 random bits, so a plain SHA-256 is enough to store them (no slow hash needed). */
 export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
@@ -34,7 +34,7 @@ export class AuthService {
     name: string | null = null,
     manager?: EntityManager,
   ): Promise<{ id: string; token: string }> {
-    if (!UUID.test(accountId)) throw badInput("account: must be an account id (UUID)");
+    if (!isUuid(accountId)) throw badInput("account: must be an account id (UUID)");
     if (role !== "admin" && role !== "reader") throw badInput("role: must be admin or reader");
     if (!manager && !(await this.accounts.find(accountId))) throw badInput(`account: no account ${accountId}`);
     const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");

@@ -12,8 +12,8 @@ import type { CreateConnectionInput, UpdateConnectionInput } from "../schema/con
 import { mergeConfig, type MergedConfig } from "./config-validator";
 import { toConnection } from "./connection.mapper";
 import type { Principal } from "./principal";
+import { isUuid } from "../ids";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
 type ConnectionChangeListener = (change: {
@@ -41,7 +41,7 @@ export class ConnectionService {
 
   /** The live connection with its secrets decrypted, for an engine to use; never returned to a client. */
   async openForQuery(principal: Principal, id: string): Promise<EngineConnection> {
-    const row = UUID.test(id) ? await this.connections.findLive(principal.accountId, id) : null;
+    const row = isUuid(id) ? await this.connections.findLive(principal.accountId, id) : null;
     if (!row) throw notFound("connection");
     return this.toEngineConnection(row);
   }
@@ -72,7 +72,7 @@ export class ConnectionService {
 
   /** Marks the connection's embeddings stale (PENDING, next generation) and returns it: for refresh. */
   async markForEmbedding(principal: Principal, id: string): Promise<{ connection: Connection; generation: number }> {
-    if (!UUID.test(id)) throw notFound("connection");
+    if (!isUuid(id)) throw notFound("connection");
     const saved = await this.connections.transaction(async (manager) => {
       const row = await this.connections.lockLive(manager, principal.accountId, id);
       if (!row) throw notFound("connection");
@@ -105,7 +105,7 @@ export class ConnectionService {
 
   /** null when missing, deleted or another account's: callers cannot tell these apart. */
   async find(principal: Principal, id: string): Promise<Connection | null> {
-    if (!UUID.test(id)) return null;
+    if (!isUuid(id)) return null;
     const row = await this.connections.findLive(principal.accountId, id);
     return row ? toConnection(row) : null;
   }
@@ -146,7 +146,7 @@ export class ConnectionService {
   }
 
   async update(principal: Principal, id: string, input: UpdateConnectionInput): Promise<Connection> {
-    if (!UUID.test(id)) throw notFound("connection");
+    if (!isUuid(id)) throw notFound("connection");
     let sourceChanged = false;
     const saved = await this.connections.transaction(async (manager) => {
       const row = await this.connections.lockLive(manager, principal.accountId, id);
@@ -181,7 +181,7 @@ export class ConnectionService {
 
   /** Soft delete: the row stays (with `deleted` set) and disappears from every read. */
   async delete(principal: Principal, id: string): Promise<Connection> {
-    if (!UUID.test(id)) throw notFound("connection");
+    if (!isUuid(id)) throw notFound("connection");
     const saved = await this.connections.transaction(async (manager) => {
       const row = await this.connections.lockLive(manager, principal.accountId, id);
       if (!row) throw notFound("connection");

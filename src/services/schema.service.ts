@@ -1,7 +1,8 @@
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
 import type { ColumnInfo, TableInfo } from "../datasources/engines/query-engine";
 import type { SchemaCache } from "../datasources/schema-cache";
-import { badInput } from "../errors";
+import { badInput, notFound } from "../errors";
+import { canonicalId } from "../ids";
 import type { GatewayMetrics } from "../metrics";
 import type { Table, TablePage } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
@@ -70,7 +71,11 @@ export class SchemaService {
     load: (c: Awaited<ReturnType<ConnectionService["openForQuery"]>>) => Promise<T>,
   ): Promise<T> {
     // Entries are keyed by account and dropped when the connection changes or goes, so a hit was loaded by this
-    // account for a live connection: it needs no row look-up or decryption. A miss opens (and checks) it.
+    // account for a live connection: it needs no row look-up or decryption. A miss opens (and checks) it. The id is
+    // canonical, so no other spelling of it can hold an entry that invalidation would miss.
+    const id = canonicalId(connectionId);
+    if (!id) throw notFound("connection");
+    connectionId = id;
     if (!refresh) {
       const hit = await this.cache.get<T>(principal.accountId, connectionId, entry);
       this.metrics.cacheLookup(hit !== null);

@@ -1,3 +1,4 @@
+import { createClient } from "redis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
@@ -50,6 +51,52 @@ function rateLimitSuite(name: string, env: () => Record<string, string>) {
       expect(outcomes(sameAccount)).toEqual({ ok: 10, limited: 0 });
       const otherAccount = await Promise.all(Array.from({ length: 10 }, () => gw.gql(SCAN, { id: other }, gw.b.reader)));
       expect(outcomes(otherAccount)).toEqual({ ok: 10, limited: 0 });
+    });
+
+    it("counts every spelling of an id against one budget, through GraphQL and REST", async () => {
+      const id = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} spellings`);
+      // Each alias spells the id with different letters in upper case: all of them are the same connection.
+      const spell = (i: number) => [...id].map((c, j) => ((i >> j % 8) & 1 ? c.toUpperCase() : c)).join("");
+      const aliased = Array.from({ length: 30 }, (_, i) => `s${i}: scan(connectionId: "${spell(i)}", query: "SELECT 1", limit: 1) { rowCount }`);
+      const results = await Promise.all(aliased.map((field) => gw.gql(`{ ${field} }`, {}, gw.a.reader)));
+      expect(results.filter((r) => r.body.data && Object.values(r.body.data)[0]).length).toBe(10);
+      const rest = await gw.http("POST", `/v2/connection/${id.toUpperCase()}/scan`, { token: gw.a.reader, body: { query: "SELECT 1" } });
+      expect(rest.status).toBe(429);
+    });
+
+    it("refuses an id that is not a UUID as NOT_FOUND before any counter exists", async () => {
+      const before = await gw.gql(`{ scan(connectionId: "${"x".repeat(10_000)}", query: "SELECT 1") { rowCount } }`, {}, gw.a.reader);
+      expect(before.body.errors[0].extensions.code).toBe("NOT_FOUND");
+      expect(before.body.errors[0].message).toBe("connection not found");
+      const rest = await gw.http("POST", `/v2/connection/not-an-id/scan`, { token: gw.a.reader, body: { query: "SELECT 1" } });
+      expect(rest.status).toBe(404);
+      const redisUrl = env().REDIS_URL;
+      if (redisUrl) {
+        const redis = createClient({ url: redisUrl });
+        await redis.connect();
+        try {
+          const keys = [...(await redis.keys("gw:rl*xxxxxxxx*")), ...(await redis.keys("gw:rl*not-an-id*"))];
+          expect(keys).toEqual([]);
+        } finally {
+          await redis.quit();
+        }
+      }
+    });
+
+    it("counts table listings that reach the source (refresh), not the ones the cache answers", async () => {
+      const id = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} refresh`);
+      const listings = (refresh: boolean, n: number) =>
+        `query($id: ID!) { connection(id: $id) { ${Array.from({ length: n }, (_, i) => `t${i}: tables(first: 1, refresh: ${refresh}) { totalCount }`).join(" ")} } }`;
+      const cached = await gw.gql(listings(false, 25), { id }, gw.a.reader);
+      expect(cached.body.errors).toBeUndefined();
+      const refreshed = await Promise.all(Array.from({ length: 11 }, () => gw.gql(listings(true, 1), { id }, gw.a.reader)));
+      const codes = refreshed.map((r) => r.body.errors?.[0]?.extensions?.code ?? "ok").sort();
+      expect(codes).toEqual(["RATE_LIMITED", ...Array(10).fill("ok")]);
+      // Aliases count one by one as well, and the cache still answers listings that do not refresh.
+      const other = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} refresh aliases`);
+      const aliased = await gw.gql(listings(true, 11), { id: other }, gw.a.reader);
+      expect(aliased.body.errors[0].extensions.code).toBe("RATE_LIMITED");
+      expect((await gw.gql(listings(false, 1), { id }, gw.a.reader)).body.data.connection.t0.totalCount).toBeGreaterThan(10);
     });
 
     it("counts every aliased field, for scan and for table", async () => {
