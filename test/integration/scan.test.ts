@@ -132,6 +132,29 @@ describeWith("postgres", "scan through the API", (pgBase) => {
   });
 
   describe("MariaDB", () => {
+    it("leaves nothing in a MariaDB session for the next scan: user variables, named locks taken in a function", async (ctx) => {
+      if (!mariaBase) return ctx.skip();
+      const mysql = await import("mysql2/promise");
+      const u = new URL(mariaBase);
+      const admin = await mysql.createConnection({ host: u.hostname, port: Number(u.port || 3306), user: decodeURIComponent(u.username || "root"), database: "gw_chinook" });
+      try {
+        // The gate refuses := and GET_LOCK by name; a stored function of the source's own does either out of its sight.
+        await admin.query("CREATE FUNCTION IF NOT EXISTS gw_take_lock() RETURNS INT NOT DETERMINISTIC RETURN GET_LOCK('gw_scan_lock', 0)");
+        await admin.query("CREATE FUNCTION IF NOT EXISTS gw_set_var() RETURNS INT NOT DETERMINISTIC RETURN (@gw_leak := 42)");
+        const id = (await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: chinookConnection("maria session", "mariadb", mariaBase) })).body.data.id;
+        const scan = (q: string) => gw.http("POST", `/v2/connection/${id}/scan`, { token: gw.a.reader, body: { query: q } });
+        const set = await scan("SELECT gw_set_var() AS v");
+        expect(set.body.data?.rows, JSON.stringify(set.body)).toEqual([{ v: 42 }]);
+        expect((await scan("SELECT gw_take_lock() AS locked")).body.data.rows).toEqual([{ locked: 1 }]);
+        // The pool keeps its connections (4), so run more scans than that: none sees the variable.
+        for (let i = 0; i < 5; i++) expect((await scan("SELECT @gw_leak AS v")).body.data.rows).toEqual([{ v: null }]);
+        const [held] = await admin.query("SELECT IS_USED_LOCK('gw_scan_lock') AS holder");
+        expect(held).toEqual([{ holder: null }]);
+      } finally {
+        await admin.end();
+      }
+    });
+
     it("scans through the mysql engine", async (ctx) => {
       if (!mariaId) return ctx.skip(); // MARIADB_URL unset (outside CI only: requireService says why)
       const res = await scanGql(mariaId, "SELECT `AlbumId`, Title FROM Album ORDER BY AlbumId", 1);

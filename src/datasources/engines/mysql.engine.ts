@@ -79,14 +79,19 @@ export class MysqlEngine implements QueryEngine {
         const limit = source.mariadb
           ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
           : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
-        await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}`);
+        // Read-only for the session as well (a reset below clears what the pool set at connect): DDL commits the
+        // scan's transaction implicitly and would otherwise go on in a fresh read-write one.
+        const readOnly = source.mariadb ? "tx_read_only = 1" : "transaction_read_only = 1";
+        await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}, SESSION ${readOnly}`);
         await run(conn, "START TRANSACTION READ ONLY");
         const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
         // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest.
         if (more) cancel();
         else {
           await run(conn, "ROLLBACK");
-          await run(conn, "SET SESSION sql_select_limit = DEFAULT, SESSION " + limit.replace(/=.*/, "= DEFAULT"));
+          // COM_RESET_CONNECTION: whatever the statement left in the session (user variables, named locks taken
+          // inside a stored function, temporary tables, settings) is gone before the next scan gets this connection.
+          await new Promise<void>((resolve, reject) => conn.reset((error) => (error ? reject(error) : resolve())));
         }
         const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
         return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
