@@ -1,7 +1,11 @@
 import { Queue } from "bullmq";
 import IORedis from "ioredis";
 import type { Logger } from "pino";
+import { REDIS_DEADLINE_MS, withDeadline } from "./deadline";
 import { EMBED_SCHEMA_JOB, embedJobId, type EmbedSchemaPayload, type JobQueue } from "./job-queue";
+
+/** BullMQ's calls are Lua scripts of a few commands each: twice the deadline of one command. */
+const QUEUE_DEADLINE_MS = 2 * REDIS_DEADLINE_MS;
 
 export const QUEUE_NAME = EMBED_SCHEMA_JOB;
 const LIVE_STATES = new Set(["waiting", "delayed", "active", "prioritized", "waiting-children"]);
@@ -24,7 +28,7 @@ export class BullmqQueue implements JobQueue {
     prefix: string,
     private readonly logger: Logger,
   ) {
-    this.connection = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+    this.connection = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, commandTimeout: QUEUE_DEADLINE_MS });
     this.connection.on("error", () => undefined);
     this.queue = new Queue(QUEUE_NAME, { connection: this.connection, prefix, defaultJobOptions: JOB_OPTIONS });
     this.queue.on("error", () => undefined);
@@ -32,7 +36,9 @@ export class BullmqQueue implements JobQueue {
 
   async enqueue(payload: EmbedSchemaPayload): Promise<boolean> {
     try {
-      await this.queue.add(EMBED_SCHEMA_JOB, { connectionId: payload.connectionId, generation: payload.generation }, { jobId: embedJobId(payload) });
+      // BullMQ first waits for the connection to be ready, which never happens while Redis is down: a deadline.
+      const job = { connectionId: payload.connectionId, generation: payload.generation };
+      await withDeadline(this.queue.add(EMBED_SCHEMA_JOB, job, { jobId: embedJobId(payload) }), QUEUE_DEADLINE_MS, "enqueue");
       return true;
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message }, connectionId: payload.connectionId }, "could not enqueue embed-schema; the reconciler will retry");
@@ -42,8 +48,8 @@ export class BullmqQueue implements JobQueue {
 
   async isLive(jobId: string): Promise<boolean | null> {
     try {
-      const job = await this.queue.getJob(jobId);
-      return job ? LIVE_STATES.has(await job.getState()) : false;
+      const job = await withDeadline(this.queue.getJob(jobId), QUEUE_DEADLINE_MS, "job look-up");
+      return job ? LIVE_STATES.has(await withDeadline(job.getState(), QUEUE_DEADLINE_MS, "job state")) : false;
     } catch {
       return null;
     }
@@ -51,7 +57,7 @@ export class BullmqQueue implements JobQueue {
 
   async depth(): Promise<number | null> {
     try {
-      const counts = await this.queue.getJobCounts("waiting", "delayed", "active");
+      const counts = await withDeadline(this.queue.getJobCounts("waiting", "delayed", "active"), QUEUE_DEADLINE_MS, "queue depth");
       return Object.values(counts).reduce((a, b) => a + b, 0);
     } catch {
       return null;

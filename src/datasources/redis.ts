@@ -13,6 +13,10 @@ export function connectRedis(url: string, logger: Logger): { client: RedisClient
   const client = createClient({
     url,
     disableOfflineQueue: true,
+    // node-redis's own per-command timeout only covers commands not yet written, so a frozen Redis (accepting, never
+    // answering) would hold them forever: callers wrap each call in withDeadline(REDIS_DEADLINE_MS), and the
+    // abandoned commands are bounded here (past it, new ones fail at once).
+    commandsQueueMaxLength: 1_000,
     socket: { connectTimeout: 3_000, reconnectStrategy: (retries: number) => Math.min(200 * 2 ** retries, 5_000) },
   });
   let reported = false;

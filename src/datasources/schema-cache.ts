@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import { REDIS_DEADLINE_MS, withDeadline } from "./deadline";
 import type { RedisClient } from "./redis";
 
 const SCHEMA_TTL_SECONDS = 30 * 60;
@@ -24,7 +25,7 @@ export class RedisSchemaCache implements SchemaCache {
 
   async get<T>(accountId: string, connectionId: string, entry: string): Promise<T | null> {
     try {
-      const raw = await this.redis.hGet(keyOf(accountId, connectionId), entry);
+      const raw = await withDeadline(this.redis.hGet(keyOf(accountId, connectionId), entry), REDIS_DEADLINE_MS, "schema cache read");
       if (!raw) return null;
       const { at, value } = JSON.parse(raw) as { at: number; value: T };
       // The hash's TTL runs from its first entry; each entry also carries its own age.
@@ -38,7 +39,8 @@ export class RedisSchemaCache implements SchemaCache {
   async set(accountId: string, connectionId: string, entry: string, value: unknown): Promise<void> {
     const key = keyOf(accountId, connectionId);
     try {
-      await this.redis.multi().hSet(key, entry, JSON.stringify({ at: Date.now(), value })).expire(key, this.ttlSeconds).exec();
+      const write = this.redis.multi().hSet(key, entry, JSON.stringify({ at: Date.now(), value })).expire(key, this.ttlSeconds).exec();
+      await withDeadline(write, REDIS_DEADLINE_MS, "schema cache write");
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, "schema cache write failed");
     }
@@ -46,7 +48,7 @@ export class RedisSchemaCache implements SchemaCache {
 
   async drop(accountId: string, connectionId: string): Promise<void> {
     try {
-      await this.redis.del(keyOf(accountId, connectionId));
+      await withDeadline(this.redis.del(keyOf(accountId, connectionId)), REDIS_DEADLINE_MS, "schema cache drop");
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, "schema cache drop failed");
     }

@@ -24,13 +24,13 @@ export class ConnectionSchemaResolver {
     @Arg("after", () => String, { nullable: true }) after?: string | null,
     @Arg("refresh", () => Boolean, { nullable: true, description: "Bypass the cache." }) refresh?: boolean | null,
   ) {
-    return this.schemas.tables(principalOf(ctx), connection.id, { search, first, after, refresh });
+    return this.schemas.tables(principalOf(ctx), connection, { search, first, after, refresh });
   }
 
   @Authorized()
   @Directive(SCAN_LIMIT)
   @FieldResolver(() => Table, { nullable: true, description: "One table with its columns; null when it does not exist." })
   table(@Root() connection: Connection, @Ctx() ctx: GatewayContext, @Arg("name") name: string) {
-    return this.schemas.table(principalOf(ctx), connection.id, name);
+    return this.schemas.table(principalOf(ctx), connection, name);
   }
 }

@@ -5,6 +5,8 @@ import { DateTimeScalar, JSONScalar } from "./scalars";
 @ObjectType({ description: "A registered link to an external database." })
 export class Connection {
   @Field(() => ID) id: string;
+  /** Not in the schema: the config's version, so schema-cache entries made for an older config are never read. */
+  configVersion: number;
   @Field(() => ID) accountId: string;
   @Field() label: string;
   @Field(() => String, { nullable: true }) description: string | null;

@@ -3,6 +3,7 @@ import { buildSchema as buildSdl, GraphQLError, type GraphQLDirective, type Grap
 import { rateLimitDirective } from "graphql-rate-limit-directive";
 import type { Logger } from "pino";
 import { RateLimiterMemory, RateLimiterRedis, type IRateLimiterOptions, type RateLimiterRes } from "rate-limiter-flexible";
+import { REDIS_DEADLINE_MS, withDeadline } from "../datasources/deadline";
 import type { RedisClient } from "../datasources/redis";
 import { ErrorCode, notFound } from "../errors";
 import { canonicalId } from "../ids";
@@ -26,11 +27,24 @@ export function createRateLimit(
   redis: RedisClient | null,
   observe: { metrics: GatewayMetrics; logger: Logger },
 ): { directive: GraphQLDirective; apply(schema: GraphQLSchema): GraphQLSchema } {
+  const fallback = redis ? new PerInstanceFallback(redis, observe) : null;
   const limiterOptions: IRateLimiterOptions & Record<string, unknown> = redis
-    ? { storeClient: redis, useRedisPackage: true, keyPrefix: "gw:rl", insuranceLimiter: new PerInstanceFallback(redis, observe) }
+    ? { storeClient: redis, useRedisPackage: true, keyPrefix: "gw:rl", insuranceLimiter: fallback }
     : { keyPrefix: "gw:rl" };
+  /**
+   * rate-limiter-flexible turns to the insurance limiter when Redis fails, but waits as long as a frozen Redis
+   * takes to answer: a decision Redis does not give within the deadline is taken by the fallback instead.
+   */
+  class RedisLimiterWithDeadline extends RateLimiterRedis {
+    override consume(key: string | number, points?: number, options?: { [key: string]: unknown }): Promise<RateLimiterRes> {
+      return withDeadline(super.consume(key, points, options), REDIS_DEADLINE_MS, "rate limit").catch((outcome: unknown) => {
+        if (outcome instanceof Error && fallback) return fallback.consume(key, points, options);
+        throw outcome; // a RateLimiterRes: over the limit
+      });
+    }
+  }
   const { rateLimitDirectiveTypeDefs, rateLimitDirectiveTransformer } = rateLimitDirective<KeyContext, IRateLimiterOptions>({
-    limiterClass: redis ? RateLimiterRedis : RateLimiterMemory,
+    limiterClass: redis ? RedisLimiterWithDeadline : RateLimiterMemory,
     limiterOptions,
     // Keyed by account and canonical connection id: another spelling of the same id is the same budget, and a
     // string that is no id at all is refused before any counter exists (it could not name a connection anyway).

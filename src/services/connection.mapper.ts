@@ -9,6 +9,7 @@ export function toConnection(row: ConnectionEntity): Connection {
   const type = findConnectionType(row.connectionConfigId);
   return Object.assign(new Connection(), {
     id: row.id,
+    configVersion: row.configVersion,
     accountId: row.accountId,
     label: row.label,
     description: row.description,

@@ -1,3 +1,5 @@
+import { withDeadline } from "../datasources/deadline";
+
 export interface ReadinessCheck {
   readonly name: string;
   /** Resolves when healthy; rejects with a short reason otherwise. */
@@ -20,7 +22,7 @@ export class HealthService {
     const results = await Promise.all(
       this.checks.map(async (c) => {
         try {
-          await withTimeout(c.check(), this.timeoutMs);
+          await withDeadline(c.check(), this.timeoutMs, "check");
           return [c.name, "ok"] as const;
         } catch (error) {
           return [c.name, `failing: ${(error as Error).message}`] as const;
@@ -29,12 +31,4 @@ export class HealthService {
     );
     return { ready: results.every(([, r]) => r === "ok"), checks: Object.fromEntries(results) };
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -9,6 +9,12 @@ import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
 
 const TABLE_NAME = /^[^\u0000-\u001f\u007f]{1,255}$/;
+
+/** Which connection, and which version of its config: cache entries are keyed by both. */
+export interface ConnectionRef {
+  readonly id: string;
+  readonly configVersion: number;
+}
 const MAX_PAGE = 1_000;
 
 /** Schema discovery: table lists and column lists, cached per account and connection, searchable and paged. */
@@ -22,13 +28,13 @@ export class SchemaService {
 
   async tables(
     principal: Principal,
-    connectionId: string,
+    connection: ConnectionRef,
     options: { search?: string | null; first?: number | null; after?: string | null; refresh?: boolean | null } = {},
   ): Promise<TablePage> {
     if (options.first !== undefined && options.first !== null && (options.first < 0 || options.first > MAX_PAGE)) {
       throw badInput(`first: must be from 0 to ${MAX_PAGE}`);
     }
-    const all = await this.cached<TableInfo[]>(principal, connectionId, "tables", options.refresh ?? false, async (engineConnection) => {
+    const all = await this.cached<TableInfo[]>(principal, connection, "tables", options.refresh ?? false, async (engineConnection) => {
       const engine = this.engines.for(engineConnection.type);
       return engine.listTables(engineConnection);
     });
@@ -49,9 +55,9 @@ export class SchemaService {
   }
 
   /** One table's columns, fresh from the source unless cached; null when there is no such table. */
-  async table(principal: Principal, connectionId: string, name: string): Promise<Table | null> {
+  async table(principal: Principal, connection: ConnectionRef, name: string): Promise<Table | null> {
     if (!TABLE_NAME.test(name)) throw badInput("name: a table name of 1 to 255 printable characters");
-    const columns = await this.cached<ColumnInfo[] | null>(principal, connectionId, `table:${name}`, false, async (engineConnection) =>
+    const columns = await this.cached<ColumnInfo[] | null>(principal, connection, `table:${name}`, false, async (engineConnection) =>
       this.engines.for(engineConnection.type).describeTable(engineConnection, name),
     );
     if (!columns) return null;
@@ -65,24 +71,28 @@ export class SchemaService {
 
   private async cached<T>(
     principal: Principal,
-    connectionId: string,
-    entry: string,
+    connection: ConnectionRef,
+    name: string,
     refresh: boolean,
     load: (c: Awaited<ReturnType<ConnectionService["openForQuery"]>>) => Promise<T>,
   ): Promise<T> {
     // Entries are keyed by account and dropped when the connection changes or goes, so a hit was loaded by this
     // account for a live connection: it needs no row look-up or decryption. A miss opens (and checks) it. The id is
-    // canonical, so no other spelling of it can hold an entry that invalidation would miss.
-    const id = canonicalId(connectionId);
-    if (!id) throw notFound("connection");
-    connectionId = id;
+    // canonical, so no other spelling of it can hold an entry that invalidation would miss. The entry names the
+    // config's version: one written for an older config (a drop lost while Redis was down, then an old snapshot
+    // restored) is never read.
+    const connectionId = canonicalId(connection.id);
+    if (!connectionId) throw notFound("connection");
+    const entry = `v${connection.configVersion}:${name}`;
     if (!refresh) {
       const hit = await this.cache.get<T>(principal.accountId, connectionId, entry);
       this.metrics.cacheLookup(hit !== null);
       if (hit !== null) return hit;
     }
-    const value = await load(await this.connections.openForQuery(principal, connectionId));
-    await this.cache.set(principal.accountId, connectionId, entry, value);
+    const opened = await this.connections.openForQuery(principal, connectionId);
+    const value = await load(opened);
+    // Filed under the version actually read: the config may have changed since the caller loaded the connection.
+    await this.cache.set(principal.accountId, connectionId, `v${opened.configVersion}:${name}`, value);
     return value;
   }
 }

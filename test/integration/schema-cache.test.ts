@@ -1,4 +1,5 @@
 import { Client } from "pg";
+import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemorySchemaCache } from "../../src/datasources/schema-cache";
 import { createScratchDatabase } from "../support/databases";
@@ -60,6 +61,26 @@ function cacheSuite(name: string, env: () => Record<string, string>) {
       expect(await columns()).toBe(1);
       await gw.http("PUT", `/v2/connection/${id}`, { token: gw.a.admin, body: { label: "cached again" } });
       expect(await columns()).toBe(2);
+    });
+
+    it("never serves an entry made for an older config, even when an old Redis snapshot brings it back", async (ctx) => {
+      const redisUrl = env().REDIS_URL;
+      if (!redisUrl) return ctx.skip();
+      const redis = createClient({ url: redisUrl });
+      await redis.connect();
+      try {
+        expect(await names()).not.toContain("snapshot_table");
+        const key = `gw:schema:${gw.a.accountId}:${id}`;
+        const snapshot = await redis.hGetAll(key);
+        expect(Object.keys(snapshot).length).toBeGreaterThan(0);
+        await source.query("CREATE TABLE snapshot_table (a int)");
+        // A config change (the password re-sent) drops the entries; then the old snapshot is restored.
+        expect((await gw.http("PUT", `/v2/connection/${id}`, { token: gw.a.admin, body: { config: { password: PLAIN.password2 } } })).status).toBe(200);
+        await redis.hSet(key, snapshot);
+        expect(await names()).toContain("snapshot_table");
+      } finally {
+        await redis.quit();
+      }
     });
 
     it("answers NOT_FOUND to another account, cache or not", async () => {

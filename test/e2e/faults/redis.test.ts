@@ -104,3 +104,83 @@ describeWith("redis", "fault: Redis stops during traffic", () => {
     }, 240_000);
   });
 });
+
+/**
+ * A Redis that is down from the start, then one that is frozen (SIGSTOP: it accepts and never answers). Every Redis
+ * call has a deadline, so nothing waits on it: each request answers within a couple of seconds with the same
+ * fallbacks as for a dead Redis.
+ */
+describeWith("redis", "fault: Redis down from the start, then frozen", () => {
+  describeWith("postgres", "gateway process", (pgBase) => {
+    let store: Awaited<ReturnType<typeof createScratchDatabase>>;
+    let redis: ChildProcess | null = null;
+    let redisPort = 0;
+    let gateway: Served;
+    let api: ReturnType<typeof apiClient>;
+    const BOUND_MS = 2_500;
+
+    beforeAll(async () => {
+      store = await createScratchDatabase(pgBase);
+      redisPort = await freePort();
+      const started = await servedGateway({
+        DATABASE_URL: store.url,
+        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+        ENCRYPTION_KEYS: randomKeyRing(),
+        QUEUE_PREFIX: `gwf${randomBytes(3).toString("hex")}`,
+        ALLOWED_HOSTS: "127.0.0.1/32",
+        LOG_LEVEL: "info",
+      });
+      gateway = started.served;
+      api = apiClient(() => gateway.url, started.token);
+    }, 120_000);
+
+    afterAll(async () => {
+      if (redis) redis.kill("SIGCONT");
+      await gateway?.stop("SIGKILL");
+      redis?.kill("SIGKILL");
+      await store?.drop();
+    });
+
+    /** Creates, lists, reads the schema, scans and reads /metrics: each must answer within BOUND_MS. */
+    async function everyPathAnswers(label: string): Promise<void> {
+      const created = await api("POST", "/v2/connection", chinookConnection(label, "postgres", pgBase));
+      expect(created.status).toBe(201);
+      expect(created.ms).toBeLessThan(BOUND_MS);
+      expect(created.body.data.embedding_status.state).toBe("PENDING");
+      const id = created.body.data.id as string;
+      for (const [method, path, body] of [
+        ["GET", "/v2/connection", undefined],
+        ["GET", `/v2/connection/${id}/schema`, undefined],
+        ["POST", `/v2/connection/${id}/scan`, { query: "SELECT name FROM genre ORDER BY genre_id LIMIT 1" }],
+      ] as const) {
+        const res = await api(method, path, body);
+        expect(res.status, `${method} ${path}: ${JSON.stringify(res.body)}`).toBe(200);
+        expect(res.ms, `${method} ${path}`).toBeLessThan(BOUND_MS);
+      }
+      const started = performance.now();
+      const metrics = await fetch(`${gateway.url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(await metrics.text()).toContain("gateway_embed_queue_depth -1");
+      expect(performance.now() - started).toBeLessThan(1_500);
+    }
+
+    it("answers every path while Redis has never been up", async () => {
+      await everyPathAnswers("redis never up");
+    });
+
+    it("answers every path while Redis is frozen, and carries on when it thaws", async () => {
+      redis = await startRedis(redisPort);
+      await until(async () => (await api("GET", "/readyz")).status === 200, 30_000, "/readyz with Redis up");
+      redis.kill("SIGSTOP");
+      try {
+        await everyPathAnswers("redis frozen");
+        const ready = await api("GET", "/readyz");
+        expect(ready.status).toBe(503);
+        expect(ready.body.checks.redis).toMatch(/^failing/);
+      } finally {
+        redis.kill("SIGCONT");
+      }
+      await until(async () => (await api("GET", "/readyz")).status === 200, 30_000, "/readyz after Redis thawed");
+    }, 60_000);
+  });
+});

@@ -1,0 +1,15 @@
+/**
+ * How long any one call to Redis may take before the caller takes its fallback (a cache miss, the per-instance
+ * limiter, a job left PENDING for the reconciler). Redis answers in well under a millisecond when healthy; a Redis
+ * that is down, unreachable from the start, or frozen must never hold a request.
+ */
+export const REDIS_DEADLINE_MS = 500;
+
+/** Settles like `work`, or rejects after `ms` naming `what`; the work itself is left to finish or fail on its own. */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
