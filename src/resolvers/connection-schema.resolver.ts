@@ -14,7 +14,10 @@ export class ConnectionSchemaResolver {
   @Authorized()
   @Directive(SCAN_LIMIT)
   @FieldResolver(() => TablePage, {
-    description: "Tables of the source, by fully qualified name; search matches within names. With refresh, counts against the connection's rate limit.",
+    // Nullable: a source that cannot be listed costs this one field, never the connection or the list around it.
+    nullable: true,
+    description:
+      "Tables of the source, by fully qualified name; search matches within names. With refresh, counts against the connection's rate limit. Null, with an error, when the source cannot be listed.",
   })
   tables(
     @Root() connection: Connection,

@@ -103,6 +103,25 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     expect(res.body.errors[0].extensions.code).toBe("NOT_FOUND");
   });
 
+  it("costs one field, not the whole answer, when one connection's source cannot be listed", async () => {
+    // A closed port on loopback (admitted by ALLOWED_HOSTS): listing its tables fails at connect.
+    const broken = await gw.http("POST", "/v2/connection", {
+      token: gw.a.admin,
+      body: { label: "unlistable", connection_config_slug: "postgres", config: { host: "127.0.0.1", port: 9, database: "x", user: "u" } },
+    });
+    expect(broken.status).toBe(201);
+    const res = await gw.gql(`{ connections { id label tables(first: 1) { totalCount } } }`, {}, gw.a.reader);
+    const rows = res.body.data.connections as { id: string; tables: { totalCount: number } | null }[];
+    expect(rows.find((c) => c.id === broken.body.data.id)!.tables).toBeNull();
+    expect(rows.find((c) => c.id === pgId)!.tables!.totalCount).toBeGreaterThan(5);
+    const index = rows.findIndex((c) => c.id === broken.body.data.id);
+    const errors = res.body.errors.map((e: { path: unknown[]; extensions: { code: string } }) => [e.path, e.extensions.code]);
+    expect(errors).toContainEqual([["connections", index, "tables"], "UPSTREAM_UNAVAILABLE"]);
+    // Every error is about one connection's tables, and that connection's entry is there with the rest of it.
+    for (const [path] of errors) expect((path as unknown[])[2]).toBe("tables");
+    await gw.http("DELETE", `/v2/connection/${broken.body.data.id}`, { token: gw.a.admin });
+  });
+
   it("lists and describes tables through /v2", async () => {
     const tables = await gw.http("GET", `/v2/connection/${pgId}/schema`, { token: gw.a.reader });
     expect(tables.body.data).toContainEqual({ table_name: "album", fully_qualified_name: "public.album", num_columns: 3, error: null });
