@@ -1,14 +1,19 @@
-import { IsOptional, Length, MaxLength } from "class-validator";
+import { IsOptional, Length, Matches, MaxLength } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
 import { JSONScalar } from "./scalars";
 
 export const LABEL_MAX = 200;
 export const DESCRIPTION_MAX = 2000;
+/** A label is one line of text; a description may have line breaks and tabs. Neither may hold NUL (PostgreSQL text cannot). */
+const LABEL_TEXT = /^[^\u0000-\u001f\u007f]*$/;
+const DESCRIPTION_TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
+const labelText = () => Matches(LABEL_TEXT, { message: "must not contain control characters" });
+const descriptionText = () => Matches(DESCRIPTION_TEXT, { message: "must not contain control characters other than tab and line breaks" });
 
 @InputType()
 export class CreateConnectionInput {
-  @Field() @Length(1, LABEL_MAX) label: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(DESCRIPTION_MAX) description?: string | null;
+  @Field() @Length(1, LABEL_MAX) @labelText() label: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(DESCRIPTION_MAX) @descriptionText() description?: string | null;
   @Field(() => ID, { nullable: true, description: "The connection type by id; or give connectionConfigSlug." })
   connectionConfigId?: string | null;
   @Field(() => String, { nullable: true, description: "The connection type by slug, e.g. postgres." })
@@ -19,8 +24,8 @@ export class CreateConnectionInput {
 
 @InputType()
 export class UpdateConnectionInput {
-  @Field({ nullable: true }) @IsOptional() @Length(1, LABEL_MAX) label?: string;
-  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(DESCRIPTION_MAX) description?: string | null;
+  @Field({ nullable: true }) @IsOptional() @Length(1, LABEL_MAX) @labelText() label?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(DESCRIPTION_MAX) @descriptionText() description?: string | null;
   @Field(() => JSONScalar, {
     nullable: true,
     description:

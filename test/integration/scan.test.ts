@@ -122,6 +122,19 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     await gw.http("DELETE", `/v2/connection/${broken.body.data.id}`, { token: gw.a.admin });
   });
 
+  it.each([
+    ["account_id=A&account_id=B", "account_id"],
+    ["account_id[]=B", "account_id"],
+    ["account_id[x]=B", "account_id"],
+    ["q=albums&q=tracks", "q"],
+    ["k=2&k=3", "k"],
+  ])("refuses the repeated or structured query parameter in %s by name", async (query, name) => {
+    const path = name === "account_id" ? `/v2/connection?${query.replace(/\bA\b/, gw.a.accountId).replace(/\bB\b/, gw.b.accountId)}` : `/v2/connection/${pgId}/search?${query}${name === "q" ? "" : "&q=albums"}`;
+    const res = await gw.http("GET", path, { token: gw.a.reader });
+    expect(res.status).toBe(400);
+    expect(res.body.errors).toEqual([expect.objectContaining({ code: "BAD_USER_INPUT", message: `${name}: give this query parameter once, as a single value` })]);
+  });
+
   it("lists and describes tables through /v2", async () => {
     const tables = await gw.http("GET", `/v2/connection/${pgId}/schema`, { token: gw.a.reader });
     expect(tables.body.data).toContainEqual({ table_name: "album", fully_qualified_name: "public.album", num_columns: 3, error: null });

@@ -128,6 +128,15 @@ export function restRouter(deps: {
       // API.md: account_id naming another account is FORBIDDEN on every route, so it is checked here once, not
       // passed on (scan, schema, search and connection types take no accountId). Without a token, 401 comes first.
       if (contextValue.principal) {
+        // A parameter given twice (account_id=A&account_id=B) or as a list or object (account_id[]=B) has no single
+        // meaning: refused by name before anything reads it, so no check can look at one value and the work the other.
+        const repeated = Object.entries(req.query).find(([name, value]) => typeof value !== "string" || name.includes("["));
+        if (repeated) {
+          const name = repeated[0].split("[")[0].slice(0, 64);
+          const message = `${name}: give this query parameter once, as a single value`;
+          sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
+          return;
+        }
         try {
           assertOwnAccount(contextValue.principal, accountId(req));
         } catch (error) {
