@@ -51,13 +51,38 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   return { ...base, message: "Internal server error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
 }
 
-/** graphql-js coercion messages quote the offending value; a client's own secret must not come back in logs or bodies. */
+const NAME = String.raw`[_A-Za-z][_0-9A-Za-z]*`;
+const TYPE = String.raw`\[*${NAME}!?\]*!?\]*!?`;
+/** graphql-js's own explanations after a coercion failure, as far as they carry no value of the client's. */
+const SAFE_REASONS = [
+  new RegExp(String.raw`^Field "${NAME}" is not defined by type "${NAME}"\.`),
+  new RegExp(String.raw`^Field "${NAME}" of required type "${TYPE}" was not provided\.`),
+  new RegExp(String.raw`^Expected non-nullable type "${TYPE}" not to be null\.`),
+  new RegExp(String.raw`^Expected type "${TYPE}"\.`),
+  new RegExp(String.raw`^(?:Int|Float|String|Boolean|ID) cannot represent [a-z -]+(?=:|$)`),
+];
+
+/**
+ * graphql-js coercion messages quote the offending value (`Variable "$input" got invalid value {…password…} at
+ * "input.label"; Expected type "Int".`), and a value can contain anything, "; " and quotes included, so it cannot be
+ * cut out by pattern. Only the variable's name, a path of identifiers and one of graphql-js's own explanations
+ * from a fixed list are kept; everything else is dropped, so a client's secret never comes back in a body or a log.
+ */
 export function withoutEchoedValue(message: string): string {
-  const variable = /^Variable "\$[^"]+" got invalid value .*? at "([^"]+)"; (.*)$/s.exec(message);
-  if (variable) return `${variable[1]}: ${variable[2].replace(/:\s[\s\S]*$/, "")}`;
-  const plain = /^Variable "\$([^"]+)" got invalid value [\s\S]*?; ([\s\S]*)$/.exec(message);
-  if (plain) return `${plain[1]}: ${plain[2].replace(/:\s[\s\S]*$/, "")}`;
-  return message.replace(/: .*$/s, "");
+  const variable = /^Variable "\$([_A-Za-z][_0-9A-Za-z]*)" got invalid value /.exec(message);
+  if (!variable) return message.replace(/: .*$/s, "");
+  const rest = message.slice(variable[0].length);
+  // The last "; " followed by an explanation from the list: graphql-js puts its own text after the value.
+  let reason: string | null = null;
+  let at = -1;
+  for (let i = rest.lastIndexOf("; "); i >= 0 && reason === null; i = rest.lastIndexOf("; ", i - 1)) {
+    const tail = rest.slice(i + 2);
+    const safe = SAFE_REASONS.map((r) => r.exec(tail)?.[0]).find(Boolean);
+    if (safe) [reason, at] = [safe, i];
+  }
+  if (reason === null) return `${variable[1]}: invalid value`;
+  const path = /(?:^|\s)at "([_A-Za-z][_0-9A-Za-z.[\]]*)"$/.exec(rest.slice(0, at))?.[1];
+  return `${path ?? variable[1]}: ${reason}`;
 }
 
 /** The code a client will see for this error: the logging plugin logs details only for INTERNAL_SERVER_ERROR. */
