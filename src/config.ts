@@ -16,6 +16,8 @@ export interface Config {
   readonly encryptionKeys: readonly EncryptionKey[] | null;
   readonly allowedHosts: readonly string[];
   readonly scanTimeoutMs: number;
+  /** The most bytes a source may send for one scan, counted as they arrive. */
+  readonly scanMaxBytes: number;
   readonly embeddings: { readonly url: string | null; readonly model: string | null; readonly apiKey: string | null };
   readonly corsOrigins: readonly string[];
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -108,6 +110,7 @@ const envSchema = z.object({
   ENCRYPTION_KEYS: z.string().optional(),
   ALLOWED_HOSTS: z.string().optional().transform(list),
   SCAN_TIMEOUT_MS: int(30_000, 100, 3_600_000),
+  SCAN_MAX_BYTES: int(10 * 1024 * 1024, 1_024, 1024 * 1024 * 1024),
   EMBEDDINGS_URL: optionalUrl(["http://", "https://"]),
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),
@@ -164,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     encryptionKeys,
     allowedHosts: Object.freeze(e.ALLOWED_HOSTS),
     scanTimeoutMs: e.SCAN_TIMEOUT_MS,
+    scanMaxBytes: e.SCAN_MAX_BYTES,
     embeddings: Object.freeze({
       url: e.EMBEDDINGS_URL,
       model: e.EMBEDDINGS_MODEL?.trim() || null,

@@ -147,7 +147,7 @@ export async function createCore(
     bootstrap: new BootstrapService(store.dataSource, accounts, auth, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
     engines,
-    scans: new ScanService(connections, engines, config.scanTimeoutMs, metrics),
+    scans: new ScanService(connections, engines, config.scanTimeoutMs, metrics, config.scanMaxBytes),
     schemas,
     embeddings,
     async close() {

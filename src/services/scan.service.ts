@@ -17,6 +17,7 @@ export class ScanService {
     private readonly engines: EngineRegistry,
     private readonly timeoutMs: number,
     private readonly metrics: GatewayMetrics,
+    private readonly maxBytes: number,
   ) {}
 
   async scan(
@@ -42,6 +43,7 @@ export class ScanService {
         sql: verdict.sql,
         limit: Math.min(limit, MAX_ROWS),
         timeoutMs: this.timeoutMs,
+        maxBytes: this.maxBytes,
         signal: options.signal,
       });
       this.metrics.observeScan(engine.name, "ok", (performance.now() - started) / 1000);

@@ -33,6 +33,9 @@ export interface ContractFixture {
   catalogCreations?(connectionId: string): Promise<number>;
 }
 
+/** What the gateway allows by default (SCAN_MAX_BYTES): 10 MiB. */
+export const MAX_BYTES = 10 * 1024 * 1024;
+
 const waitUntil = async (check: () => Promise<boolean>, ms: number) => {
   const end = Date.now() + ms;
   while (Date.now() < end) {
@@ -70,19 +73,27 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
 
   describe("scan", () => {
     it("returns columns and rows in order, and says when the limit cut rows off", async () => {
-      const two = await engine.scan(f.connection, { sql: f.sql.firstAlbums, limit: 2, timeoutMs: 10_000 });
+      const two = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums, limit: 2, timeoutMs: 10_000 });
       expect(two.columns.map((c) => c.name.toLowerCase())).toEqual(["id", "title"]);
       expect(two.rows).toEqual([[f.firstAlbum.id, f.firstAlbum.title], expect.any(Array)]);
       expect(two.truncated).toBe(true);
-      const all = await engine.scan(f.connection, { sql: f.sql.firstAlbums, limit: 10, timeoutMs: 10_000 });
+      const all = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums, limit: 10, timeoutMs: 10_000 });
       expect(all.rows).toHaveLength(3);
       expect(all.truncated).toBe(false);
+    });
+
+    it("refuses a result past maxBytes as it arrives, and the next scan works", async () => {
+      // 101 rows of the million-row table are several kilobytes on any protocol: over a 2,000-byte budget.
+      const refused = engine.scan(f.connection, { maxBytes: 2_000, sql: f.sql.bigTable, limit: 100, timeoutMs: 20_000 });
+      await expect(refused).rejects.toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringContaining("SCAN_MAX_BYTES (2000 bytes)") });
+      const after = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 });
+      expect(after.rows).toHaveLength(1);
     });
 
     it("serves a burst of first scans on a new connection, sharing one pool or catalog", async () => {
       const fresh = { ...f.connection, id: randomUUID() };
       try {
-        const results = await Promise.all(Array.from({ length: 4 }, () => engine.scan(fresh, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 20_000 })));
+        const results = await Promise.all(Array.from({ length: 4 }, () => engine.scan(fresh, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums, limit: 1, timeoutMs: 20_000 })));
         expect(results.map((r) => r.rows[0])).toEqual(Array.from({ length: 4 }, () => [f.firstAlbum.id, f.firstAlbum.title]));
         if (f.catalogCreations) expect(await f.catalogCreations(fresh.id)).toBe(1);
       } finally {
@@ -92,27 +103,27 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
 
     it(`stops at limit + 1 rows of a ${BIG_ROWS.toLocaleString("en")}-row table instead of reading it all`, async () => {
       const started = Date.now();
-      const out = await engine.scan(f.connection, { sql: f.sql.bigTable, limit: 100, timeoutMs: 20_000 });
+      const out = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.bigTable, limit: 100, timeoutMs: 20_000 });
       expect(out.rows).toHaveLength(100);
       expect(out.truncated).toBe(true);
       expect(Date.now() - started).toBeLessThan(5_000);
     });
 
     it("keeps every digit of a BIGINT beyond 2^53", async () => {
-      const out = await engine.scan(f.connection, { sql: f.sql.bigNumbers, limit: 10, timeoutMs: 10_000 });
+      const out = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.bigNumbers, limit: 10, timeoutMs: 10_000 });
       expect(out.rows.map((r) => r[0])).toEqual([BEYOND_2_53, 42]);
     });
 
     it("cancels a statement at the source when it runs past the timeout", async () => {
       const started = Date.now();
-      await expect(engine.scan(f.connection, { sql: f.sql.slow(30), limit: 5, timeoutMs: 1_000 })).rejects.toMatchObject({ code: "UPSTREAM_TIMEOUT" });
+      await expect(engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.slow(30), limit: 5, timeoutMs: 1_000 })).rejects.toMatchObject({ code: "UPSTREAM_TIMEOUT" });
       expect(Date.now() - started).toBeLessThan(4_000);
       expect(await waitUntil(async () => (await f.runningSlowQueries()) === 0, 1_000)).toBe(true);
     });
 
     it("cancels a statement at the source when the client goes away", async () => {
       const controller = new AbortController();
-      const scan = engine.scan(f.connection, { sql: f.sql.slow(30), limit: 5, timeoutMs: 60_000, signal: controller.signal });
+      const scan = engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.slow(30), limit: 5, timeoutMs: 60_000, signal: controller.signal });
       expect(await waitUntil(async () => (await f.runningSlowQueries()) > 0, 5_000)).toBe(true);
       controller.abort();
       await expect(scan).rejects.toMatchObject({ code: "UPSTREAM_ERROR", message: expect.stringContaining("client went away") });
@@ -120,11 +131,11 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
     });
 
     it("refuses writes at the source itself, with the gate out of the path, and changes nothing", async () => {
-      const before = await engine.scan(f.connection, { sql: f.sql.albumCount, limit: 1, timeoutMs: 10_000 });
+      const before = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.albumCount, limit: 1, timeoutMs: 10_000 });
       for (const sql of f.sql.writes) {
-        await expect(engine.scan(f.connection, { sql, limit: 5, timeoutMs: 10_000 }), sql).rejects.toMatchObject({ code: "UPSTREAM_ERROR" });
+        await expect(engine.scan(f.connection, { maxBytes: MAX_BYTES, sql, limit: 5, timeoutMs: 10_000 }), sql).rejects.toMatchObject({ code: "UPSTREAM_ERROR" });
       }
-      const after = await engine.scan(f.connection, { sql: f.sql.albumCount, limit: 1, timeoutMs: 10_000 });
+      const after = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.albumCount, limit: 1, timeoutMs: 10_000 });
       expect(after.rows).toEqual(before.rows);
       expect(await engine.describeTable(f.connection, "gw_contract_probe")).toBeNull();
     });
@@ -136,28 +147,28 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
       }
       const small = f.engine({ size: 2, acquireTimeoutMs: 500 });
       try {
-        const slow = [1, 2].map(() => small.scan(f.connection, { sql: f.sql.slow(3), limit: 1, timeoutMs: 10_000 }).catch((e) => e));
+        const slow = [1, 2].map(() => small.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.slow(3), limit: 1, timeoutMs: 10_000 }).catch((e) => e));
         expect(await waitUntil(async () => (await f.runningSlowQueries()) >= 2, 5_000)).toBe(true);
         const started = Date.now();
-        await expect(small.scan(f.connection, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 })).rejects.toMatchObject({
+        await expect(small.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 })).rejects.toMatchObject({
           code: "UPSTREAM_UNAVAILABLE",
           message: expect.stringContaining("busy"),
         });
         expect(Date.now() - started).toBeLessThan(2_000);
         await Promise.all(slow);
         // Freed again: the next scan gets a connection.
-        await expect(small.scan(f.connection, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 })).resolves.toBeTruthy();
+        await expect(small.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums, limit: 1, timeoutMs: 10_000 })).resolves.toBeTruthy();
       } finally {
         await small.dispose();
       }
     });
 
     it("answers UPSTREAM_UNAVAILABLE when the source cannot be reached", async () => {
-      await expect(engine.scan(f.unreachable, { sql: f.sql.firstAlbums, limit: 1, timeoutMs: 5_000 })).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
+      await expect(engine.scan(f.unreachable, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums, limit: 1, timeoutMs: 5_000 })).rejects.toMatchObject({ code: "UPSTREAM_UNAVAILABLE" });
     });
 
     it("reports a source-side error with a code and no driver text", async () => {
-      const error = await engine.scan(f.connection, { sql: f.sql.firstAlbums.replace(/\btitle\b/i, "no_such_column"), limit: 1, timeoutMs: 5_000 }).catch((e) => e);
+      const error = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums.replace(/\btitle\b/i, "no_such_column"), limit: 1, timeoutMs: 5_000 }).catch((e) => e);
       expect(error).toMatchObject({ code: "UPSTREAM_ERROR" });
       expect(error.message).not.toMatch(/no_such_column/);
     });

@@ -5,7 +5,7 @@ import { PostgresEngine } from "../../src/datasources/engines/postgres.engine";
 import { datasetUrl, chinookConfig } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import { describeWith } from "../support/services";
-import { engineContract } from "./engine-contract";
+import { engineContract, MAX_BYTES } from "./engine-contract";
 import { FIRST_ALBUM, POSTGRES_CHINOOK } from "./chinook";
 
 describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
@@ -51,6 +51,7 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
         sql: "SELECT current_setting('application_name') AS app, current_setting('work_mem') AS wm, current_database() AS db",
         limit: 1,
         timeoutMs: 5_000,
+        maxBytes: MAX_BYTES,
       });
       expect(out.rows[0]).toEqual(["connections-gateway", expect.not.stringMatching(/7777/), config.database]);
     } finally {
@@ -61,7 +62,7 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
 
   it("checks the host again when connecting: without ALLOWED_HOSTS, loopback is refused", async () => {
     const strict = new PostgresEngine(new HostPolicy([]), { size: 1, acquireTimeoutMs: 5_000 }, 30_000);
-    await expect(strict.scan(connection, { sql: "SELECT 1", limit: 1, timeoutMs: 5_000 })).rejects.toMatchObject({
+    await expect(strict.scan(connection, { maxBytes: MAX_BYTES, sql: "SELECT 1", limit: 1, timeoutMs: 5_000 })).rejects.toMatchObject({
       code: "BAD_USER_INPUT",
       message: expect.stringContaining("loopback"),
     });

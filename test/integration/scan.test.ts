@@ -103,6 +103,35 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     expect(res.body.errors[0].extensions.code).toBe("NOT_FOUND");
   });
 
+  it("refuses a result past SCAN_MAX_BYTES while it arrives, with memory bounded under 4 concurrent huge cells", async () => {
+    const huge = "SELECT repeat('x', 100000000) AS big";
+    const one = await gw.http("POST", `/v2/connection/${pgId}/scan`, { token: gw.a.reader, body: { query: huge } });
+    expect(one.status).toBe(400);
+    expect(one.body.errors[0]).toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringContaining("larger than SCAN_MAX_BYTES (10485760 bytes)") });
+    const idle = process.memoryUsage().rss;
+    let peak = idle;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    try {
+      const four = await Promise.all([1, 2, 3, 4].map(() => scanGql(pgId, huge)));
+      for (const r of four) expect(r.body.errors[0].extensions.code).toBe("BAD_USER_INPUT");
+    } finally {
+      clearInterval(sampler);
+    }
+    // A 100 MB cell is never held: the source's bytes are counted as they arrive and cut at 10 MB per scan.
+    expect((peak - idle) / 1024 / 1024).toBeLessThan(200);
+    expect((await scanGql(pgId, "SELECT 1 AS one")).body.data.scan.rows).toEqual([{ one: 1 }]);
+  });
+
+  it("refuses a MariaDB row past SCAN_MAX_BYTES while it arrives", async (ctx) => {
+    if (!mariaBase) return ctx.skip();
+    const id = (await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: chinookConnection("maria bytes", "mariadb", mariaBase) })).body.data.id;
+    // Three 5 MB cells: one 15 MB row, under MariaDB's 16 MB packet limit and over the 10 MB budget.
+    const res = await gw.http("POST", `/v2/connection/${id}/scan`, { token: gw.a.reader, body: { query: "SELECT REPEAT('x', 5000000) a, REPEAT('y', 5000000) b, REPEAT('z', 5000000) c" } });
+    expect(res.status).toBe(400);
+    expect(res.body.errors[0].message).toContain("SCAN_MAX_BYTES");
+    expect((await gw.http("POST", `/v2/connection/${id}/scan`, { token: gw.a.reader, body: { query: "SELECT 1 AS one" } })).body.data.rows).toEqual([{ one: 1 }]);
+  });
+
   it("costs one field, not the whole answer, when one connection's source cannot be listed", async () => {
     // A closed port on loopback (admitted by ALLOWED_HOSTS): listing its tables fails at connect.
     const broken = await gw.http("POST", "/v2/connection", {

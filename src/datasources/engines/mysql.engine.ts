@@ -1,3 +1,4 @@
+import type { Readable } from "node:stream";
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
 import type { HostPolicy } from "../host-policy";
 import { PoolRegistry } from "./pool-registry";
@@ -75,7 +76,8 @@ export class MysqlEngine implements QueryEngine {
       conn.destroy();
     };
     try {
-      return await guardScan(request, { cancel, isTimeout }, async () => {
+      const socket = (conn as unknown as { stream: Readable }).stream;
+      return await guardScan(request, { cancel, isTimeout, socket }, async () => {
         const limit = source.mariadb
           ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
           : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;

@@ -1,3 +1,4 @@
+import type { Socket } from "node:net";
 import pg from "pg";
 import Cursor from "pg-cursor";
 import type { HostPolicy } from "../host-policy";
@@ -69,17 +70,23 @@ export class PostgresEngine implements QueryEngine {
     const pool = await this.pool(connection);
     const client = await this.acquire(pool);
     let healthy = true;
+    // The client's socket: counted by the guard, and cut when a cancel must also stop what is still arriving.
+    const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
     const cancel = () => {
       healthy = false;
       cancelBackend(pool, client);
+      // node-postgres reads a whole message (a huge value) before anything else: only closing the socket stops it.
+      socket.destroy();
     };
     try {
-      return await guardScan(request, { cancel, isTimeout: (e) => (e as { code?: string }).code === "57014" }, async () => {
+      return await guardScan(request, { cancel, isTimeout: (e) => (e as { code?: string }).code === "57014", socket }, async () => {
         // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
         // extended protocol below, where a second statement cannot ride along.
         await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
         const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
         const { rows, fields } = await read(cursor, request.limit + 1);
+        // A closed connection (the byte budget ran out) never answers Close: the guard has answered already.
+        if (socket.destroyed) throw new Error("connection closed");
         await new Promise<void>((resolve) => cursor.close(() => resolve()));
         await client.query("ROLLBACK");
         // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.

@@ -31,6 +31,11 @@ export interface ScanRequest {
   /** Rows wanted; the engine fetches at most limit + 1 to tell whether more existed. */
   readonly limit: number;
   readonly timeoutMs: number;
+  /**
+   * The most bytes the source may send for this statement, counted as they arrive (before any row is parsed or
+   * kept): past it the statement is stopped at the source and the scan refused naming SCAN_MAX_BYTES.
+   */
+  readonly maxBytes: number;
   /** Aborted when the client goes away: the engine cancels at the source. */
   readonly signal?: AbortSignal;
 }

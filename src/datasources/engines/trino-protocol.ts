@@ -39,6 +39,8 @@ export interface TrinoRun {
   session?: Record<string, string>;
   /** Stop after this many rows and cancel the rest at the source. */
   maxRows?: number;
+  /** Stop once the pages add up to more than this many bytes (each response is cut off as it arrives). */
+  maxBytes?: number;
   timeoutMs: number;
   signal?: AbortSignal;
 }
@@ -56,6 +58,14 @@ export interface TrinoResult {
  * checked for `error` (failures arrive as HTTP 200), the body is parsed without losing integer digits, and the
  * query is cancelled with DELETE on its nextUri when the rows are enough, the time is up or the caller aborts.
  */
+/** The pages of a query added up to more than its byte budget. */
+export class TrinoResultTooLarge extends Error {
+  constructor() {
+    super("result larger than the byte budget");
+    this.name = "TrinoResultTooLarge";
+  }
+}
+
 export async function runTrino(run: TrinoRun): Promise<TrinoResult> {
   const trino = Trino.create({ server: run.server, source: "connections-gateway" });
   // trino-client keeps its HTTP client private; its request() takes per-call axios options (parser, timeout,
@@ -68,8 +78,27 @@ export async function runTrino(run: TrinoRun): Promise<TrinoResult> {
     headers["X-Trino-Session"] = Object.entries(run.session).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(",");
   }
   const deadline = Date.now() + run.timeoutMs;
+  let received = 0;
+  const budget = run.maxBytes ?? Number.POSITIVE_INFINITY;
+  const count = (raw: string) => {
+    received += Buffer.byteLength(raw);
+    return parseBody(raw);
+  };
   const http = (config: Record<string, unknown>) =>
-    client.request<Page>({ transformResponse: [parseBody], responseType: "text", timeout: Math.max(1, deadline - Date.now()), signal: run.signal, ...config });
+    client
+      .request<Page>({
+        transformResponse: [count],
+        responseType: "text",
+        timeout: Math.max(1, deadline - Date.now()),
+        signal: run.signal,
+        // axios stops reading a response past this many bytes: a huge page is refused as it arrives, not after.
+        ...(Number.isFinite(budget) ? { maxContentLength: Math.max(1, budget - received) } : {}),
+        ...config,
+      })
+      .catch((error: unknown) => {
+        if (/maxContentLength size of/.test(String((error as Error).message))) throw new TrinoResultTooLarge();
+        throw error;
+      });
 
   let page = await withRetry(() => http({ method: "POST", url: "/v1/statement", data: run.sql, headers }));
   const rows: unknown[][] = [];

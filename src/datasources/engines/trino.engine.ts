@@ -3,8 +3,8 @@ import type { HostPolicy } from "../host-policy";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
 import { catalogNameOf, createCatalogSql, defaultSchemaOf, trinoLiteral } from "./trino-catalogs";
 import { PoolRegistry } from "./pool-registry";
-import { runTrino, TrinoQueryError, type TrinoRun } from "./trino-protocol";
-import { cancelledByClient, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { runTrino, TrinoQueryError, TrinoResultTooLarge, type TrinoRun } from "./trino-protocol";
+import { cancelledByClient, resultTooLarge, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
 
 export interface TrinoEngineOptions {
@@ -72,6 +72,7 @@ export class TrinoEngine implements QueryEngine {
       sql: request.sql,
       maxRows: request.limit + 1,
       timeoutMs: request.timeoutMs + 1_000,
+      maxBytes: request.maxBytes,
       signal: request.signal,
       session: { query_max_execution_time: `${seconds}s` },
       reportTimeoutAs: request.timeoutMs,
@@ -107,7 +108,7 @@ export class TrinoEngine implements QueryEngine {
 
   private async query(
     connection: EngineConnection,
-    q: { sql: string; timeoutMs: number; maxRows?: number; signal?: AbortSignal; session?: Record<string, string>; reportTimeoutAs?: number },
+    q: { sql: string; timeoutMs: number; maxRows?: number; maxBytes?: number; signal?: AbortSignal; session?: Record<string, string>; reportTimeoutAs?: number },
   ) {
     const run: TrinoRun = {
       server: this.options.url,
@@ -117,6 +118,7 @@ export class TrinoEngine implements QueryEngine {
       schema: defaultSchemaOf(connection),
       session: q.session,
       maxRows: q.maxRows,
+      maxBytes: q.maxBytes,
       timeoutMs: q.timeoutMs,
       signal: q.signal,
     };
@@ -134,6 +136,7 @@ export class TrinoEngine implements QueryEngine {
         return await runTrino({ ...run, timeoutMs: Math.max(1_000, q.timeoutMs - (Date.now() - started)) });
       }
     } catch (error) {
+      if (error instanceof TrinoResultTooLarge) throw resultTooLarge(q.maxBytes ?? 0);
       throw this.translate(error, q.signal, q.reportTimeoutAs ?? q.timeoutMs, Date.now() - started >= q.timeoutMs);
     }
   }

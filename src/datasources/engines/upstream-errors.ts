@@ -21,6 +21,11 @@ export const upstreamTimeout = (ms: number, cause?: unknown) =>
   new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `the scan ran past SCAN_TIMEOUT_MS (${ms} ms) and was cancelled at the source`, { cause });
 export const upstreamUnavailable = (message: string, cause?: unknown) =>
   new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { cause });
+export const resultTooLarge = (maxBytes: number) =>
+  new GatewayError(
+    ErrorCode.BAD_USER_INPUT,
+    `query: the result is larger than SCAN_MAX_BYTES (${maxBytes} bytes) and was stopped at the source; select fewer or narrower columns, or fewer rows`,
+  );
 export const cancelledByClient = () => new GatewayError(ErrorCode.UPSTREAM_ERROR, "the scan was cancelled: the client went away");
 
 /**
