@@ -11,7 +11,7 @@ export interface ResolvedHost {
 type Lookup = (host: string) => Promise<{ address: string; family: number }[]>;
 
 const REFUSAL =
-  "connections to loopback, private, link-local and cloud metadata addresses are refused unless ALLOWED_HOSTS admits them";
+  "connections to loopback, private, link-local, cloud metadata and other special-purpose addresses are refused unless ALLOWED_HOSTS admits them";
 
 const blockList = (ranges: string[]): net.BlockList => {
   const list = new net.BlockList();
@@ -24,8 +24,13 @@ const blockList = (ranges: string[]): net.BlockList => {
   return list;
 };
 
-// Order matters: metadata endpoints sit inside link-local, unique-local and CGNAT ranges and must be named as such.
-// BlockList matches ::ffff:a.b.c.d against IPv4 rules itself, so mapped addresses get their embedded class here.
+/**
+ * Every range IANA's IPv4 and IPv6 Special-Purpose Address Registries mark as not globally reachable (and a few
+ * marked reachable that a database has no business on: anycast relays, 192.0.0.0/24 whole), by class. Order matters:
+ * metadata endpoints sit inside link-local, unique-local and CGNAT ranges and must be named as such. BlockList
+ * matches ::ffff:a.b.c.d against IPv4 rules itself; the other forms that carry an IPv4 address are unwrapped below.
+ * Registries: https://www.iana.org/assignments/iana-ipv4-special-registry, …/iana-ipv6-special-registry.
+ */
 const CLASSES: [string, net.BlockList][] = [
   ["cloud metadata", blockList(["169.254.169.254", "169.254.170.2", "100.100.100.200", "168.63.129.16", "fd00:ec2::254"])],
   ["unspecified", blockList(["0.0.0.0/8", "::"])],
@@ -34,7 +39,24 @@ const CLASSES: [string, net.BlockList][] = [
   ["private", blockList(["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fec0::/10"])],
   ["unique-local", blockList(["fc00::/7"])],
   ["link-local", blockList(["169.254.0.0/16", "fe80::/10"])],
-  ["multicast or reserved", blockList(["224.0.0.0/4", "240.0.0.0/4", "ff00::/8"])],
+  ["documentation", blockList(["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32", "3fff::/20"])],
+  ["benchmarking", blockList(["198.18.0.0/15", "2001:2::/48"])],
+  [
+    "multicast or reserved",
+    blockList([
+      "224.0.0.0/4",
+      "240.0.0.0/4",
+      "ff00::/8",
+      // IETF protocol assignments (DS-Lite, NAT64 discovery, PCP and TURN anycast …) and the 6to4 relay anycast.
+      "192.0.0.0/24",
+      "192.88.99.0/24",
+      // Local-use IPv4/IPv6 translation, discard-only, IETF protocol assignments (Teredo, ORCHIDv2 …), SRv6 SIDs.
+      "64:ff9b:1::/48",
+      "100::/64",
+      "2001::/23",
+      "5f00::/16",
+    ]),
+  ],
 ];
 
 /** 8 numeric hextets of a valid IPv6 literal (with or without a trailing dotted quad). */
@@ -52,7 +74,11 @@ function hextets(address: string): number[] {
   return [...h, ...fill, ...t].map((x) => parseInt(x, 16));
 }
 
-/** The IPv4 address a NAT64 (64:ff9b::/96), 6to4 (2002::/16) or IPv4-compatible (::/96) address hands traffic to. */
+/**
+ * The IPv4 address an IPv6 form hands traffic to: NAT64 (64:ff9b::/96), 6to4 (2002::/16), IPv4-compatible (::/96),
+ * SIIT IPv4-translated (::ffff:0:a.b.c.d). Mapped ::ffff:a.b.c.d is matched by BlockList itself; Teredo
+ * (2001::/32) is refused whole with 2001::/23.
+ */
 function embeddedIPv4(address: string): string | null {
   const x = hextets(address);
   const quad = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
@@ -60,6 +86,7 @@ function embeddedIPv4(address: string): string | null {
   const zeroFrom2To5 = x.slice(2, 6).every((v) => v === 0);
   if (x[0] === 0x64 && x[1] === 0xff9b && zeroFrom2To5) return quad(x[6], x[7]);
   if (x[0] === 0 && x[1] === 0 && zeroFrom2To5) return quad(x[6], x[7]);
+  if (x.slice(0, 4).every((v) => v === 0) && x[4] === 0xffff && x[5] === 0) return quad(x[6], x[7]);
   return null;
 }
 
@@ -134,7 +161,8 @@ export class HostPolicy {
       const cls = HostPolicy.classify(ip);
       if (cls === null || this.admittedAddresses.check(ip, net.isIPv6(ip) ? "ipv6" : "ipv4")) continue;
       const article = cls === "unspecified" ? "an" : "a";
-      const subject = literal ? name : `${name} resolves to ${candidate.address}, which`;
+      // Which internal address a name points at is none of the caller's business: only its class is named.
+      const subject = literal ? name : `${name} resolves to an address that`;
       throw badInput(`${field}: ${subject} is ${article} ${cls} address; ${REFUSAL}`);
     }
     return first;

@@ -78,7 +78,7 @@ describe("cli", () => {
       const core = await createCore(loadConfig({ ...env, ENCRYPTION_KEYS: oldKey }));
       const principal = { tokenId: "00000000-0000-4000-8000-000000000001", accountId, role: "admin" as const };
       for (const [i, password] of [PLAIN.password, PLAIN.password2, PLAIN.password3].entries()) {
-        ids.push((await core.connections.create(principal, pgInput(`rot ${i}`, { config: { host: "203.0.113.20", database: "d", user: "u", password } }) as never)).id);
+        ids.push((await core.connections.create(principal, pgInput(`rot ${i}`, { config: { host: "1.2.3.20", database: "d", user: "u", password } }) as never)).id);
       }
       await core.connections.delete(principal, ids[2]); // deleted rows are re-encrypted too
       await core.close();

@@ -22,7 +22,7 @@ interface Case {
 const create = (input: ConnectionInput, accountId?: (gw: TestGateway) => string): Case["run"] =>
   (t, token, _ids, gw) => t.create(token, input, accountId?.(gw));
 const withConfig = (config: Record<string, unknown>) => pgInput("bad", { config });
-const base = { host: "203.0.113.10", database: "analytics", user: "reader", password: PLAIN.password };
+const base = { host: "1.2.3.10", database: "analytics", user: "reader", password: PLAIN.password };
 
 const CASES: Case[] = [
   { name: "a missing required field", who: "adminA", run: create(withConfig({ ...base, host: undefined })), code: "BAD_USER_INPUT", names: "config.host" },
@@ -39,7 +39,7 @@ const CASES: Case[] = [
   { name: "a private host", who: "adminA", run: create(withConfig({ ...base, host: "10.1.2.3" })), code: "BAD_USER_INPUT", names: "config.host" },
   { name: "the cloud metadata address", who: "adminA", run: create(withConfig({ ...base, host: "169.254.169.254" })), code: "BAD_USER_INPUT", names: "config.host" },
   { name: "an IPv4-mapped loopback", who: "adminA", run: create(withConfig({ ...base, host: "::ffff:127.0.0.1" })), code: "BAD_USER_INPUT", names: "config.host" },
-  { name: "a raw URL as host", who: "adminA", run: create(withConfig({ ...base, host: "postgres://u:p@203.0.113.10/db" })), code: "BAD_USER_INPUT", names: "config.host" },
+  { name: "a raw URL as host", who: "adminA", run: create(withConfig({ ...base, host: "postgres://u:p@1.2.3.10/db" })), code: "BAD_USER_INPUT", names: "config.host" },
   { name: "JDBC parameters smuggled in the database", who: "adminA", run: create(withConfig({ ...base, database: "db?socketFactory=x" })), code: "BAD_USER_INPUT", names: "config.database" },
   { name: "a line break in the user", who: "adminA", run: create(withConfig({ ...base, user: "a\nconnection-url=x" })), code: "BAD_USER_INPUT", names: "config.user" },
   { name: "a ciphertext as a new secret", who: "adminA", run: create(withConfig({ ...base, password: "enc:v1:t1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA" })), code: "BAD_USER_INPUT", names: "config.password" },
@@ -70,7 +70,7 @@ const CASES: Case[] = [
   { name: "deleting a deleted connection", who: "adminA", run: (t, tok, ids) => t.remove(tok, ids.deletedConnection), code: "NOT_FOUND" },
   { name: "getting a missing connection", who: "adminA", run: (t, tok, ids) => t.get(tok, ids.missing), code: "NOT_FOUND" },
   { name: "updating a malformed id", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.malformed, { label: "x" }), code: "NOT_FOUND" },
-  { name: "changing the host without the secret", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { host: "198.51.100.1" } }), code: "BAD_USER_INPUT", names: "config.password" },
+  { name: "changing the host without the secret", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { host: "1.2.4.1" } }), code: "BAD_USER_INPUT", names: "config.password" },
   { name: "changing the user while echoing the ciphertext", who: "adminA", run: async (t, tok, ids) => {
       const own = await t.get(tok, ids.ownConnection);
       return t.update(tok, ids.ownConnection, { config: { user: "admin", password: own.ok ? own.data.config.password : "" } });

@@ -37,7 +37,7 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
         deleted: null,
         embedding: { state: "PENDING" },
       });
-      expect(c.config).toMatchObject({ host: "203.0.113.10", port: 5432, database: "analytics", user: "reader", ssl: false });
+      expect(c.config).toMatchObject({ host: "1.2.3.10", port: 5432, database: "analytics", user: "reader", ssl: false });
       expect(c.config.password).toMatch(ENC);
       expect(c.authorId).toBe(c.updatedByUserId);
       expect(new Date(c.created).getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -68,12 +68,12 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
 
       // ssl is not bound to the secret: echoing the ciphertext keeps it.
       const tls = await t.update(gw.a.admin, id, { config: { ssl: true, password: config.password } });
-      expect(tls.ok && tls.data.config).toMatchObject({ ssl: true, password: config.password, host: "203.0.113.10" });
+      expect(tls.ok && tls.data.config).toMatchObject({ ssl: true, password: config.password, host: "1.2.3.10" });
 
       // Moving the connection needs the secret again; with it, the new ciphertext differs.
-      const moved = await t.update(gw.a.admin, id, { config: { host: "198.51.100.7", password: PLAIN.password2 } });
+      const moved = await t.update(gw.a.admin, id, { config: { host: "1.2.4.7", password: PLAIN.password2 } });
       if (!moved.ok) throw new Error(moved.message);
-      expect(moved.data.config.host).toBe("198.51.100.7");
+      expect(moved.data.config.host).toBe("1.2.4.7");
       expect(moved.data.config.password).toMatch(ENC);
       expect(moved.data.config.password).not.toBe(config.password);
       expect(moved.data.embedding.state).toBe("PENDING");
@@ -84,7 +84,7 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
       const created = await t.create(gw.a.admin, pgInput(`nulls ${name}`));
       if (!created.ok) throw new Error(created.message);
       const updated = await t.update(gw.a.admin, created.data.id, { config: { password: null, ssl: null } });
-      expect(updated.ok && updated.data.config).toEqual({ host: "203.0.113.10", port: 5432, database: "analytics", user: "reader", ssl: false });
+      expect(updated.ok && updated.data.config).toEqual({ host: "1.2.3.10", port: 5432, database: "analytics", user: "reader", ssl: false });
     });
 
     it("soft-deletes: deleted is set, the connection leaves every read, and its label is free again", async () => {
@@ -114,14 +114,14 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
   it("creates every connection type from valid input", async () => {
     const t = graphqlTransport(gw);
     const configs: Record<string, Record<string, unknown>> = {
-      mysql: { host: "203.0.113.11", user: "r", password: PLAIN.password },
-      mariadb: { host: "203.0.113.12", user: "r", database: "shop" },
-      redshift: { host: "203.0.113.13", database: "dev", user: "r", password: PLAIN.password },
-      sqlserver: { host: "203.0.113.14", database: "sales", user: "r", password: PLAIN.password },
+      mysql: { host: "1.2.3.11", user: "r", password: PLAIN.password },
+      mariadb: { host: "1.2.3.12", user: "r", database: "shop" },
+      redshift: { host: "1.2.3.13", database: "dev", user: "r", password: PLAIN.password },
+      sqlserver: { host: "1.2.3.14", database: "sales", user: "r", password: PLAIN.password },
       snowflake: { account: "myorg-acct1", user: "r", password: PLAIN.password, database: "DB", warehouse: "WH", role: "READER" },
       bigquery: { project_id: "my-project-1", credentials_key: PLAIN.bigqueryKey },
-      clickhouse: { host: "203.0.113.15", user: "default" },
-      trino: { host: "203.0.113.16", catalog: "hive", user: "r" },
+      clickhouse: { host: "1.2.3.15", user: "default" },
+      trino: { host: "1.2.3.16", catalog: "hive", user: "r" },
     };
     for (const [slug, config] of Object.entries(configs)) {
       const created = await t.create(gw.a.admin, { label: `type ${slug}`, connectionConfigSlug: slug, config });

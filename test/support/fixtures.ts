@@ -6,6 +6,6 @@ export const pgInput = (label: string, overrides: Partial<ConnectionInput> = {})
   label,
   description: "warehouse replica",
   connectionConfigSlug: "postgres",
-  config: { host: "203.0.113.10", port: 5432, database: "analytics", user: "reader", password: PLAIN.password },
+  config: { host: "1.2.3.10", port: 5432, database: "analytics", user: "reader", password: PLAIN.password },
   ...overrides,
 });
