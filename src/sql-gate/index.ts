@@ -26,7 +26,7 @@ export async function checkReadOnly(sql: string, dialect: Dialect, options: Gate
       return { allowed: false, reason: "a backslash before a quote is ambiguous; double the quote instead ('it''s')" };
     }
     if (dialect === "pg") {
-      const checked = await checkPostgres(sql);
+      const checked = await checkPostgres(sql, options.sourceCode);
       return checked.explain ? { allowed: true, sql: checked.sql, explain: true } : { allowed: true, sql: checked.sql };
     }
     const rules = DIALECTS[dialect];

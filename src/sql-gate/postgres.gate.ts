@@ -1,6 +1,7 @@
 import { loadModule, parseSync, scanSync } from "libpg-query";
 import { PG_OPERATORS, PG_READ_ONLY_FUNCTIONS } from "./pg-builtins";
 import { deniedFunction, PG_SAFE_VOLATILE, REDSHIFT_FUNCTIONS } from "./side-effect-functions";
+import type { SourceCode } from "../datasources/engines/query-engine";
 import { clip, MAX_GENERATED_ROWS, refuse, seriesLength } from "./verdict";
 
 /**
@@ -42,8 +43,11 @@ const LOCKS: Record<string, string> = {
   LCS_FORKEYSHARE: "FOR KEY SHARE",
 };
 
-export async function checkPostgres(sql: string): Promise<{ sql: string; explain?: true }> {
+const NO_SOURCE_CODE: SourceCode = { functions: new Set(), operators: new Set(), types: new Set(), refuseAll: null };
+
+export async function checkPostgres(sql: string, sourceCode: SourceCode = NO_SOURCE_CODE): Promise<{ sql: string; explain?: true }> {
   await (loading ??= loadModule());
+  if (sourceCode.refuseAll) refuse(sourceCode.refuseAll);
   let stmts: { stmt: Node }[];
   try {
     stmts = (parseSync(sql).stmts ?? []) as unknown as { stmt: Node }[];
@@ -59,11 +63,11 @@ export async function checkPostgres(sql: string): Promise<{ sql: string; explain
     if (options.some((o) => o.DefElem?.defname?.toLowerCase() === "analyze")) refuse("EXPLAIN ANALYZE executes the statement");
     const [inner, query] = Object.entries(body.query as Node)[0] as [string, Node];
     if (inner !== "SelectStmt") refuse(`EXPLAIN is allowed only for a query; ${statementReason(inner, query)}`);
-    walk(query, bytes, false);
+    walk(query, bytes, false, sourceCode);
     return { sql: statementText(sql, bytes), explain: true };
   }
   if (kind !== "SelectStmt") refuse(statementReason(kind, body));
-  walk(body, bytes, false);
+  walk(body, bytes, false, sourceCode);
   return { sql: statementText(sql, bytes) };
 }
 
@@ -82,9 +86,9 @@ function statementReason(kind: string, body: Node): string {
 }
 
 /** Depth-first over every node: the classes refused anywhere, not only at the top. */
-function walk(value: unknown, bytes: Buffer, inCte: boolean): void {
+function walk(value: unknown, bytes: Buffer, inCte: boolean, own: SourceCode): void {
   if (Array.isArray(value)) {
-    for (const item of value) walk(item, bytes, inCte);
+    for (const item of value) walk(item, bytes, inCte, own);
     return;
   }
   if (!value || typeof value !== "object") return;
@@ -98,10 +102,37 @@ function walk(value: unknown, bytes: Buffer, inCte: boolean): void {
     if (/^[A-Z]\w*Stmt$/.test(key) && key !== "SelectStmt") refuse(statementReason(key, child as Node));
     if (key === "FuncCall") checkFunction(child as Node, bytes);
     if (key === "A_Expr") checkOperator(child as Node);
+    checkSourceCode(key, child as Node, own);
     if (key === "RangeTableSample" && !SAMPLING.test(strings((child as Node).method).join("."))) {
       refuse("only the SYSTEM and BERNOULLI sampling methods are allowed");
     }
-    walk(child, bytes, inCte || key === "CommonTableExpr");
+    walk(child, bytes, inCte || key === "CommonTableExpr", own);
+  }
+}
+
+/**
+ * The source's own code, reached without a non-built-in name: `abs('x')` picks public.abs(text) by overloading,
+ * `t.f` and `(t).f` call f(t), `'a' = 1` may pick a user operator, a cast runs a domain's checks or a type's I/O.
+ * Names compare in lower case, so a quoted spelling is refused too (fail closed).
+ */
+function checkSourceCode(key: string, node: Node, own: SourceCode): void {
+  const lower = (list: unknown) => strings(list).map((s) => s.toLowerCase());
+  if (key === "FuncCall") {
+    const name = lower(node.funcname).at(-1) ?? "";
+    if (own.functions.has(name)) refuse(`${clip(name, 40)}() is also defined by the source outside pg_catalog; it could run the source's own code`);
+  }
+  if (key === "ColumnRef" || key === "A_Indirection") {
+    const parts = lower(key === "ColumnRef" ? node.fields : node.indirection);
+    const hit = parts.find((p) => own.functions.has(p));
+    if (hit) refuse(`${clip(hit, 40)} names a function the source defines (t.${clip(hit, 40)} calls it on the row)`);
+  }
+  if (key === "A_Expr") {
+    const op = lower(node.name).at(-1) ?? "";
+    if (own.operators.has(op)) refuse(`operator ${clip(op, 20)} is also defined by the source outside pg_catalog`);
+  }
+  if (key === "typeName" || key === "TypeName") {
+    const type = lower(node.names).at(-1) ?? "";
+    if (own.types.has(type)) refuse(`type ${clip(type, 40)} is defined by the source; casting to it runs its own code`);
   }
 }
 

@@ -1,3 +1,4 @@
+import type { SourceCode } from "../datasources/engines/query-engine";
 /** Types and small helpers shared by every gate (kept apart from index.ts so the gates need not import it). */
 
 export type Dialect = "pg" | "mysql" | "tsql" | "snowflake" | "bigquery" | "clickhouse" | "trino";
@@ -15,6 +16,11 @@ export interface GateOptions {
    * use one of them; one- and two-part names resolve in the session's catalog and are always accepted.
    */
   readonly catalogs?: readonly string[];
+  /**
+   * PostgreSQL only: the source's own functions, operators and types. A statement that names one of them, however
+   * it is spelled (an overload of a built-in name, attribute notation, an operator symbol, a cast), is refused.
+   */
+  readonly sourceCode?: SourceCode;
 }
 
 /** Refused before parsing: scans are small queries, and a huge input is a parser-time burn. */

@@ -3,7 +3,7 @@ import pg from "pg";
 import Cursor from "pg-cursor";
 import type { HostPolicy } from "../host-policy";
 import { PoolRegistry } from "./pool-registry";
-import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
+import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, SourceCode, TableInfo } from "./query-engine";
 import { guardScan } from "./scan-guard";
 import { cancelledByClient, toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, pgTypeName, toJsonValue } from "./values";
@@ -16,6 +16,26 @@ export interface PoolLimits {
 }
 
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
+/** How long a source's own code is remembered: a function created meanwhile is seen by the next look-up. */
+const SOURCE_CODE_TTL_MS = 60_000;
+
+/**
+ * Everything outside pg_catalog that runs code: functions, operators, base/domain/range types, and casts and type I/O
+ * through functions. Objects an extension installed (a superuser's choice) are left out; dblink's own functions are
+ * refused by name by the gate anyway.
+ */
+const SOURCE_CODE_SQL = `
+  WITH own AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%'),
+       ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
+  SELECT 'f' AS k, lower(p.proname) AS n FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM own) AND p.oid NOT IN (SELECT objid FROM ext)
+  UNION SELECT 'o', o.oprname FROM pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM own) AND o.oid NOT IN (SELECT objid FROM ext)
+  UNION SELECT 't', lower(t.typname) FROM pg_type t
+         WHERE t.typnamespace IN (SELECT oid FROM own) AND t.typtype IN ('b', 'd', 'r', 'm') AND t.oid NOT IN (SELECT objid FROM ext)
+  UNION SELECT 'c', format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc
+         WHERE p.pronamespace IN (SELECT oid FROM own) AND c.oid NOT IN (SELECT objid FROM ext)
+  UNION SELECT 'c', 'type ' || t.typname || ' reads or writes values with its own functions' FROM pg_type t
+         JOIN pg_proc p ON p.oid IN (t.typinput, t.typoutput, t.typreceive, t.typsend)
+         WHERE p.pronamespace IN (SELECT oid FROM own) AND t.oid NOT IN (SELECT objid FROM ext)`;
 
 /**
  * PostgreSQL (and Redshift) through node-postgres. Every scan: its own READ ONLY transaction with a server-side
@@ -59,6 +79,27 @@ export class PostgresEngine implements QueryEngine {
       [name, schema],
     );
     return rows.length === 0 ? null : rows.map((r) => ({ name: r.column_name, dataType: r.data_type }));
+  }
+
+  private readonly sourceCodes = new Map<string, { version: number; at: number; code: Promise<SourceCode> }>();
+
+  /** The source's own code the gate must keep statements away from; looked up once a minute per connection. */
+  sourceCode(connection: EngineConnection): Promise<SourceCode> {
+    const cached = this.sourceCodes.get(connection.id);
+    if (cached && cached.version === connection.configVersion && Date.now() - cached.at < SOURCE_CODE_TTL_MS) return cached.code;
+    const code = this.metadata<{ k: string; n: string }>(connection, SOURCE_CODE_SQL, []).then(({ rows }) => {
+      const of = (k: string) => new Set(rows.filter((r) => r.k === k).map((r) => r.n));
+      const casts = [...of("c")];
+      return {
+        functions: of("f"),
+        operators: of("o"),
+        types: of("t"),
+        refuseAll: casts.length > 0 ? `the source runs code of its own in casts or types (${casts.slice(0, 3).join("; ")}), which any statement could reach` : null,
+      };
+    });
+    this.sourceCodes.set(connection.id, { version: connection.configVersion, at: Date.now(), code });
+    code.catch(() => this.sourceCodes.delete(connection.id));
+    return code;
   }
 
   async test(connection: EngineConnection): Promise<void> {

@@ -26,6 +26,21 @@ export interface TableInfo {
   readonly columns: ColumnInfo[];
 }
 
+/**
+ * What a PostgreSQL source defines outside pg_catalog that a statement could reach without calling it by a
+ * non-built-in name: overloads of built-in names, functions called by attribute notation (`t.f` is `f(t)`),
+ * operators spelled like built-in ones, and types whose input, output or checks run code of their own.
+ */
+export interface SourceCode {
+  /** Function names, lower case. */
+  readonly functions: ReadonlySet<string>;
+  readonly operators: ReadonlySet<string>;
+  /** Base, domain, range and multirange type names, lower case. */
+  readonly types: ReadonlySet<string>;
+  /** Set when the source has casts with functions of its own: they can run implicitly anywhere, so nothing may run. */
+  readonly refuseAll: string | null;
+}
+
 export interface ScanRequest {
   readonly sql: string;
   /** Rows wanted; the engine fetches at most limit + 1 to tell whether more existed. */
@@ -52,6 +67,8 @@ export interface ScanOutcome {
  * Errors are GatewayErrors with upstream codes and sanitised messages; the driver's own text goes to `cause`.
  */
 export interface QueryEngine {
+  /** PostgreSQL only: the source's own functions, operators, types and casts, for the gate (see SourceCode). */
+  sourceCode?(connection: EngineConnection): Promise<SourceCode>;
   readonly name: string;
   listTables(connection: EngineConnection): Promise<TableInfo[]>;
   /** null when the table does not exist. `table` is "name" or "schema.name". */
