@@ -48,6 +48,11 @@ export class ConnectionRepository {
       .getMany();
   }
 
+  /** Every row's config, deleted rows included: which keys stored secrets use. */
+  listAllConfigs(): Promise<Pick<ConnectionEntity, "config">[]> {
+    return this.dataSource.getRepository(ConnectionEntity).find({ select: { config: true } });
+  }
+
   lockById(manager: EntityManager, id: string): Promise<ConnectionEntity | null> {
     return manager
       .getRepository(ConnectionEntity)

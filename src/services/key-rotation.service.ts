@@ -59,9 +59,8 @@ export class KeyRotationService {
   /** The key ids stored secrets use now, with counts: an old key can be dropped once no secret uses it. */
   async keyUsage(): Promise<Map<string, number>> {
     const usage = new Map<string, number>();
-    for (const { id } of await this.connections.listAllIds()) {
-      const row = await this.connections.findAnyById(id);
-      for (const value of Object.values(row?.config ?? {})) {
+    for (const row of await this.connections.listAllConfigs()) {
+      for (const value of Object.values(row.config)) {
         if (!SecretBox.isEncrypted(value)) continue;
         const kid = this.secrets.keyIdOf(value);
         usage.set(kid, (usage.get(kid) ?? 0) + 1);

@@ -34,12 +34,10 @@ export class ScanService {
     const engine = this.engines.for(connection.type);
     const dialect = this.engines.dialectFor(connection.type);
     // Through Trino, a three-part name could reach another connection's catalog: only this one's is allowed.
-    let verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : {});
-    // PostgreSQL: a statement that passes is checked again against what the source defines outside pg_catalog
-    // (looked up once a minute). Refusals before that cost the source nothing.
-    if (verdict.allowed && dialect === "pg" && connection.type.slug === "postgres" && engine.sourceCode) {
-      verdict = await checkReadOnly(query, dialect, { sourceCode: await engine.sourceCode(connection) });
-    }
+    // PostgreSQL: a statement that passes every other check is compared with what the source defines outside
+    // pg_catalog (looked up once a minute, and only then).
+    const sourceCode = dialect === "pg" && connection.type.slug === "postgres" ? engine.sourceCode?.bind(engine, connection) : undefined;
+    const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode });
     if (!verdict.allowed) throw new GatewayError(ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
     const started = performance.now();
     let outcome;

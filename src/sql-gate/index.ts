@@ -1,3 +1,4 @@
+import { GatewayError } from "../errors";
 import { DIALECTS } from "./dialects";
 import { checkWithNodeSqlParser } from "./generic.gate";
 import { checkPostgres } from "./postgres.gate";
@@ -34,6 +35,8 @@ export async function checkReadOnly(sql: string, dialect: Dialect, options: Gate
     return { allowed: true, sql: await checkWithNodeSqlParser(sql, rules, options) };
   } catch (error) {
     if (error instanceof Refusal) return { allowed: false, reason: error.reason };
+    // The source could not tell what it defines (unreachable, say): its own error, not a verdict on the text.
+    if (error instanceof GatewayError) throw error;
     // A parser crash is a refusal too: the gate never lets an unchecked statement through.
     return { allowed: false, reason: "the statement could not be checked" };
   }

@@ -43,11 +43,20 @@ const LOCKS: Record<string, string> = {
   LCS_FORKEYSHARE: "FOR KEY SHARE",
 };
 
-const NO_SOURCE_CODE: SourceCode = { functions: new Set(), operators: new Set(), types: new Set(), refuseAll: null };
+/** Names a statement reaches, lower case, collected by the walk: what the source's own code is compared with. */
+interface Reach {
+  calls: Set<string>;
+  fields: Set<string>;
+  operators: Set<string>;
+  types: Set<string>;
+}
 
-export async function checkPostgres(sql: string, sourceCode: SourceCode = NO_SOURCE_CODE): Promise<{ sql: string; explain?: true }> {
+/**
+ * `sourceCode` is asked for only once the statement passed every other check, so a refused statement never costs
+ * the source a look-up; the text is parsed once either way.
+ */
+export async function checkPostgres(sql: string, sourceCode?: () => Promise<SourceCode>): Promise<{ sql: string; explain?: true }> {
   await (loading ??= loadModule());
-  if (sourceCode.refuseAll) refuse(sourceCode.refuseAll);
   let stmts: { stmt: Node }[];
   try {
     stmts = (parseSync(sql).stmts ?? []) as unknown as { stmt: Node }[];
@@ -58,17 +67,21 @@ export async function checkPostgres(sql: string, sourceCode: SourceCode = NO_SOU
   if (stmts.length > 1) refuse(`only one statement is allowed (found ${stmts.length})`);
   const [kind, body] = Object.entries(stmts[0].stmt)[0] as [string, Node];
   const bytes = Buffer.from(sql, "utf8");
+  const reach: Reach = { calls: new Set(), fields: new Set(), operators: new Set(), types: new Set() };
+  let explain = false;
   if (kind === "ExplainStmt") {
     const options = (body.options ?? []) as { DefElem?: { defname?: string } }[];
     if (options.some((o) => o.DefElem?.defname?.toLowerCase() === "analyze")) refuse("EXPLAIN ANALYZE executes the statement");
     const [inner, query] = Object.entries(body.query as Node)[0] as [string, Node];
     if (inner !== "SelectStmt") refuse(`EXPLAIN is allowed only for a query; ${statementReason(inner, query)}`);
-    walk(query, bytes, false, sourceCode);
-    return { sql: statementText(sql, bytes), explain: true };
+    walk(query, bytes, false, reach);
+    explain = true;
+  } else {
+    if (kind !== "SelectStmt") refuse(statementReason(kind, body));
+    walk(body, bytes, false, reach);
   }
-  if (kind !== "SelectStmt") refuse(statementReason(kind, body));
-  walk(body, bytes, false, sourceCode);
-  return { sql: statementText(sql, bytes) };
+  if (sourceCode) checkSourceCode(reach, await sourceCode());
+  return explain ? { sql: statementText(sql, bytes), explain: true } : { sql: statementText(sql, bytes) };
 }
 
 function statementReason(kind: string, body: Node): string {
@@ -86,9 +99,9 @@ function statementReason(kind: string, body: Node): string {
 }
 
 /** Depth-first over every node: the classes refused anywhere, not only at the top. */
-function walk(value: unknown, bytes: Buffer, inCte: boolean, own: SourceCode): void {
+function walk(value: unknown, bytes: Buffer, inCte: boolean, reach: Reach): void {
   if (Array.isArray(value)) {
-    for (const item of value) walk(item, bytes, inCte, own);
+    for (const item of value) walk(item, bytes, inCte, reach);
     return;
   }
   if (!value || typeof value !== "object") return;
@@ -102,12 +115,23 @@ function walk(value: unknown, bytes: Buffer, inCte: boolean, own: SourceCode): v
     if (/^[A-Z]\w*Stmt$/.test(key) && key !== "SelectStmt") refuse(statementReason(key, child as Node));
     if (key === "FuncCall") checkFunction(child as Node, bytes);
     if (key === "A_Expr") checkOperator(child as Node);
-    checkSourceCode(key, child as Node, own);
+    collect(key, child as Node, reach);
     if (key === "RangeTableSample" && !SAMPLING.test(strings((child as Node).method).join("."))) {
       refuse("only the SYSTEM and BERNOULLI sampling methods are allowed");
     }
-    walk(child, bytes, inCte || key === "CommonTableExpr", own);
+    walk(child, bytes, inCte || key === "CommonTableExpr", reach);
   }
+}
+
+const lower = (list: unknown) => strings(list).map((s) => s.toLowerCase());
+
+/** Records the names a node reaches: the function it calls, the fields it reads, its operator, the type it casts to. */
+function collect(key: string, node: Node, reach: Reach): void {
+  if (key === "FuncCall") reach.calls.add(lower(node.funcname).at(-1) ?? "");
+  if (key === "ColumnRef") for (const f of lower(node.fields)) reach.fields.add(f);
+  if (key === "A_Indirection") for (const f of lower(node.indirection)) reach.fields.add(f);
+  if (key === "A_Expr") reach.operators.add(lower(node.name).at(-1) ?? "");
+  if (key === "typeName" || key === "TypeName") reach.types.add(lower(node.names).at(-1) ?? "");
 }
 
 /**
@@ -115,25 +139,17 @@ function walk(value: unknown, bytes: Buffer, inCte: boolean, own: SourceCode): v
  * `t.f` and `(t).f` call f(t), `'a' = 1` may pick a user operator, a cast runs a domain's checks or a type's I/O.
  * Names compare in lower case, so a quoted spelling is refused too (fail closed).
  */
-function checkSourceCode(key: string, node: Node, own: SourceCode): void {
-  const lower = (list: unknown) => strings(list).map((s) => s.toLowerCase());
-  if (key === "FuncCall") {
-    const name = lower(node.funcname).at(-1) ?? "";
-    if (own.functions.has(name)) refuse(`${clip(name, 40)}() is also defined by the source outside pg_catalog; it could run the source's own code`);
-  }
-  if (key === "ColumnRef" || key === "A_Indirection") {
-    const parts = lower(key === "ColumnRef" ? node.fields : node.indirection);
-    const hit = parts.find((p) => own.functions.has(p));
-    if (hit) refuse(`${clip(hit, 40)} names a function the source defines (t.${clip(hit, 40)} calls it on the row)`);
-  }
-  if (key === "A_Expr") {
-    const op = lower(node.name).at(-1) ?? "";
-    if (own.operators.has(op)) refuse(`operator ${clip(op, 20)} is also defined by the source outside pg_catalog`);
-  }
-  if (key === "typeName" || key === "TypeName") {
-    const type = lower(node.names).at(-1) ?? "";
-    if (own.types.has(type)) refuse(`type ${clip(type, 40)} is defined by the source; casting to it runs its own code`);
-  }
+function checkSourceCode(reach: Reach, own: SourceCode): void {
+  if (own.refuseAll) refuse(own.refuseAll);
+  const first = (names: Set<string>, defined: ReadonlySet<string>) => [...names].find((n) => defined.has(n));
+  const call = first(reach.calls, own.functions);
+  if (call) refuse(`${clip(call, 40)}() is also defined by the source outside pg_catalog; it could run the source's own code`);
+  const field = first(reach.fields, own.functions);
+  if (field) refuse(`${clip(field, 40)} names a function the source defines (t.${clip(field, 40)} calls it on the row)`);
+  const op = first(reach.operators, own.operators);
+  if (op) refuse(`operator ${clip(op, 20)} is also defined by the source outside pg_catalog`);
+  const type = first(reach.types, own.types);
+  if (type) refuse(`type ${clip(type, 40)} is defined by the source; casting to it runs its own code`);
 }
 
 const strings = (list: unknown): string[] =>

@@ -20,7 +20,7 @@ export interface GateOptions {
    * PostgreSQL only: the source's own functions, operators and types. A statement that names one of them, however
    * it is spelled (an overload of a built-in name, attribute notation, an operator symbol, a cast), is refused.
    */
-  readonly sourceCode?: SourceCode;
+  readonly sourceCode?: () => Promise<SourceCode>;
 }
 
 /** Refused before parsing: scans are small queries, and a huge input is a parser-time burn. */

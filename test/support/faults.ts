@@ -73,7 +73,7 @@ export class PrivateTrino {
   /** Runs the start script again while the node runs: what a second `npm run trino:start` does. */
   async startAgain(): Promise<{ ms: number }> {
     const started = performance.now();
-    await this.script("start.sh");
+    await this.script("start.sh", 15_000);
     return { ms: performance.now() - started };
   }
 
@@ -88,7 +88,8 @@ export class PrivateTrino {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 
-  private script(name: string): Promise<void> {
+  /** Runs one of the Trino scripts; past `timeoutMs` it is killed and the call fails. */
+  private script(name: string, timeoutMs = 300_000): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = spawn("bash", [path.join(ROOT, "scripts/trino", name)], {
         cwd: ROOT,
@@ -97,7 +98,15 @@ export class PrivateTrino {
       });
       let err = "";
       child.stderr.on("data", (d) => (err += d));
-      child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${name} exited with ${code}:\n${err}`))));
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL");
+        reject(new Error(`${name} did not finish within ${timeoutMs} ms:\n${err}`));
+      }, timeoutMs);
+      child.on("exit", (code) => {
+        clearTimeout(timer);
+        if (code === 0) resolve();
+        else reject(new Error(`${name} exited with ${code}:\n${err}`));
+      });
     });
   }
 }

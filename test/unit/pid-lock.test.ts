@@ -62,7 +62,7 @@ describe("PidLock", () => {
     const script = `const { PidLock } = require(${JSON.stringify(path.join(ROOT, "dist/src/datasources/embedded/pid-lock.js"))});
       const r = PidLock.tryAcquire(${JSON.stringify(file)}, "serve");
       process.stdout.write(r instanceof PidLock ? "won" : "lost");
-      setTimeout(() => process.exit(0), 1500);`;
+      setTimeout(() => process.exit(0), 5000);`;
     const outcomes = await Promise.all(
       Array.from({ length: 8 }, () =>
         new Promise<string>((resolve) => {

@@ -113,10 +113,6 @@ export class EmbeddedPostgres {
     await this.opening;
   }
 
-  get url(): string {
-    return `postgres://postgres:postgres@${encodeURIComponent(this.host)}:${this.port}/postgres`;
-  }
-
   /** How often a runaway statement made this database restart. */
   get restarts(): number {
     return this.restartCount;

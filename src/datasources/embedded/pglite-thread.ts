@@ -58,10 +58,6 @@ export class PgliteThread {
     return this.exited === null;
   }
 
-  get busy(): boolean {
-    return this.pending !== null;
-  }
-
   /** Runs one wire-protocol message or SQL text. */
   run(work: Work, onData?: (chunk: Uint8Array) => void): Promise<RunOutcome> {
     if (this.exited) return Promise.reject(this.exited);

@@ -62,11 +62,6 @@ export class PidLock {
     }
   }
 
-  static read(file: string): LockHolder | null {
-    const seen = readLock(file);
-    return seen === "missing" || seen === "unreadable" || !isAlive(seen) ? null : seen;
-  }
-
   /** Adds what others need to find this holder (its socket, its URL); the lock stays held throughout. */
   update(fields: Partial<Pick<LockHolder, "socketDir" | "url">>): void {
     this.holder = { ...this.holder, ...fields };

@@ -67,6 +67,7 @@ export class MysqlEngine implements QueryEngine {
 
   async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
     if (request.signal?.aborted) throw cancelledByClient();
+    const started = performance.now();
     const source = await this.source(connection);
     const conn = await this.acquire(source);
     let healthy = true;
@@ -97,7 +98,7 @@ export class MysqlEngine implements QueryEngine {
         }
         const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
         return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
-      });
+      }, started);
     } catch (error) {
       healthy = false;
       throw error;

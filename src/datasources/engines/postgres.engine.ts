@@ -108,6 +108,7 @@ export class PostgresEngine implements QueryEngine {
 
   async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
     if (request.signal?.aborted) throw cancelledByClient();
+    const started = performance.now();
     const pool = await this.pool(connection);
     const client = await this.acquire(pool);
     let healthy = true;
@@ -135,7 +136,7 @@ export class PostgresEngine implements QueryEngine {
         const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
         const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
         return { columns, rows: kept, truncated: rows.length > request.limit };
-      });
+      }, started);
     } catch (error) {
       healthy = false;
       throw error;

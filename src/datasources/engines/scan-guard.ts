@@ -13,6 +13,8 @@ export async function guardScan<T>(
   request: ScanRequest,
   source: { cancel(): void; isTimeout(error: unknown): boolean; socket?: Readable },
   run: () => Promise<T>,
+  /** When the scan began, before waiting for a connection: the backstop counts from here, so a long wait is no extra time. */
+  startedAt: number = performance.now(),
 ): Promise<T> {
   let reason: "timeout" | "aborted" | "too-large" | null = null;
   const stop = (why: "timeout" | "aborted" | "too-large") => {
@@ -34,7 +36,7 @@ export async function guardScan<T>(
     }
   };
   source.socket?.on("data", count);
-  const timer = setTimeout(() => stop("timeout"), request.timeoutMs + 1_000);
+  const timer = setTimeout(() => stop("timeout"), Math.max(0, startedAt + request.timeoutMs + 1_000 - performance.now()));
   const onAbort = () => stop("aborted");
   request.signal?.addEventListener("abort", onAbort, { once: true });
   try {
