@@ -2,10 +2,13 @@ import type { Readable } from "node:stream";
 import type { ScanRequest } from "./query-engine";
 import { cancelledByClient, resultTooLarge, toUpstream, upstreamTimeout } from "./upstream-errors";
 
+/** Past the time limit, how long the source has to answer itself: the client still hears back within the limit + 1 s. */
+const BACKSTOP_MS = 500;
+
 /**
  * What every direct engine does around one scan on an acquired connection: the client going away, or a backstop
- * timer a second past the source's own time limit (in case the source does not answer it), cancels the statement
- * at the source once; the error then says which happened, or carries the source's own refusal. The bytes the
+ * timer BACKSTOP_MS past the time limit counted from the scan's start (in case the source does not answer it, or the
+ * wait for a connection used the time up), cancels the statement at the source once; the error then says which happened, or carries the source's own refusal. The bytes the
  * source sends on `socket` are counted as they arrive: past request.maxBytes the scan is stopped the same way (the
  * driver would otherwise buffer a whole huge value before handing over a single row).
  */
@@ -36,7 +39,7 @@ export async function guardScan<T>(
     }
   };
   source.socket?.on("data", count);
-  const timer = setTimeout(() => stop("timeout"), Math.max(0, startedAt + request.timeoutMs + 1_000 - performance.now()));
+  const timer = setTimeout(() => stop("timeout"), Math.max(0, startedAt + request.timeoutMs + BACKSTOP_MS - performance.now()));
   const onAbort = () => stop("aborted");
   request.signal?.addEventListener("abort", onAbort, { once: true });
   try {
