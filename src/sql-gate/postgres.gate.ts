@@ -49,6 +49,7 @@ interface Reach {
   fields: Set<string>;
   operators: Set<string>;
   types: Set<string>;
+  relations: Set<string>;
 }
 
 /**
@@ -67,7 +68,7 @@ export async function checkPostgres(sql: string, sourceCode?: () => Promise<Sour
   if (stmts.length > 1) refuse(`only one statement is allowed (found ${stmts.length})`);
   const [kind, body] = Object.entries(stmts[0].stmt)[0] as [string, Node];
   const bytes = Buffer.from(sql, "utf8");
-  const reach: Reach = { calls: new Set(), fields: new Set(), operators: new Set(), types: new Set() };
+  const reach: Reach = { calls: new Set(), fields: new Set(), operators: new Set(), types: new Set(), relations: new Set() };
   let explain = false;
   if (kind === "ExplainStmt") {
     const options = (body.options ?? []) as { DefElem?: { defname?: string } }[];
@@ -115,6 +116,9 @@ function walk(value: unknown, bytes: Buffer, inCte: boolean, reach: Reach): void
     if (/^[A-Z]\w*Stmt$/.test(key) && key !== "SelectStmt") refuse(statementReason(key, child as Node));
     if (key === "FuncCall") checkFunction(child as Node, bytes);
     if (key === "A_Expr") checkOperator(child as Node);
+    // Operators named outside an A_Expr: `x OPERATOR(s.===) ANY (SELECT …)` and `ORDER BY x USING ===`.
+    if (key === "SubLink" && (child as Node).operName) checkOperator({ name: (child as Node).operName });
+    if (key === "SortBy" && (child as Node).useOp) checkOperator({ name: (child as Node).useOp });
     collect(key, child as Node, reach);
     if (key === "RangeTableSample" && !SAMPLING.test(strings((child as Node).method).join("."))) {
       refuse("only the SYSTEM and BERNOULLI sampling methods are allowed");
@@ -125,13 +129,32 @@ function walk(value: unknown, bytes: Buffer, inCte: boolean, reach: Reach): void
 
 const lower = (list: unknown) => strings(list).map((s) => s.toLowerCase());
 
-/** Records the names a node reaches: the function it calls, the fields it reads, its operator, the type it casts to. */
+/** What PostgreSQL looks up by name where no operator is written: sorting, grouping, DISTINCT, UNION, BETWEEN. */
+const COMPARISONS = ["=", "<>", "<", ">", "<=", ">="];
+const ORDERING = new Set(["sortClause", "distinctClause", "groupClause", "partitionClause", "orderClause"]);
+
+/**
+ * Records the names a node reaches: the function it calls, the fields it reads, the type it casts to, and every
+ * operator it uses, written or implied (`CASE x WHEN`, `JOIN … USING`, `IN (SELECT …)`, `BETWEEN`, `ORDER BY`), since
+ * each is resolved by name and a source's own `=` for its argument types would be picked.
+ */
 function collect(key: string, node: Node, reach: Reach): void {
+  const ops = (names: Iterable<string>) => {
+    for (const n of names) reach.operators.add(n);
+  };
   if (key === "FuncCall") reach.calls.add(lower(node.funcname).at(-1) ?? "");
   if (key === "ColumnRef") for (const f of lower(node.fields)) reach.fields.add(f);
   if (key === "A_Indirection") for (const f of lower(node.indirection)) reach.fields.add(f);
-  if (key === "A_Expr") reach.operators.add(lower(node.name).at(-1) ?? "");
+  if (key === "A_Expr") ops(/BETWEEN/.test(String(node.kind)) ? COMPARISONS : [lower(node.name).at(-1) ?? ""]);
+  if (key === "SubLink" && (node.operName || node.subLinkType === "ANY_SUBLINK")) ops([lower(node.operName).at(-1) ?? "="]);
+  if (key === "SortBy" && node.useOp) ops([lower(node.useOp).at(-1) ?? ""]);
+  if ((key === "CaseExpr" && node.arg) || (key === "JoinExpr" && (node.usingClause || node.isNatural))) ops(["="]);
+  // UNION ALL compares nothing, but the flag sits beside `op` where the walk cannot see it: counted too (fail closed).
+  if ((ORDERING.has(key) && Array.isArray(node) && node.length > 0) || (key === "op" && /UNION|INTERSECT|EXCEPT/.test(String(node)))) {
+    ops(COMPARISONS);
+  }
   if (key === "typeName" || key === "TypeName") reach.types.add(lower(node.names).at(-1) ?? "");
+  if (key === "RangeVar") reach.relations.add(String(node.relname ?? "").toLowerCase());
 }
 
 /**
@@ -150,6 +173,8 @@ function checkSourceCode(reach: Reach, own: SourceCode): void {
   if (op) refuse(`operator ${clip(op, 20)} is also defined by the source outside pg_catalog`);
   const type = first(reach.types, own.types);
   if (type) refuse(`type ${clip(type, 40)} is defined by the source; casting to it runs its own code`);
+  const relation = first(reach.relations, own.relations);
+  if (relation) refuse(`${clip(relation, 40)} runs the source's own code when read (a view or row policy calls it)`);
 }
 
 const strings = (list: unknown): string[] =>

@@ -3,6 +3,7 @@ import { chinookConnection } from "../support/datasets";
 import { startGateway, type HttpResult, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith } from "../support/services";
+import { Tally } from "./tally";
 
 /**
  * Many spellings of the attacks of issue 10 against one real gateway and PostgreSQL, counted per class: every attempt
@@ -11,18 +12,9 @@ import { describeWith } from "../support/services";
  */
 describeWith("postgres", "adversarial attempts by class", (pgBase) => {
   let gw: TestGateway;
-  const tally = new Map<string, { attempts: number; held: number; failures: string[] }>();
-  const record = (cls: string, attempt: string, held: boolean) => {
-    const t = tally.get(cls) ?? { attempts: 0, held: 0, failures: [] };
-    t.attempts += 1;
-    if (held) t.held += 1;
-    else t.failures.push(attempt);
-    tally.set(cls, t);
-  };
-  /** Every attempt of the class was made and held. */
-  const expectHeld = (cls: string, attempts: number) => {
-    expect(tally.get(cls)).toEqual({ attempts, held: attempts, failures: [] });
-  };
+  const tally = new Tally();
+  const record = tally.record.bind(tally);
+  const expectHeld = tally.expectHeld.bind(tally);
   const connection = async (label: string) =>
     (await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: chinookConnection(label, "postgres", pgBase) })).body.data.id as string;
 
@@ -31,8 +23,7 @@ describeWith("postgres", "adversarial attempts by class", (pgBase) => {
   });
   afterAll(async () => {
     await gw.stop();
-    const rows = [...tally].map(([cls, t]) => `| ${cls} | ${t.attempts} | ${t.held} |`);
-    console.log(["| class | attempts | held |", "|---|---:|---:|", ...rows].join("\n"));
+    tally.print();
     expectNoSecretLeak(gw.captured);
   });
 

@@ -24,13 +24,29 @@ const SOURCE_CODE_TTL_MS = 60_000;
  * through functions. Objects an extension installed (a superuser's choice) are left out; dblink's own functions are
  * refused by name by the gate anyway.
  */
+// Functions, operators, types and casts of the source's own (outside pg_catalog, not an extension's), and the
+// relations that run them when read: views whose definitions use them and tables whose row policies do, then every
+// view built on those, transitively.
 const SOURCE_CODE_SQL = `
-  WITH own AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%'),
-       ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e')
+  WITH RECURSIVE own AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%'),
+       ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e'),
+       code(classid, objid) AS (
+         SELECT 'pg_proc'::regclass, p.oid FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM own)
+         UNION ALL SELECT 'pg_operator'::regclass, o.oid FROM pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM own)
+         UNION ALL SELECT 'pg_type'::regclass, t.oid FROM pg_type t WHERE t.typnamespace IN (SELECT oid FROM own) AND t.typtype IN ('b', 'd', 'r', 'm')),
+       tainted(relid) AS (
+         (SELECT r.ev_class FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
+            JOIN code c ON c.classid = d.refclassid AND c.objid = d.refobjid AND c.objid NOT IN (SELECT objid FROM ext)
+          UNION SELECT pol.polrelid FROM pg_policy pol JOIN pg_depend d ON d.classid = 'pg_policy'::regclass AND d.objid = pol.oid
+            JOIN code c ON c.classid = d.refclassid AND c.objid = d.refobjid AND c.objid NOT IN (SELECT objid FROM ext))
+         UNION SELECT r.ev_class FROM tainted t
+            JOIN pg_depend d ON d.refclassid = 'pg_class'::regclass AND d.refobjid = t.relid AND d.classid = 'pg_rewrite'::regclass
+            JOIN pg_rewrite r ON r.oid = d.objid WHERE r.ev_class <> t.relid)
   SELECT 'f' AS k, lower(p.proname) AS n FROM pg_proc p WHERE p.pronamespace IN (SELECT oid FROM own) AND p.oid NOT IN (SELECT objid FROM ext)
   UNION SELECT 'o', o.oprname FROM pg_operator o WHERE o.oprnamespace IN (SELECT oid FROM own) AND o.oid NOT IN (SELECT objid FROM ext)
   UNION SELECT 't', lower(t.typname) FROM pg_type t
          WHERE t.typnamespace IN (SELECT oid FROM own) AND t.typtype IN ('b', 'd', 'r', 'm') AND t.oid NOT IN (SELECT objid FROM ext)
+  UNION SELECT 'r', lower(c.relname) FROM tainted JOIN pg_class c ON c.oid = tainted.relid
   UNION SELECT 'c', format_type(c.castsource, NULL) || ' AS ' || format_type(c.casttarget, NULL) FROM pg_cast c JOIN pg_proc p ON p.oid = c.castfunc
          WHERE p.pronamespace IN (SELECT oid FROM own) AND c.oid NOT IN (SELECT objid FROM ext)
   UNION SELECT 'c', 'type ' || t.typname || ' reads or writes values with its own functions' FROM pg_type t
@@ -94,6 +110,7 @@ export class PostgresEngine implements QueryEngine {
         functions: of("f"),
         operators: of("o"),
         types: of("t"),
+        relations: of("r"),
         refuseAll: casts.length > 0 ? `the source runs code of its own in casts or types (${casts.slice(0, 3).join("; ")}), which any statement could reach` : null,
       };
     });

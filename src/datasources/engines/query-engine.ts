@@ -37,6 +37,8 @@ export interface SourceCode {
   readonly operators: ReadonlySet<string>;
   /** Base, domain, range and multirange type names, lower case. */
   readonly types: ReadonlySet<string>;
+  /** Views and tables that run the source's own code when read (a view's definition, a row policy), lower case. */
+  readonly relations: ReadonlySet<string>;
   /** Set when the source has casts with functions of its own: they can run implicitly anywhere, so nothing may run. */
   readonly refuseAll: string | null;
 }
