@@ -11,7 +11,11 @@ export class ScanResolver {
 
   @Authorized()
   @Directive(SCAN_LIMIT)
-  @Query(() => ScanResult, { description: "Runs one read-only statement; rows default 20, at most 100 (a larger limit is clamped)." })
+  // Nullable: a scan that fails is null with its error, and the other fields of the request (aliased scans) keep theirs.
+  @Query(() => ScanResult, {
+    nullable: true,
+    description: "Runs one read-only statement; rows default 20, at most 100 (a larger limit is clamped). Null, with an error, when it fails.",
+  })
   scan(
     @Ctx() ctx: GatewayContext,
     @Arg("connectionId", () => ID) connectionId: string,
