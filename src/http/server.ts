@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import type { Duplex } from "node:stream";
 import type { ApolloServer } from "@apollo/server";
 import { expressMiddleware } from "@as-integrations/express5";
 import cors from "cors";
@@ -145,5 +146,25 @@ export function createHttpServer(app: express.Express): http.Server {
   const server = http.createServer(app);
   server.headersTimeout = 30_000;
   server.requestTimeout = 120_000;
+  server.on("clientError", answerUnparsable);
   return server;
+}
+
+/**
+ * A request Node cannot parse (headers or URL over 16 KB, bad framing, too slow) never reaches Express; Node would
+ * answer it with a bare status line. It gets the same JSON envelope as every other refusal instead.
+ */
+function answerUnparsable(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const [status, reason, message] =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "Request Header Fields Too Large", "the request line and headers exceed 16 KB (is an id or a query parameter too long?)"]
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "Request Timeout", "the request did not arrive in time"]
+        : [400, "Bad Request", "the request is not valid HTTP"];
+  const body = JSON.stringify({ status, errors: [{ code: ErrorCode.BAD_USER_INPUT, level: "error", message, timestamp: new Date().toISOString() }] });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

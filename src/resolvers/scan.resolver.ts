@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Directive, ID, Int, Query, Resolver } from "type-graphql";
 import { SCAN_LIMIT } from "../schema/rate-limit.directive";
 import { ScanResult } from "../schema/scan.type";
-import { DEFAULT_ROWS, ScanService } from "../services/scan.service";
+import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, ScanService } from "../services/scan.service";
 import { principalOf } from "./auth-checker";
 import type { GatewayContext } from "./context";
 
@@ -21,7 +21,7 @@ export class ScanResolver {
     @Arg("connectionId", () => ID) connectionId: string,
     @Arg("query") query: string,
     @Arg("limit", () => Int, { defaultValue: DEFAULT_ROWS }) limit: number,
-    @Arg("primaryKeys", () => [String], { nullable: true, description: "Columns that identify a row; each must be in the result." })
+    @Arg("primaryKeys", () => [String], { nullable: true, description: `Columns that identify a row (at most ${MAX_PRIMARY_KEYS}); each must be in the result.` })
     primaryKeys?: string[] | null,
   ) {
     return this.scans.scan(principalOf(ctx), connectionId, query, limit, { signal: ctx.signal, primaryKeys });

@@ -24,7 +24,7 @@ export class CreateConnectionInput {
 
 @InputType()
 export class UpdateConnectionInput {
-  @Field({ nullable: true }) @IsOptional() @Length(1, LABEL_MAX) @labelText() label?: string;
+  @Field(() => String, { nullable: true }) @IsOptional() @Length(1, LABEL_MAX) @labelText() label?: string | null;
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(DESCRIPTION_MAX) @descriptionText() description?: string | null;
   @Field(() => JSONScalar, {
     nullable: true,

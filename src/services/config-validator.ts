@@ -24,6 +24,13 @@ const MAX_TEXT = 65_536;
  * the stored ciphertext (or absent, on update) is kept; any other `enc:` value is refused; changing a field that a
  * secret is bound to (host, port, database, user…) without re-sending that secret is refused.
  */
+/** The first few problems in full: an answer must not grow with what was sent (2,000 unknown keys). */
+const PROBLEMS_SHOWN = 5;
+function listProblems(problems: string[]): string {
+  const more = problems.length - PROBLEMS_SHOWN;
+  return problems.slice(0, PROBLEMS_SHOWN).join("; ") + (more > 0 ? `; and ${more} more` : "");
+}
+
 export function mergeConfig(type: ConnectionType, stored: Record<string, unknown> | null, patch: unknown): MergedConfig {
   if (patch === undefined || patch === null) patch = {};
   if (typeof patch !== "object" || Array.isArray(patch)) throw badInput("config: must be a JSON object of field values");
@@ -31,7 +38,7 @@ export function mergeConfig(type: ConnectionType, stored: Record<string, unknown
   const problems: string[] = [];
   const known = new Set(type.fields.map((f) => f.name));
   for (const key of Object.keys(input)) {
-    if (!known.has(key)) problems.push(`config.${key}: unknown field for ${type.name}; known fields: ${[...known].join(", ")}`);
+    if (!known.has(key)) problems.push(`config.${key.slice(0, 64)}: unknown field for ${type.name}; known fields: ${[...known].join(", ")}`);
   }
   const values: Record<string, ConfigValue> = {};
   const newSecrets: Record<string, string> = {};
@@ -67,7 +74,7 @@ export function mergeConfig(type: ConnectionType, stored: Record<string, unknown
       }
     }
   }
-  if (problems.length > 0) throw badInput(problems.join("; "));
+  if (problems.length > 0) throw badInput(listProblems(problems));
   return { values, newSecrets };
 }
 

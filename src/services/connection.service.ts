@@ -147,6 +147,8 @@ export class ConnectionService {
 
   async update(principal: Principal, id: string, input: UpdateConnectionInput): Promise<Connection> {
     if (!isUuid(id)) throw notFound("connection");
+    // Left out keeps the label; null cannot (every connection has one), so it is refused rather than ignored.
+    if (input.label === null) throw badInput("label: must not be null; leave it out to keep the current label");
     let sourceChanged = false;
     const saved = await this.connections.transaction(async (manager) => {
       const row = await this.connections.lockLive(manager, principal.accountId, id);

@@ -9,6 +9,8 @@ import type { Principal } from "./principal";
 
 export const DEFAULT_ROWS = 20;
 export const MAX_ROWS = 100;
+/** More key columns than any result could usefully have; the list is refused, not trimmed. */
+export const MAX_PRIMARY_KEYS = 32;
 
 /** Scans: one read-only statement, gated by a parser for the dialect it runs in, capped, timed out at the source. */
 export class ScanService {
@@ -30,6 +32,7 @@ export class ScanService {
     if (!query.trim()) throw badInput("query: must not be empty");
     if (query.length > MAX_SQL_CHARS) throw badInput(`query: longer than ${MAX_SQL_CHARS} characters`);
     if (!Number.isInteger(limit) || limit < 1) throw badInput(`limit: must be an integer of at least 1 (at most ${MAX_ROWS} are returned)`);
+    if ((options.primaryKeys?.length ?? 0) > MAX_PRIMARY_KEYS) throw badInput(`primaryKeys: at most ${MAX_PRIMARY_KEYS} columns`);
     const connection = await this.connections.openForQuery(principal, connectionId);
     const engine = this.engines.for(connection.type);
     const dialect = this.engines.dialectFor(connection.type);

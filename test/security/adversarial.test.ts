@@ -107,6 +107,83 @@ describeWith("postgres", "adversarial attempts by class", (pgBase) => {
     expectHeld("6 bad input", 19);
   });
 
+  it("6. bad input, every argument: nulls, oversize ids and strings, wrong types, a clear 4xx and nothing changed", async () => {
+    const id = await connection("adversarial arguments");
+    const huge = "x".repeat(1_100_000);
+    const longId = "0".repeat(100_000);
+    const conn = `connection(id: $id) { id label }`;
+    // [what, GraphQL document, variables]: every argument of every field, explicit null where a default exists. A
+    // clear error for each, except where null is the argument's own meaning ("default" and "null": answered so).
+    const gql: [string, string, Record<string, unknown>, ("default" | "null")?][] = [
+      ["tables(first: null)", `query($id: ID!) { connection(id: $id) { tables(first: null) { totalCount } } }`, { id }, "default"],
+      ["tables(first: -1)", `query($id: ID!) { connection(id: $id) { tables(first: -1) { totalCount } } }`, { id }],
+      ["tables(first: 2^31)", `query($id: ID!) { connection(id: $id) { tables(first: 2147483648) { totalCount } } }`, { id }],
+      ["tables(after: huge)", `query($id: ID!, $a: String) { connection(id: $id) { tables(after: $a) { totalCount } } }`, { id, a: huge }],
+      ["tables(search: huge)", `query($id: ID!, $s: String) { connection(id: $id) { tables(search: $s) { totalCount } } }`, { id, s: huge }],
+      ["table(name: huge)", `query($id: ID!, $n: String!) { connection(id: $id) { table(name: $n) { name } } }`, { id, n: huge }],
+      ["scan(limit: -1)", `query($id: ID!) { scan(connectionId: $id, query: "SELECT 1", limit: -1) { rowCount } }`, { id }],
+      ["scan(query: huge)", `query($id: ID!, $q: String!) { scan(connectionId: $id, query: $q) { rowCount } }`, { id, q: `SELECT '${huge}'` }],
+      ["scan(primaryKeys: huge)", `query($id: ID!, $k: [String!]) { scan(connectionId: $id, query: "SELECT 1 AS a", primaryKeys: $k) { rowCount } }`, { id, k: Array(10_000).fill("a") }],
+      ["searchSchema(text: huge)", `query($id: ID!, $t: String!) { searchSchema(connectionId: $id, text: $t) { fullyQualifiedName } }`, { id, t: huge }],
+      ["searchSchema(k: 10^6)", `query($id: ID!) { searchSchema(connectionId: $id, text: "albums", k: 1000000) { fullyQualifiedName } }`, { id }],
+      ["searchSchema(k: -1)", `query($id: ID!) { searchSchema(connectionId: $id, text: "albums", k: -1) { fullyQualifiedName } }`, { id }],
+      ["connection(id: 100k)", `query($id: ID!) { ${conn} }`, { id: longId }, "null"],
+      ["connection(accountId: 100k)", `query($id: ID!, $a: ID) { connection(id: $id, accountId: $a) { id } }`, { id, a: longId }],
+      ["connections(accountId: null)", `{ connections(accountId: null) { id } }`, {}, "default"],
+      ["connectionConfig(idOrSlug: huge)", `query($s: String!) { connectionConfig(idOrSlug: $s) { slug } }`, { s: huge }],
+      ["updateConnection(id: 100k)", `mutation($id: ID!) { updateConnection(id: $id, input: { label: "x" }) { id } }`, { id: longId }],
+      ["updateConnection(label: null)", `mutation($id: ID!) { updateConnection(id: $id, input: { label: null }) { id } }`, { id }],
+      ["updateConnection(description: huge)", `mutation($id: ID!, $d: String) { updateConnection(id: $id, input: { description: $d }) { id } }`, { id, d: huge }],
+      ["updateConnection(config: a string)", `mutation($id: ID!) { updateConnection(id: $id, input: { config: "host" }) { id } }`, { id }],
+      ["updateConnection(config.host: huge)", `mutation($id: ID!, $c: JSON) { updateConnection(id: $id, input: { config: $c }) { id } }`, { id, c: { host: huge } }],
+      ["updateConnection(config.port: a string)", `mutation($id: ID!, $c: JSON) { updateConnection(id: $id, input: { config: $c }) { id } }`, { id, c: { port: "5432; DROP" } }],
+      ["updateConnection(config: nested)", `mutation($id: ID!, $c: JSON) { updateConnection(id: $id, input: { config: $c }) { id } }`, { id, c: { host: { nested: [1] } } }],
+      ["deleteConnection(id: 100k)", `mutation($id: ID!) { deleteConnection(id: $id) { id } }`, { id: longId }],
+      ["refreshConnectionSchema(id: 100k)", `mutation($id: ID!) { refreshConnectionSchema(id: $id) { id } }`, { id: longId }],
+      ["createConnection(config: 2,000 keys)", `mutation($c: JSON!) { createConnection(input: { label: "many keys", connectionConfigSlug: "postgres", config: $c }) { id } }`, { c: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, i])) }],
+      ["createConnection(connectionConfigSlug: huge)", `mutation($s: String) { createConnection(input: { label: "slug", connectionConfigSlug: $s, config: {} }) { id } }`, { s: huge }],
+    ];
+    // What a refused request could change (the embedding status moves on its own as the worker runs).
+    const stored = async () => {
+      const { label, description, config, updated } = (await gw.http("GET", `/v2/connection/${id}`, { token: gw.a.admin })).body.data;
+      return JSON.stringify({ label, description, config, updated });
+    };
+    const before = await stored();
+    for (const [what, query, variables, answered] of gql) {
+      const res = await gw.gql(query, variables, /^(create|update|delete|refresh)/.test(what) ? gw.a.admin : gw.a.reader);
+      const bounded = res.status < 500 && !res.text.includes(huge.slice(0, 5_000)) && !res.text.includes(longId.slice(0, 1_000)) && res.text.length < 20_000;
+      const data = res.body.data ? Object.values(res.body.data)[0] : undefined;
+      const clear = bounded && (answered === "null" ? data === null && !res.body.errors : answered === "default" ? Boolean(data) && !res.body.errors : res.body.errors?.length > 0);
+      record("6 bad input, every argument", `${what}: ${res.status} ${res.text.slice(0, 160)}`, clear);
+    }
+    // The same through REST: oversize ids in every path, oversize parameters, a body that is no object.
+    const rest: [string, string, unknown][] = [
+      ["GET", `/v2/connection/${longId}`, undefined],
+      ["PUT", `/v2/connection/${longId}`, { label: "x" }],
+      ["DELETE", `/v2/connection/${longId}`, undefined],
+      ["GET", `/v2/connection/${longId}/schema`, undefined],
+      ["POST", `/v2/connection/${longId}/scan`, { query: "SELECT 1" }],
+      ["GET", `/v2/connection/${id}/schema/${"t".repeat(50_000)}`, undefined],
+      ["GET", `/v2/connection/${id}/search?q=${"q".repeat(50_000)}`, undefined],
+      ["GET", `/v2/connection/${id}/search?q=albums&k=abc`, undefined],
+      ["GET", `/v2/connection/${id}/schema?refresh=maybe`, undefined],
+      ["POST", `/v2/connection/${id}/scan`, { query: "SELECT 1", limit: "ten" }],
+      ["POST", `/v2/connection/${id}/scan?limit=ten`, { query: "SELECT 1" }],
+      ["POST", `/v2/connection/${id}/scan`, { query: null }],
+      ["POST", `/v2/connection/${id}/scan`, ["SELECT 1"]],
+      ["PUT", `/v2/connection/${id}`, { label: null }],
+      ["PUT", `/v2/connection/${id}`, "a string"],
+    ];
+    for (const [method, path, body] of rest) {
+      const res = await gw.http(method, path, { token: gw.a.admin, body });
+      const clear = res.status >= 400 && res.status < 500 && Array.isArray(res.body?.errors) && res.text.length < 20_000;
+      record("6 bad input, every argument", `${method} ${path.slice(0, 60)}: ${res.status} ${res.text.slice(0, 160)}`, clear);
+    }
+    // Nothing of it changed the connection.
+    record("6 bad input, every argument", "the connection is unchanged", (await stored()) === before);
+    expectHeld("6 bad input, every argument", gql.length + rest.length + 1);
+  });
+
   it("7. hosts: every special-purpose range and embedded-IPv4 form is refused", async () => {
     const hosts = [
       // 127.0.0.1 itself is admitted here (ALLOWED_HOSTS, for the Chinook source): its neighbour stands in for loopback.

@@ -10,7 +10,7 @@ import { DESCRIPTION_MAX, LABEL_MAX } from "../../schema/connection.input";
 import { SCAN_BUDGET } from "../../schema/rate-limit.directive";
 import { DEFAULT_K, MAX_K, MAX_SEARCH_CHARS } from "../../services/embedding.service";
 import { MAX_SQL_CHARS } from "../../sql-gate";
-import { DEFAULT_ROWS, MAX_ROWS } from "../../services/scan.service";
+import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, MAX_ROWS } from "../../services/scan.service";
 import type { Operations } from "./operations";
 
 /** A JSON Schema (2020-12), as OpenAPI 3.1 embeds it. */
@@ -489,19 +489,24 @@ export const openApiDocument: OpenApiDocument = {
         type: "object",
         additionalProperties: false,
         properties: {
-          label: { type: ["string", "null"], minLength: 1, maxLength: LABEL_MAX },
+          label: { type: "string", minLength: 1, maxLength: LABEL_MAX, description: "Left out keeps the label; null is refused." },
           description: { type: ["string", "null"], maxLength: DESCRIPTION_MAX },
           config: nullable(schema("ConfigInput")),
         },
       },
       ScanBody: {
         type: "object",
-        description: "Other keys are ignored.",
+        description: "Other keys are refused by name (the row limit is the ?limit= query parameter).",
+        additionalProperties: false,
         required: ["query"],
         properties: {
-          // 100000: ScanService's MAX_QUERY_CHARS (not exported).
           query: { type: "string", minLength: 1, maxLength: MAX_SQL_CHARS, description: "One read-only statement in the source's dialect." },
-          primary_keys: { type: ["array", "null"], items: { type: "string" }, description: "Columns that identify a row; each must be in the result." },
+          primary_keys: {
+            type: ["array", "null"],
+            items: { type: "string" },
+            maxItems: MAX_PRIMARY_KEYS,
+            description: "Columns that identify a row; each must be in the result.",
+          },
         },
       },
       EmbeddingStatus: {

@@ -20,6 +20,8 @@ interface Route {
   missing?: string;
   /** A nested null (a table of an existing connection): the message for a 404, or null when present. */
   missingInside?(result: Json): string | null;
+  /** The body's keys, for routes that read some and pass none on: any other key is refused by name, not ignored. */
+  bodyKeys?: string[];
 }
 
 /** `?limit=5` → 5; anything else goes to GraphQL as given so its coercion error names the argument. */
@@ -67,6 +69,7 @@ export const ROUTES: Route[] = [
     operation: "scan",
     variables: (r) => ({ id: r.params.id, query: r.body?.query, limit: intParam(r.query.limit), primaryKeys: r.body?.primary_keys }),
     shape: restScan,
+    bodyKeys: ["query", "primary_keys"],
   },
   { method: "get", path: "/connection/:id/schema", operation: "listTables", variables: (r) => ({ id: r.params.id, refresh: boolParam(r.query.refresh) }), shape: restTables, missing: "connection" },
   {
@@ -134,6 +137,12 @@ export function restRouter(deps: {
         if (repeated) {
           const name = repeated[0].split("[")[0].slice(0, 64);
           const message = `${name}: give this query parameter once, as a single value`;
+          sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
+          return;
+        }
+        const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body).find((k) => !route.bodyKeys!.includes(k)) : undefined;
+        if (stray !== undefined) {
+          const message = `${stray.slice(0, 64)}: unknown field; the body takes ${route.bodyKeys!.join(", ")}${stray === "limit" ? " (give limit as a query parameter)" : ""}`;
           sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
           return;
         }
