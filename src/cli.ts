@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { ConfigError, loadConfig, type Config } from "./config";
 import { GatewayError } from "./errors";
 import { printGatewaySchema } from "./http/graphql";
-import { addKeyToKeyring, keyringPath, loadOrCreateKeyring } from "./datasources/keyring-file";
+import { addKeyToKeyring, keyringPath, loadOrCreateKeyring } from "./datasources/secrets/keyring-file";
 import { createCore, createGateway } from "./main";
 import { startEmbedWorker } from "./workers/embed-worker";
 

@@ -11,7 +11,7 @@ import { ConnectionResolver } from "../resolvers/connection.resolver";
 import { EmbeddingResolver } from "../resolvers/embedding.resolver";
 import { ScanResolver } from "../resolvers/scan.resolver";
 import type { EmbeddingService } from "../services/embedding.service";
-import type { RedisClient } from "../datasources/redis";
+import type { RedisClient } from "../datasources/redis/redis";
 import type { GatewayMetrics } from "../metrics";
 import type { Logger } from "pino";
 import { createRateLimit } from "../schema/rate-limit.directive";

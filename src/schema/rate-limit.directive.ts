@@ -3,8 +3,8 @@ import { buildSchema as buildSdl, GraphQLError, type GraphQLDirective, type Grap
 import { rateLimitDirective } from "graphql-rate-limit-directive";
 import type { Logger } from "pino";
 import { RateLimiterMemory, RateLimiterRedis, type IRateLimiterOptions, type RateLimiterRes } from "rate-limiter-flexible";
-import { REDIS_DEADLINE_MS, withDeadline } from "../datasources/deadline";
-import type { RedisClient } from "../datasources/redis";
+import { REDIS_DEADLINE_MS, withDeadline } from "../datasources/redis/deadline";
+import type { RedisClient } from "../datasources/redis/redis";
 import { ErrorCode, notFound } from "../errors";
 import { canonicalId } from "../ids";
 import type { GatewayMetrics } from "../metrics";

@@ -1,5 +1,5 @@
 import type { EntityManager } from "typeorm";
-import type { AccountRepository } from "../datasources/account.repository";
+import type { AccountRepository } from "../datasources/store/account.repository";
 import { badInput } from "../errors";
 
 export class AccountService {

@@ -1,8 +1,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
-import type { AccountRepository } from "../datasources/account.repository";
-import type { Role } from "../datasources/entities/api-token.entity";
-import type { TokenRepository } from "../datasources/token.repository";
+import type { AccountRepository } from "../datasources/store/account.repository";
+import type { Role } from "../datasources/store/entities/api-token.entity";
+import type { TokenRepository } from "../datasources/store/token.repository";
 import { badInput } from "../errors";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";

@@ -1,6 +1,6 @@
 import type { DataSource } from "typeorm";
-import type { ConnectionRepository } from "../datasources/connection.repository";
-import { AccountEntity } from "../datasources/entities/account.entity";
+import type { ConnectionRepository } from "../datasources/store/connection.repository";
+import { AccountEntity } from "../datasources/store/entities/account.entity";
 import type { AccountService } from "./account.service";
 import type { AuthService } from "./auth.service";
 import type { ConnectionService } from "./connection.service";

@@ -1,4 +1,4 @@
-import type { ConnectionField, ConnectionType } from "../datasources/connection-types";
+import type { ConnectionField, ConnectionType } from "../datasources/sources/connection-types";
 import { badInput } from "../errors";
 
 export type ConfigValue = string | number | boolean;

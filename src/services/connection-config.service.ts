@@ -1,4 +1,4 @@
-import { CONNECTION_TYPES, findConnectionType, type ConnectionType } from "../datasources/connection-types";
+import { CONNECTION_TYPES, findConnectionType, type ConnectionType } from "../datasources/sources/connection-types";
 import { ConnectionConfig } from "../schema/connection-config.type";
 
 export function toConnectionConfig(t: ConnectionType): ConnectionConfig {

@@ -1,6 +1,6 @@
-import { findConnectionType } from "../datasources/connection-types";
-import { SecretBox } from "../datasources/secret-box";
-import type { ConnectionEntity } from "../datasources/entities/connection.entity";
+import { findConnectionType } from "../datasources/sources/connection-types";
+import { SecretBox } from "../datasources/secrets/secret-box";
+import type { ConnectionEntity } from "../datasources/store/entities/connection.entity";
 import { Connection } from "../schema/connection.type";
 import { EmbeddingState, EmbeddingStatus } from "../schema/embedding-status.type";
 

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { QueryFailedError } from "typeorm";
-import type { ConnectionRepository } from "../datasources/connection.repository";
-import { findConnectionType, type ConnectionType } from "../datasources/connection-types";
-import { ConnectionEntity } from "../datasources/entities/connection.entity";
-import type { HostPolicy } from "../datasources/host-policy";
+import type { ConnectionRepository } from "../datasources/store/connection.repository";
+import { findConnectionType, type ConnectionType } from "../datasources/sources/connection-types";
+import { ConnectionEntity } from "../datasources/store/entities/connection.entity";
+import type { HostPolicy } from "../datasources/sources/host-policy";
 import type { EngineConnection } from "../datasources/engines/query-engine";
-import { SecretBox } from "../datasources/secret-box";
+import { SecretBox } from "../datasources/secrets/secret-box";
 import { badInput, notFound } from "../errors";
 import type { Connection } from "../schema/connection.type";
 import type { CreateConnectionInput, UpdateConnectionInput } from "../schema/connection.input";

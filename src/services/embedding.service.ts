@@ -1,9 +1,9 @@
 import type { Logger } from "pino";
-import type { EmbeddingRepository } from "../datasources/embedding.repository";
+import type { EmbeddingRepository } from "../datasources/store/embedding.repository";
 import { cosine, type Embedder } from "../datasources/embedders/embedder";
 import { documentHash, tableDocument } from "../datasources/embedders/schema-document";
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
-import { embedJobId, PermanentJobError, type EmbedSchemaPayload, type JobQueue } from "../datasources/job-queue";
+import { embedJobId, PermanentJobError, type EmbedSchemaPayload, type JobQueue } from "../datasources/queue/job-queue";
 import { badInput, GatewayError } from "../errors";
 import type { Connection } from "../schema/connection.type";
 import type { TableMatch } from "../schema/table.type";

@@ -1,4 +1,4 @@
-import { withDeadline } from "../datasources/deadline";
+import { withDeadline } from "../datasources/redis/deadline";
 
 export interface ReadinessCheck {
   readonly name: string;

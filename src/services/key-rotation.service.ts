@@ -1,5 +1,5 @@
-import type { ConnectionRepository } from "../datasources/connection.repository";
-import { SecretBox, SecretError } from "../datasources/secret-box";
+import type { ConnectionRepository } from "../datasources/store/connection.repository";
+import { SecretBox, SecretError } from "../datasources/secrets/secret-box";
 
 export interface RotationReport {
   rows: number;

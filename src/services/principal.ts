@@ -1,4 +1,4 @@
-import type { Role } from "../datasources/entities/api-token.entity";
+import type { Role } from "../datasources/store/entities/api-token.entity";
 import { forbidden } from "../errors";
 
 /** Who is calling: the token's account and role. The token id stands for the user in author_id fields. */

@@ -1,6 +1,6 @@
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
 import type { ColumnInfo, TableInfo } from "../datasources/engines/query-engine";
-import type { SchemaCache } from "../datasources/schema-cache";
+import type { SchemaCache } from "../datasources/cache/schema-cache";
 import { badInput, notFound } from "../errors";
 import { canonicalId } from "../ids";
 import type { GatewayMetrics } from "../metrics";

@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker } from "bullmq";
 import IORedis from "ioredis";
 import type { Logger } from "pino";
-import { QUEUE_NAME } from "../datasources/bullmq-queue";
-import { parseEmbedPayload, PermanentJobError, type EmbedHandler } from "../datasources/job-queue";
+import { QUEUE_NAME } from "../datasources/queue/bullmq-queue";
+import { parseEmbedPayload, PermanentJobError, type EmbedHandler } from "../datasources/queue/job-queue";
 
 export interface EmbedWorker {
   /** Stops taking jobs and waits for the running ones to finish. */

@@ -13,7 +13,7 @@ import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
 import pg from "pg";
-import { EmbeddedPostgres } from "../../src/datasources/embedded/embedded-postgres";
+import { EmbeddedPostgres } from "../../src/datasources/store/embedded/embedded-postgres";
 import { percentile, printTable, timeEach, worstLag, type Row } from "./stats";
 
 const N = Number(process.env.BENCH_N ?? 1_000);

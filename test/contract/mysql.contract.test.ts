@@ -1,7 +1,7 @@
 import mysql from "mysql2/promise";
 import { afterAll } from "vitest";
 import { MysqlEngine } from "../../src/datasources/engines/mysql.engine";
-import { HostPolicy } from "../../src/datasources/host-policy";
+import { HostPolicy } from "../../src/datasources/sources/host-policy";
 import { chinookConfig, DATASET_DB } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import { describeWith } from "../support/services";

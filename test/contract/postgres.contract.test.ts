@@ -1,6 +1,6 @@
 import { Client } from "pg";
 import { afterAll, expect, it } from "vitest";
-import { HostPolicy } from "../../src/datasources/host-policy";
+import { HostPolicy } from "../../src/datasources/sources/host-policy";
 import { PostgresEngine } from "../../src/datasources/engines/postgres.engine";
 import { datasetUrl, chinookConfig } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";

@@ -3,7 +3,7 @@ import { Client } from "pg";
 import { BasicAuth, Trino } from "trino-client";
 import { catalogNameOf } from "../../src/datasources/engines/trino-catalogs";
 import { TrinoEngine } from "../../src/datasources/engines/trino.engine";
-import { HostPolicy } from "../../src/datasources/host-policy";
+import { HostPolicy } from "../../src/datasources/sources/host-policy";
 import { chinookConfig, DATASET_DB } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import type { ContractFixture } from "./engine-contract";

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config";
-import { SecretBox } from "../../src/datasources/secret-box";
+import { SecretBox } from "../../src/datasources/secrets/secret-box";
 import { createCore } from "../../src/main";
 import { pgInput } from "../support/fixtures";
 import { runCli } from "../support/processes";

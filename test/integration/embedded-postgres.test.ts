@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmbeddedPostgres } from "../../src/datasources/embedded/embedded-postgres";
+import { EmbeddedPostgres } from "../../src/datasources/store/embedded/embedded-postgres";
 import { worstLag } from "../bench/stats";
 
 /**

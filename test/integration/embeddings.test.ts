@@ -8,7 +8,7 @@ import { startGateway, type TestGateway } from "../support/gateway";
 import { runCli, serve, type Served } from "../support/processes";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith } from "../support/services";
-import { BullmqQueue } from "../../src/datasources/bullmq-queue";
+import { BullmqQueue } from "../../src/datasources/queue/bullmq-queue";
 
 const STATUS = `query($id: ID!) { connection(id: $id) { embedding { state progress tableCount model error } } }`;
 

@@ -1,7 +1,7 @@
 import { Client } from "pg";
 import { createClient } from "redis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemorySchemaCache } from "../../src/datasources/schema-cache";
+import { MemorySchemaCache } from "../../src/datasources/cache/schema-cache";
 import { createScratchDatabase } from "../support/databases";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";

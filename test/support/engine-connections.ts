@@ -1,4 +1,4 @@
-import { findConnectionType } from "../../src/datasources/connection-types";
+import { findConnectionType } from "../../src/datasources/sources/connection-types";
 import type { EngineConnection } from "../../src/datasources/engines/query-engine";
 
 let next = 1;

@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { HostPolicy } from "../../src/datasources/host-policy";
+import { HostPolicy } from "../../src/datasources/sources/host-policy";
 
 // Stands in for DNS only where real resolution is impossible offline; it records calls so syntax tests can
 // prove a refused host never reached the resolver.

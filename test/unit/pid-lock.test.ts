@@ -3,7 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { PidLock, type LockHolder } from "../../src/datasources/embedded/pid-lock";
+import { PidLock, type LockHolder } from "../../src/datasources/store/embedded/pid-lock";
 import { ROOT } from "../support/processes";
 
 /** The data folder's lock, with real processes as holders (a lock naming our own pid is stale by design). */
@@ -59,7 +59,7 @@ describe("PidLock", () => {
 
   it("lets exactly one of eight processes take over a stale lock at once", async () => {
     write({ pid: spawnSync("true").pid! });
-    const script = `const { PidLock } = require(${JSON.stringify(path.join(ROOT, "dist/src/datasources/embedded/pid-lock.js"))});
+    const script = `const { PidLock } = require(${JSON.stringify(path.join(ROOT, "dist/src/datasources/store/embedded/pid-lock.js"))});
       const r = PidLock.tryAcquire(${JSON.stringify(file)}, "serve");
       process.stdout.write(r instanceof PidLock ? "won" : "lost");
       setTimeout(() => process.exit(0), 5000);`;

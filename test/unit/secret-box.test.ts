@@ -4,8 +4,8 @@ import os from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { EncryptionKey } from "../../src/config";
-import { loadOrCreateKeyring } from "../../src/datasources/keyring-file";
-import { SecretBox, SecretError, type SecretContext, type SecretErrorReason } from "../../src/datasources/secret-box";
+import { loadOrCreateKeyring } from "../../src/datasources/secrets/keyring-file";
+import { SecretBox, SecretError, type SecretContext, type SecretErrorReason } from "../../src/datasources/secrets/secret-box";
 
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
 const ctx: SecretContext = { accountId: "acct-1", connectionId: "conn-1", field: "password" };

@@ -1,4 +1,4 @@
-import type { ConnectionType } from "../connection-types";
+import type { ConnectionType } from "../sources/connection-types";
 import { badInput } from "../../errors";
 import type { QueryEngine } from "./query-engine";
 

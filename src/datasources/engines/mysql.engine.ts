@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
-import type { HostPolicy } from "../host-policy";
+import type { HostPolicy } from "../sources/host-policy";
 import { PoolRegistry } from "./pool-registry";
 import type { PoolLimits } from "./postgres.engine";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";

@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import pg from "pg";
 import Cursor from "pg-cursor";
-import type { HostPolicy } from "../host-policy";
+import type { HostPolicy } from "../sources/host-policy";
 import { PoolRegistry } from "./pool-registry";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, SourceCode, TableInfo } from "./query-engine";
 import { guardScan } from "./scan-guard";

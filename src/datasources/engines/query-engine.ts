@@ -1,4 +1,4 @@
-import type { ConnectionType } from "../connection-types";
+import type { ConnectionType } from "../sources/connection-types";
 
 /** What an engine needs to reach one source: the stored connection with its secrets decrypted, never logged. */
 export interface EngineConnection {

@@ -1,5 +1,5 @@
 import { GatewayError } from "../../errors";
-import type { HostPolicy } from "../host-policy";
+import type { HostPolicy } from "../sources/host-policy";
 import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
 import { catalogNameOf, createCatalogSql, defaultSchemaOf, trinoLiteral } from "./trino-catalogs";
 import { PoolRegistry } from "./pool-registry";

@@ -4,7 +4,7 @@
  * drifts fails there. Schemas are JSON Schema 2020-12 and closed (`additionalProperties: false`) wherever the
  * shape is fixed, so an added or renamed field is caught too.
  */
-import { CONNECTION_TYPES, type ConnectionType, type FieldType } from "../../datasources/connection-types";
+import { CONNECTION_TYPES, type ConnectionType, type FieldType } from "../../datasources/sources/connection-types";
 import { ErrorCode } from "../../errors";
 import { DESCRIPTION_MAX, LABEL_MAX } from "../../schema/connection.input";
 import { SCAN_BUDGET } from "../../schema/rate-limit.directive";

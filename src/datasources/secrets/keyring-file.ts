@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { parseEncryptionKeys, type EncryptionKey } from "../config";
-import { PidLock } from "./embedded/pid-lock";
+import { parseEncryptionKeys, type EncryptionKey } from "../../config";
+import { PidLock } from "../store/embedded/pid-lock";
 
 const FILE_NAME = "encryption-keys";
 

@@ -1,6 +1,6 @@
 import dns from "node:dns";
 import net from "node:net";
-import { badInput } from "../errors";
+import { badInput } from "../../errors";
 
 export interface ResolvedHost {
   host: string;

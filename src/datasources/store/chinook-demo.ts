@@ -1,6 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
-import { projectRoot } from "../paths";
+import { projectRoot } from "../../paths";
 import { EmbeddedPostgres } from "./embedded/embedded-postgres";
 
 /** Loading the whole sample takes a few seconds; it happens once, before anyone can scan. */

@@ -1,7 +1,7 @@
 import { Queue } from "bullmq";
 import IORedis from "ioredis";
 import type { Logger } from "pino";
-import { REDIS_DEADLINE_MS, withDeadline } from "./deadline";
+import { REDIS_DEADLINE_MS, withDeadline } from "../redis/deadline";
 import { EMBED_SCHEMA_JOB, embedJobId, type EmbedSchemaPayload, type JobQueue } from "./job-queue";
 
 /** BullMQ's calls are Lua scripts of a few commands each: twice the deadline of one command. */

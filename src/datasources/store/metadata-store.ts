@@ -1,7 +1,7 @@
 import path from "node:path";
 import { DataSource } from "typeorm";
-import { Init1764000000000 } from "../../migrations/1764000000000-init";
-import { SchemaEmbeddings1764100000000 } from "../../migrations/1764100000000-schema-embeddings";
+import { Init1764000000000 } from "../../../migrations/1764000000000-init";
+import { SchemaEmbeddings1764100000000 } from "../../../migrations/1764100000000-schema-embeddings";
 import { claimDataDir, type DataDirAccess } from "./embedded/data-dir";
 import { EmbeddedPostgres } from "./embedded/embedded-postgres";
 import { AccountEntity } from "./entities/account.entity";

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { REDIS_DEADLINE_MS, withDeadline } from "./deadline";
-import type { RedisClient } from "./redis";
+import { REDIS_DEADLINE_MS, withDeadline } from "../redis/deadline";
+import type { RedisClient } from "../redis/redis";
 
 const SCHEMA_TTL_SECONDS = 30 * 60;
 

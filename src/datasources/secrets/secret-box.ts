@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { EncryptionKey } from "../config";
+import type { EncryptionKey } from "../../config";
 
 /** Where a secret lives; it is bound into the ciphertext so a value copied to another row does not decrypt. */
 export interface SecretContext {

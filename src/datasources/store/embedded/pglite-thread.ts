@@ -1,12 +1,12 @@
 import path from "node:path";
 import { Worker } from "node:worker_threads";
-import { projectRoot } from "../../paths";
+import { projectRoot } from "../../../paths";
 import type { FromThread, ToThread } from "./thread-messages";
 
 /** The worker script: the compiled sibling when running from dist/, the build's copy when running from src/ (Vitest). */
 function workerScript(): string {
   if (__filename.endsWith(".js")) return path.join(__dirname, "pglite.worker.js");
-  return path.join(projectRoot(), "dist/src/datasources/embedded/pglite.worker.js");
+  return path.join(projectRoot(), "dist/src/datasources/store/embedded/pglite.worker.js");
 }
 
 export interface RunOutcome {
