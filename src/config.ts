@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { DEFAULT_SCAN_MAX_BYTES } from "./limits";
 
 /** One validated, frozen view of the environment. Nothing else in src reads process.env. */
 export interface Config {
@@ -110,7 +111,7 @@ const envSchema = z.object({
   ENCRYPTION_KEYS: z.string().optional(),
   ALLOWED_HOSTS: z.string().optional().transform(list),
   SCAN_TIMEOUT_MS: int(30_000, 100, 3_600_000),
-  SCAN_MAX_BYTES: int(10 * 1024 * 1024, 1_024, 1024 * 1024 * 1024),
+  SCAN_MAX_BYTES: int(DEFAULT_SCAN_MAX_BYTES, 1_024, 1024 * 1024 * 1024),
   EMBEDDINGS_URL: optionalUrl(["http://", "https://"]),
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),

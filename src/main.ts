@@ -41,6 +41,7 @@ import { KeyRotationService } from "./services/key-rotation.service";
 import { EmbeddingService } from "./services/embedding.service";
 import { ScanService } from "./services/scan.service";
 import { SchemaService } from "./services/schema.service";
+import { SOURCE_POOL } from "./limits";
 
 /** Everything below the HTTP server: what the CLI commands and the server share. */
 export interface Core {
@@ -62,9 +63,6 @@ export interface Core {
   readonly embeddings: EmbeddingService;
   close(): Promise<void>;
 }
-
-/** Per source connection: a few sockets, and a bounded wait for one, so a burst of scans queues briefly then fails cleanly. */
-const SOURCE_POOL = { size: 4, acquireTimeoutMs: 5_000 };
 
 /** The composition root: the only place that decides which implementation of each datasource runs. */
 export async function createCore(

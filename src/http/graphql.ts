@@ -23,6 +23,7 @@ import { ConnectionConfigService } from "../services/connection-config.service";
 import { ConnectionService } from "../services/connection.service";
 import { clientCodeOf, formatError } from "./error-format";
 import { aliasLimit, depthLimit } from "./query-limits";
+import { MAX_ALIASES, MAX_DEPTH } from "../limits";
 
 export interface GraphQLServices {
   connections: ConnectionService;
@@ -35,8 +36,6 @@ export interface GraphQLServices {
   logger: Logger;
 }
 
-export const MAX_DEPTH = 10;
-export const MAX_ALIASES = 30;
 
 /** The executable schema: resolvers get their services from this explicit map, no global container. */
 export async function buildGatewaySchema(services: GraphQLServices): Promise<GraphQLSchema> {

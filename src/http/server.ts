@@ -13,8 +13,8 @@ import type { AuthService } from "../services/auth.service";
 import type { HealthService } from "../services/health.service";
 import type { GatewayMetrics } from "../metrics";
 import { restRouter, sendRestError } from "./rest/router";
+import { BODY_LIMIT } from "../limits";
 
-export const BODY_LIMIT = "1mb";
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export interface HttpDeps {

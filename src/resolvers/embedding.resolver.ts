@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
 import { Connection } from "../schema/connection.type";
 import { TableMatch } from "../schema/table.type";
-import { DEFAULT_K, EmbeddingService } from "../services/embedding.service";
+import { EmbeddingService } from "../services/embedding.service";
+import { DEFAULT_K } from "../limits";
 import { principalOf } from "./auth-checker";
 import type { GatewayContext } from "./context";
 

@@ -1,7 +1,8 @@
 import { Arg, Authorized, Ctx, Directive, ID, Int, Query, Resolver } from "type-graphql";
 import { SCAN_LIMIT } from "../schema/rate-limit.directive";
 import { ScanResult } from "../schema/scan.type";
-import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, ScanService } from "../services/scan.service";
+import { ScanService } from "../services/scan.service";
+import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, MAX_ROWS } from "../limits";
 import { principalOf } from "./auth-checker";
 import type { GatewayContext } from "./context";
 
@@ -14,7 +15,7 @@ export class ScanResolver {
   // Nullable: a scan that fails is null with its error, and the other fields of the request (aliased scans) keep theirs.
   @Query(() => ScanResult, {
     nullable: true,
-    description: "Runs one read-only statement; rows default 20, at most 100 (a larger limit is clamped). Null, with an error, when it fails.",
+    description: `Runs one read-only statement; rows default ${DEFAULT_ROWS}, at most ${MAX_ROWS} (a larger limit is clamped). Null, with an error, when it fails.`,
   })
   scan(
     @Ctx() ctx: GatewayContext,

@@ -1,9 +1,8 @@
 import { IsOptional, Length, Matches, MaxLength } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
 import { JSONScalar } from "./scalars";
+import { DESCRIPTION_MAX, LABEL_MAX } from "../limits";
 
-export const LABEL_MAX = 200;
-export const DESCRIPTION_MAX = 2000;
 /** A label is one line of text; a description may have line breaks and tabs. Neither may hold NUL (PostgreSQL text cannot). */
 const LABEL_TEXT = /^[^\u0000-\u001f\u007f]*$/;
 const DESCRIPTION_TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;

@@ -8,9 +8,9 @@ import type { RedisClient } from "../datasources/redis/redis";
 import { ErrorCode, notFound } from "../errors";
 import { canonicalId } from "../ids";
 import type { GatewayMetrics } from "../metrics";
+import { SCAN_BUDGET } from "../limits";
 
 /** The budget of API.md for scan and table: 10 per 10 seconds per account and connection. */
-export const SCAN_BUDGET = { limit: 10, seconds: 10 } as const;
 export const SCAN_LIMIT = `@rateLimit(limit: ${SCAN_BUDGET.limit}, duration: ${SCAN_BUDGET.seconds})`;
 
 interface KeyContext {

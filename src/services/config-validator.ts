@@ -1,5 +1,6 @@
 import type { ConnectionField, ConnectionType } from "../datasources/sources/connection-types";
 import { badInput } from "../errors";
+import { CONFIG_STRING_MAX, CONFIG_TEXT_MAX } from "../limits";
 
 export type ConfigValue = string | number | boolean;
 
@@ -15,8 +16,6 @@ const IDENTIFIER_FIELDS = new Set(["database", "catalog", "schema", "warehouse",
 const IDENTIFIER = /^[A-Za-z0-9_$][A-Za-z0-9_$.\- ]{0,127}$/;
 // Line breaks and other control characters could forge extra lines in a catalog properties file.
 const CONTROL = /[\u0000-\u001f\u007f]/;
-const MAX_STRING = 1024;
-const MAX_TEXT = 65_536;
 
 /**
  * Checks `patch` against the connection type and merges it onto `stored` (null on create). Unknown, missing and
@@ -93,7 +92,7 @@ function mergeSecret(
     return { problem: `config.${f.name}: this encrypted value does not belong to this connection; send the plaintext` };
   }
   if (given === "") return {};
-  const max = f.type === "text" ? MAX_TEXT : MAX_STRING;
+  const max = f.type === "text" ? CONFIG_TEXT_MAX : CONFIG_STRING_MAX;
   if (given.length > max) return { problem: `config.${f.name}: longer than ${max} characters` };
   if (f.type !== "text" && CONTROL.test(given)) return { problem: `config.${f.name}: must not contain control characters` };
   return { plaintext: given };
@@ -117,7 +116,7 @@ function coerce(f: ConnectionField, raw: unknown): ConfigValue | { problem: stri
     case "text": {
       if (typeof raw !== "string") return { problem: `${name}: must be a string` };
       const value = f.type === "text" ? raw : raw.trim();
-      const max = f.type === "text" ? MAX_TEXT : MAX_STRING;
+      const max = f.type === "text" ? CONFIG_TEXT_MAX : CONFIG_STRING_MAX;
       if (value.length > max) return { problem: `${name}: longer than ${max} characters` };
       if (f.type === "string" && CONTROL.test(value)) return { problem: `${name}: must not contain control characters` };
       if (IDENTIFIER_FIELDS.has(f.name) && !IDENTIFIER.test(value)) {

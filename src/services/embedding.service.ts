@@ -9,11 +9,9 @@ import type { Connection } from "../schema/connection.type";
 import type { TableMatch } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
+import { DEFAULT_K, MAX_K, MAX_SEARCH_CHARS } from "../limits";
 
 const BATCH = 64;
-export const MAX_K = 50;
-export const DEFAULT_K = 5;
-export const MAX_SEARCH_CHARS = 2_000;
 
 /** Schema embeddings: computed by a job per connection generation, searched by cosine similarity. */
 export class EmbeddingService {

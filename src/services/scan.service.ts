@@ -3,14 +3,11 @@ import { catalogNameOf } from "../datasources/engines/trino-catalogs";
 import { badInput, ErrorCode, GatewayError } from "../errors";
 import type { GatewayMetrics } from "../metrics";
 import type { ScanResult } from "../schema/scan.type";
-import { checkReadOnly, MAX_SQL_CHARS } from "../sql-gate";
+import { checkReadOnly } from "../sql-gate";
+import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, MAX_ROWS, MAX_SQL_CHARS } from "../limits";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
 
-export const DEFAULT_ROWS = 20;
-export const MAX_ROWS = 100;
-/** More key columns than any result could usefully have; the list is refused, not trimmed. */
-export const MAX_PRIMARY_KEYS = 32;
 
 /** Scans: one read-only statement, gated by a parser for the dialect it runs in, capped, timed out at the source. */
 export class ScanService {

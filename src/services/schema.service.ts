@@ -7,6 +7,7 @@ import type { GatewayMetrics } from "../metrics";
 import type { Table, TablePage } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
+import { MAX_PAGE } from "../limits";
 
 const TABLE_NAME = /^[^\u0000-\u001f\u007f]{1,255}$/;
 
@@ -15,7 +16,6 @@ export interface ConnectionRef {
   readonly id: string;
   readonly configVersion: number;
 }
-const MAX_PAGE = 1_000;
 
 /** Schema discovery: table lists and column lists, cached per account and connection, searchable and paged. */
 export class SchemaService {

@@ -1,5 +1,6 @@
 import type { LexRules } from "./lexer";
-import { clip, MAX_GENERATED_ROWS, nameParts, refuse, type Dialect, type GateOptions } from "./verdict";
+import { MAX_GENERATED_ROWS } from "../limits";
+import { clip, nameParts, refuse, type Dialect, type GateOptions } from "./verdict";
 
 /**
  * The node-sql-parser dialects: which grammar reads each, the source's lexical rules, and the checks only that

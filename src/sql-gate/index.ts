@@ -2,10 +2,10 @@ import { GatewayError } from "../errors";
 import { DIALECTS } from "./dialects";
 import { checkWithNodeSqlParser } from "./generic.gate";
 import { checkPostgres } from "./postgres.gate";
-import { MAX_SQL_CHARS, Refusal, type Dialect, type GateOptions, type GateVerdict } from "./verdict";
+import { MAX_SQL_CHARS } from "../limits";
+import { Refusal, type Dialect, type GateOptions, type GateVerdict } from "./verdict";
 
 export type { Dialect, GateOptions, GateVerdict } from "./verdict";
-export { MAX_SQL_CHARS } from "./verdict";
 
 /**
  * The read-only gate for scans. Fails closed: anything that does not parse, or is not exactly one read-only

@@ -2,7 +2,8 @@ import { loadModule, parseSync, scanSync } from "libpg-query";
 import { PG_OPERATORS, PG_READ_ONLY_FUNCTIONS } from "./pg-builtins";
 import { deniedFunction, PG_SAFE_VOLATILE, REDSHIFT_FUNCTIONS } from "./side-effect-functions";
 import type { SourceCode } from "../datasources/engines/query-engine";
-import { clip, MAX_GENERATED_ROWS, refuse, seriesLength } from "./verdict";
+import { MAX_GENERATED_ROWS } from "../limits";
+import { clip, refuse, seriesLength } from "./verdict";
 
 /**
  * PostgreSQL and Redshift, through libpg-query: PostgreSQL 18's own parser, so the gate reads the text exactly as

@@ -23,8 +23,6 @@ export interface GateOptions {
   readonly sourceCode?: () => Promise<SourceCode>;
 }
 
-/** Refused before parsing: scans are small queries, and a huge input is a parser-time burn. */
-export const MAX_SQL_CHARS = 100_000;
 
 export class Refusal extends Error {
   constructor(readonly reason: string) {
@@ -57,5 +55,4 @@ export function seriesLength(start: number, stop: number, step = 1): number {
   return Math.max(0, Math.floor((stop - start) / step) + 1);
 }
 
-/** The largest generated row count a scan may ask for with literal bounds. */
-export const MAX_GENERATED_ROWS = 10_000_000;
+

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_ALIASES } from "../../src/http/graphql";
+import { MAX_ALIASES } from "../../src/limits";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak } from "../support/secrets";
 import { describeWith } from "../support/services";

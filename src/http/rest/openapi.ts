@@ -6,12 +6,8 @@
  */
 import { CONNECTION_TYPES, type ConnectionType, type FieldType } from "../../datasources/sources/connection-types";
 import { ErrorCode } from "../../errors";
-import { DESCRIPTION_MAX, LABEL_MAX } from "../../schema/connection.input";
-import { SCAN_BUDGET } from "../../schema/rate-limit.directive";
-import { DEFAULT_K, MAX_K, MAX_SEARCH_CHARS } from "../../services/embedding.service";
-import { MAX_SQL_CHARS } from "../../sql-gate";
-import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, MAX_ROWS } from "../../services/scan.service";
 import type { Operations } from "./operations";
+import { DEFAULT_K, DEFAULT_ROWS, DESCRIPTION_MAX, LABEL_MAX, MAX_K, MAX_PRIMARY_KEYS, MAX_ROWS, MAX_SEARCH_CHARS, MAX_SQL_CHARS, SCAN_BUDGET } from "../../limits";
 
 /** A JSON Schema (2020-12), as OpenAPI 3.1 embeds it. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -414,7 +410,7 @@ export const openApiDocument: OpenApiDocument = {
       Forbidden: errorResponse(403, [ErrorCode.FORBIDDEN], "FORBIDDEN: the token's role may not do this, or `account_id` names another account."),
       NotFound: errorResponse(404, [ErrorCode.NOT_FOUND], "NOT_FOUND: no such connection (or another account's), connection type or table."),
       PayloadTooLarge: errorResponse(413, [ErrorCode.BAD_USER_INPUT], "BAD_USER_INPUT: the request body exceeds 1 MB."),
-      TooManyRequests: errorResponse(429, [ErrorCode.RATE_LIMITED], "RATE_LIMITED: over 10 calls in 10 s for this account and connection.", {
+      TooManyRequests: errorResponse(429, [ErrorCode.RATE_LIMITED], `RATE_LIMITED: over ${SCAN_BUDGET.limit} calls in ${SCAN_BUDGET.seconds} s for this account and connection.`, {
         "Retry-After": ref("headers", "Retry-After"),
       }),
       InternalServerError: errorResponse(500, [ErrorCode.INTERNAL_SERVER_ERROR], "INTERNAL_SERVER_ERROR: details only in the server log, under the request id."),
