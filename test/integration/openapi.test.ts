@@ -7,7 +7,8 @@ import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument as doc, type Method, type Operation, type Ref, type ResponseObject, type Header } from "../../src/http/rest/openapi";
-import { restRouter, ROUTES } from "../../src/http/rest/router";
+import { restRouter } from "../../src/http/rest/router";
+import { ROUTES } from "../../src/http/rest/routes";
 import { projectRoot } from "../../src/paths";
 import { chinookConfig, DATASET_DB, datasetUrl } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
@@ -210,7 +211,9 @@ describe("the OpenAPI document of /v2", () => {
 
   it("names each route's operation after the GraphQL operation it runs", () => {
     for (const route of ROUTES) {
-      expect(doc.paths[route.path.replace(/:(\w+)/g, "{$1}")]?.[route.method]?.operationId).toBe(route.operation);
+      const name = /^(?:query|mutation) (\w+)/.exec(route.document)?.[1] ?? "";
+      expect(name.charAt(0).toLowerCase() + name.slice(1), route.path).toBe(route.operationId);
+      expect(doc.paths[route.path.replace(/:(\w+)/g, "{$1}")]?.[route.method]?.operationId).toBe(route.operationId);
     }
   });
 

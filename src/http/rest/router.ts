@@ -4,38 +4,9 @@ import { ErrorCode, httpStatusOf, isErrorCode, type GatewayError } from "../../e
 import { assertOwnAccount } from "../../services/principal";
 import type { GatewayContext } from "../../resolvers/context";
 import { openApiDocument } from "./openapi";
-import { Operations } from "./operations";
-import { restConnection, restConnectionConfig, restMatches, restScan, restTableColumns, restTables } from "./shapes";
+import { BODY_KEYS, ROUTES } from "./routes";
 
 type Json = Record<string, unknown>;
-
-interface Route {
-  method: "get" | "post" | "put" | "delete";
-  path: string;
-  operation: keyof typeof Operations;
-  variables(req: Request): Json;
-  shape(result: Json): unknown;
-  status?: number;
-  /** What a null result means, for routes whose GraphQL field answers null when nothing is found. */
-  missing?: string;
-  /** A nested null (a table of an existing connection): the message for a 404, or null when present. */
-  missingInside?(result: Json): string | null;
-  /** The body's keys, for routes that read some and pass none on: any other key is refused by name, not ignored. */
-  bodyKeys?: string[];
-}
-
-/** `?limit=5` → 5; anything else goes to GraphQL as given so its coercion error names the argument. */
-const intParam = (v: unknown) => (typeof v === "string" && /^-?\d{1,9}$/.test(v) ? Number(v) : v);
-const boolParam = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
-
-/** REST body keys → GraphQL input fields. Unknown keys pass through untouched so GraphQL refuses them by name. */
-const BODY_KEYS: Record<string, string> = {
-  label: "label",
-  description: "description",
-  connection_config_id: "connectionConfigId",
-  connection_config_slug: "connectionConfigSlug",
-  config: "config",
-};
 
 const REST_KEY = Object.fromEntries(Object.entries(BODY_KEYS).map(([rest, gql]) => [gql, rest]));
 
@@ -49,49 +20,7 @@ function restMessage(message: string): string {
     .replace(/^accountId:/, "account_id:");
 }
 
-function inputFrom(body: unknown): unknown {
-  if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
-  return Object.fromEntries(Object.entries(body as Json).map(([k, v]) => [BODY_KEYS[k] ?? k, v]));
-}
-
 const accountId = (req: Request) => (typeof req.query.account_id === "string" ? req.query.account_id : undefined);
-const list = (shape: (j: Json) => unknown) => (r: Json) => (r as unknown as Json[]).map(shape);
-
-export const ROUTES: Route[] = [
-  { method: "get", path: "/connection", operation: "listConnections", variables: () => ({}), shape: list(restConnection) },
-  { method: "get", path: "/connection/:id", operation: "getConnection", variables: (r) => ({ id: r.params.id }), shape: restConnection, missing: "connection" },
-  { method: "post", path: "/connection", operation: "createConnection", status: 201, variables: (r) => ({ input: inputFrom(r.body ?? {}) }), shape: restConnection },
-  { method: "put", path: "/connection/:id", operation: "updateConnection", variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}) }), shape: restConnection },
-  { method: "delete", path: "/connection/:id", operation: "deleteConnection", variables: (r) => ({ id: r.params.id }), shape: restConnection },
-  {
-    method: "post",
-    path: "/connection/:id/scan",
-    operation: "scan",
-    variables: (r) => ({ id: r.params.id, query: r.body?.query, limit: intParam(r.query.limit), primaryKeys: r.body?.primary_keys }),
-    shape: restScan,
-    bodyKeys: ["query", "primary_keys"],
-  },
-  { method: "get", path: "/connection/:id/schema", operation: "listTables", variables: (r) => ({ id: r.params.id, refresh: boolParam(r.query.refresh) }), shape: restTables, missing: "connection" },
-  {
-    method: "get",
-    path: "/connection/:id/schema/:table",
-    operation: "describeTable",
-    variables: (r) => ({ id: r.params.id, name: r.params.table }),
-    shape: restTableColumns,
-    missing: "connection",
-    missingInside: (c) => (c.table === null ? "table not found" : null),
-  },
-  { method: "post", path: "/connection/:id/schema/refresh", operation: "refreshSchema", variables: (r) => ({ id: r.params.id }), shape: restConnection },
-  {
-    method: "get",
-    path: "/connection/:id/search",
-    operation: "searchSchema",
-    variables: (r) => ({ id: r.params.id, text: r.query.q, k: intParam(r.query.k) }),
-    shape: (r) => restMatches(r as unknown as Json[]),
-  },
-  { method: "get", path: "/connectionconfig", operation: "listConnectionConfigs", variables: () => ({}), shape: list(restConnectionConfig) },
-  { method: "get", path: "/connectionconfig/:idOrSlug", operation: "getConnectionConfig", variables: (r) => ({ idOrSlug: r.params.idOrSlug }), shape: restConnectionConfig, missing: "connection config" },
-];
 
 export interface RestError {
   code: string;
@@ -157,7 +86,7 @@ export function restRouter(deps: {
       // An absent query parameter must stay absent (so the argument's default applies), not become null.
       const variables = Object.fromEntries(Object.entries(route.variables(req)).filter(([, v]) => v !== undefined));
       const response = await deps.apollo.executeOperation(
-        { query: Operations[route.operation], variables },
+        { query: route.document, variables },
         { contextValue },
       );
       for (const [name, value] of response.http.headers) res.setHeader(name, value);

@@ -1,0 +1,320 @@
+/**
+ * The /v2 routes, each written once: the GraphQL operation it runs (REST is only a reshaping of GraphQL, never a
+ * second code path), how the request becomes its variables, how the result becomes the REST body, and what the
+ * OpenAPI document says of it. The router serves this table and openapi.ts describes it; adding a route is one
+ * record here (plus a resource in resources.ts if its shape is new).
+ */
+import type { Request } from "express";
+import { DEFAULT_K, DEFAULT_ROWS, MAX_K, MAX_ROWS, MAX_SEARCH_CHARS, SCAN_BUDGET } from "../../limits";
+import {
+  arrayOf,
+  CONNECTION,
+  CONNECTION_CONFIG,
+  COLUMN,
+  ref,
+  SCAN_RESULT,
+  schemaRef,
+  selection,
+  TABLE_MATCH,
+  TABLE_SUMMARY,
+  toRest,
+  type JsonSchema,
+} from "./resources";
+
+type Json = Record<string, unknown>;
+
+export interface Parameter {
+  name: string;
+  in: "path" | "query" | "header";
+  required?: boolean;
+  description: string;
+  schema: JsonSchema;
+}
+export type Ref = { $ref: string };
+export type Tag = "connections" | "schema" | "scan" | "connection types";
+/** Statuses a route answers beyond the ones every authenticated route can (400, 401, 403, 413, 500). */
+export type ErrorStatus = "404" | "429" | "502" | "503" | "504";
+
+export interface Route {
+  method: "get" | "post" | "put" | "delete";
+  /** Express syntax (`/connection/:id`); OpenAPI's `{id}` is derived from it. */
+  path: string;
+  operationId: string;
+  /** The GraphQL document; its root field is aliased `result`. */
+  document: string;
+  variables(req: Request): Json;
+  shape(result: Json): unknown;
+  status?: 200 | 201;
+  /** What a null result means, for routes whose GraphQL field answers null when nothing is found. */
+  missing?: string;
+  /** A nested null (a table of an existing connection): the message for a 404, or null when present. */
+  missingInside?(result: Json): string | null;
+  /** The body's keys, for routes that read some and pass none on: any other key is refused by name, not ignored. */
+  bodyKeys?: string[];
+  doc: {
+    summary: string;
+    description?: string;
+    tag: Tag;
+    /** The route's own parameters; account_id and X-Request-Id follow on every route. */
+    parameters?: (Parameter | Ref)[];
+    requestBody?: { required: boolean; schema: string };
+    response: { schema: JsonSchema; description: string };
+    errors?: ErrorStatus[];
+  };
+}
+
+/** `?limit=5` → 5; anything else goes to GraphQL as given so its coercion error names the argument. */
+const intParam = (v: unknown) => (typeof v === "string" && /^-?\d{1,9}$/.test(v) ? Number(v) : v);
+const boolParam = (v: unknown) => (v === "true" ? true : v === "false" ? false : v);
+
+/** REST body keys → GraphQL input fields. Unknown keys pass through untouched so GraphQL refuses them by name. */
+export const BODY_KEYS: Record<string, string> = {
+  label: "label",
+  description: "description",
+  connection_config_id: "connectionConfigId",
+  connection_config_slug: "connectionConfigSlug",
+  config: "config",
+};
+
+function inputFrom(body: unknown): unknown {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) return body;
+  return Object.fromEntries(Object.entries(body as Json).map(([k, v]) => [BODY_KEYS[k] ?? k, v]));
+}
+
+const CONNECTION_SELECTION = selection(CONNECTION);
+const CONFIG_SELECTION = selection(CONNECTION_CONFIG);
+const connection = (c: Json) => toRest(CONNECTION, c);
+const list = (shape: (j: Json) => unknown) => (r: Json) => (r as unknown as Json[]).map(shape);
+const ADMIN_ONLY = "Needs an admin token (a reader token gets 403).";
+const CONNECTION_ID = ref("parameters", "ConnectionId");
+const RATE_LIMITED = `Rate limited: ${SCAN_BUDGET.limit} per ${SCAN_BUDGET.seconds} s per account and connection (429 with Retry-After).`;
+
+export const ROUTES: Route[] = [
+  {
+    method: "get",
+    path: "/connection",
+    operationId: "listConnections",
+    document: `query ListConnections { result: connections { ${CONNECTION_SELECTION} } }`,
+    variables: () => ({}),
+    shape: list(connection),
+    doc: {
+      summary: "List the account's connections (deleted ones excluded)",
+      tag: "connections",
+      response: { schema: arrayOf("LiveConnection"), description: "The connections." },
+    },
+  },
+  {
+    method: "get",
+    path: "/connection/:id",
+    operationId: "getConnection",
+    document: `query GetConnection($id: ID!) { result: connection(id: $id) { ${CONNECTION_SELECTION} } }`,
+    variables: (r) => ({ id: r.params.id }),
+    shape: connection,
+    missing: "connection",
+    doc: {
+      summary: "Get one connection",
+      tag: "connections",
+      parameters: [CONNECTION_ID],
+      response: { schema: schemaRef("LiveConnection"), description: "The connection." },
+      errors: ["404"],
+    },
+  },
+  {
+    method: "post",
+    path: "/connection",
+    operationId: "createConnection",
+    document: `mutation CreateConnection($input: CreateConnectionInput!) { result: createConnection(input: $input) { ${CONNECTION_SELECTION} } }`,
+    status: 201,
+    variables: (r) => ({ input: inputFrom(r.body ?? {}) }),
+    shape: connection,
+    doc: {
+      summary: "Create a connection",
+      description: `${ADMIN_ONLY} Secret config fields are sent in plaintext and come back only as enc:v1 ciphertext.`,
+      tag: "connections",
+      requestBody: { required: true, schema: "CreateConnectionBody" },
+      response: { schema: schemaRef("LiveConnection"), description: "The new connection; its embeddings are PENDING." },
+    },
+  },
+  {
+    method: "put",
+    path: "/connection/:id",
+    operationId: "updateConnection",
+    document: `mutation UpdateConnection($id: ID!, $input: UpdateConnectionInput!) { result: updateConnection(id: $id, input: $input) { ${CONNECTION_SELECTION} } }`,
+    variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}) }),
+    shape: connection,
+    doc: {
+      summary: "Change a connection's label, description or config",
+      description:
+        `${ADMIN_ONLY} \`config\` is merged onto the stored one; null removes an optional field. A secret sent back as its ` +
+        "enc:v1 value (or left out) is kept, but changing a field it is bound to (host, port, database, user…) without re-sending it is refused.",
+      tag: "connections",
+      parameters: [CONNECTION_ID],
+      requestBody: { required: false, schema: "UpdateConnectionBody" },
+      response: { schema: schemaRef("LiveConnection"), description: "The updated connection." },
+      errors: ["404"],
+    },
+  },
+  {
+    method: "delete",
+    path: "/connection/:id",
+    operationId: "deleteConnection",
+    document: `mutation DeleteConnection($id: ID!) { result: deleteConnection(id: $id) { ${CONNECTION_SELECTION} } }`,
+    variables: (r) => ({ id: r.params.id }),
+    shape: connection,
+    doc: {
+      summary: "Soft-delete a connection",
+      description: `${ADMIN_ONLY} The row stays with \`deleted\` set and disappears from every read.`,
+      tag: "connections",
+      parameters: [CONNECTION_ID],
+      response: { schema: schemaRef("DeletedConnection"), description: "The connection as deleted." },
+      errors: ["404"],
+    },
+  },
+  {
+    method: "post",
+    path: "/connection/:id/scan",
+    operationId: "scan",
+    document: `query Scan($id: ID!, $query: String!, $limit: Int, $primaryKeys: [String!]) {
+      result: scan(connectionId: $id, query: $query, limit: $limit, primaryKeys: $primaryKeys) { ${selection(SCAN_RESULT)} } }`,
+    variables: (r) => ({ id: r.params.id, query: r.body?.query, limit: intParam(r.query.limit), primaryKeys: r.body?.primary_keys }),
+    shape: (r) => toRest(SCAN_RESULT, r),
+    bodyKeys: ["query", "primary_keys"],
+    doc: {
+      summary: "Run one read-only statement",
+      description: `Checked by a parser for the source's dialect and run read-only at the source, cancelled after SCAN_TIMEOUT_MS. ${RATE_LIMITED}`,
+      tag: "scan",
+      parameters: [
+        CONNECTION_ID,
+        {
+          name: "limit",
+          in: "query",
+          required: false,
+          description: `Rows to return; default ${DEFAULT_ROWS}, a value above ${MAX_ROWS} is clamped to ${MAX_ROWS}.`,
+          schema: { type: "integer", minimum: 1, default: DEFAULT_ROWS },
+        },
+      ],
+      requestBody: { required: true, schema: "ScanBody" },
+      response: { schema: schemaRef("ScanResult"), description: "The first rows." },
+      errors: ["404", "429", "502", "503", "504"],
+    },
+  },
+  {
+    method: "get",
+    path: "/connection/:id/schema",
+    operationId: "listTables",
+    document: `query ListTables($id: ID!, $refresh: Boolean) {
+      result: connection(id: $id) { tables(refresh: $refresh) { tables { ${selection(TABLE_SUMMARY)} } } } }`,
+    variables: (r) => ({ id: r.params.id, refresh: boolParam(r.query.refresh) }),
+    shape: (c) => (c.tables as { tables: Json[] }).tables.map((t) => toRest(TABLE_SUMMARY, t)),
+    missing: "connection",
+    doc: {
+      summary: "List the source's tables",
+      tag: "schema",
+      parameters: [
+        CONNECTION_ID,
+        { name: "refresh", in: "query", required: false, description: "`true` bypasses the cache.", schema: { type: "boolean", default: false } },
+      ],
+      response: { schema: arrayOf("TableSummary"), description: "Tables ordered by fully qualified name." },
+      errors: ["404", "502", "503", "504"],
+    },
+  },
+  {
+    method: "get",
+    path: "/connection/:id/schema/:table",
+    operationId: "describeTable",
+    document: `query DescribeTable($id: ID!, $name: String!) {
+      result: connection(id: $id) { table(name: $name) { columns { ${selection(COLUMN)} } } } }`,
+    variables: (r) => ({ id: r.params.id, name: r.params.table }),
+    shape: (c) => (c.table as { columns: Json[] }).columns.map((col) => toRest(COLUMN, col)),
+    missing: "connection",
+    missingInside: (c) => (c.table === null ? "table not found" : null),
+    doc: {
+      summary: "One table's columns",
+      description: `Rate limited like scan: ${SCAN_BUDGET.limit} per ${SCAN_BUDGET.seconds} s per account and connection (429 with Retry-After).`,
+      tag: "schema",
+      parameters: [
+        CONNECTION_ID,
+        {
+          name: "table",
+          in: "path",
+          required: true,
+          description: "Table name, optionally schema-qualified (`public.album`); 1-255 printable characters.",
+          schema: { type: "string", minLength: 1, maxLength: 255 },
+        },
+      ],
+      response: { schema: arrayOf("Column"), description: "The columns in table order." },
+      errors: ["404", "429", "502", "503", "504"],
+    },
+  },
+  {
+    method: "post",
+    path: "/connection/:id/schema/refresh",
+    operationId: "refreshSchema",
+    document: `mutation RefreshSchema($id: ID!) { result: refreshConnectionSchema(id: $id) { ${CONNECTION_SELECTION} } }`,
+    variables: (r) => ({ id: r.params.id }),
+    shape: connection,
+    doc: {
+      summary: "Drop the cached schema and compute the embeddings again",
+      description: ADMIN_ONLY,
+      tag: "schema",
+      parameters: [CONNECTION_ID],
+      response: { schema: schemaRef("LiveConnection"), description: "The connection, embeddings PENDING." },
+      errors: ["404"],
+    },
+  },
+  {
+    method: "get",
+    path: "/connection/:id/search",
+    operationId: "searchSchema",
+    document: `query SearchSchema($id: ID!, $text: String!, $k: Int) {
+      result: searchSchema(connectionId: $id, text: $text, k: $k) { ${selection(TABLE_MATCH)} } }`,
+    variables: (r) => ({ id: r.params.id, text: r.query.q, k: intParam(r.query.k) }),
+    shape: list((m) => toRest(TABLE_MATCH, m)),
+    doc: {
+      summary: "Tables ranked by meaning",
+      description: "Cosine similarity of schema embeddings; empty until the connection's embeddings are computed.",
+      tag: "schema",
+      parameters: [
+        CONNECTION_ID,
+        { name: "q", in: "query", required: true, description: "The question or words to search by.", schema: { type: "string", minLength: 1, maxLength: MAX_SEARCH_CHARS } },
+        { name: "k", in: "query", required: false, description: "How many tables.", schema: { type: "integer", minimum: 1, maximum: MAX_K, default: DEFAULT_K } },
+      ],
+      response: { schema: arrayOf("TableMatch"), description: "Best first." },
+      errors: ["404"],
+    },
+  },
+  {
+    method: "get",
+    path: "/connectionconfig",
+    operationId: "listConnectionConfigs",
+    document: `query ListConnectionConfigs { result: connectionConfigs { ${CONFIG_SELECTION} } }`,
+    variables: () => ({}),
+    shape: list((c) => toRest(CONNECTION_CONFIG, c)),
+    doc: {
+      summary: "List the connection types and their config fields",
+      tag: "connection types",
+      response: { schema: arrayOf("ConnectionConfig"), description: "Every connection type." },
+    },
+  },
+  {
+    method: "get",
+    path: "/connectionconfig/:idOrSlug",
+    operationId: "getConnectionConfig",
+    document: `query GetConnectionConfig($idOrSlug: String!) { result: connectionConfig(idOrSlug: $idOrSlug) { ${CONFIG_SELECTION} } }`,
+    variables: (r) => ({ idOrSlug: r.params.idOrSlug }),
+    shape: (c) => toRest(CONNECTION_CONFIG, c),
+    missing: "connection config",
+    doc: {
+      summary: "One connection type",
+      tag: "connection types",
+      parameters: [
+        { name: "idOrSlug", in: "path", required: true, description: "The type's id or slug (case-insensitive), e.g. `postgres`.", schema: { type: "string" } },
+      ],
+      response: { schema: schemaRef("ConnectionConfig"), description: "The connection type." },
+      errors: ["404"],
+    },
+  },
+];
+
+/** `/connection/:id` → `/connection/{id}`. */
+export const openApiPath = (path: string) => path.replace(/:(\w+)/g, "{$1}");
