@@ -36,7 +36,7 @@ export class ScanService {
     // Through Trino, a three-part name could reach another connection's catalog: only this one's is allowed.
     // PostgreSQL: a statement that passes every other check is compared with what the source defines outside
     // pg_catalog (looked up once a minute, and only then).
-    const sourceCode = dialect === "pg" && connection.type.slug === "postgres" ? engine.sourceCode?.bind(engine, connection) : undefined;
+    const sourceCode = dialect === "pg" && connection.type.checksSourceCode ? engine.sourceCode?.bind(engine, connection) : undefined;
     const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode });
     if (!verdict.allowed) throw new GatewayError(ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
     const started = performance.now();

@@ -28,12 +28,10 @@ export class EngineRegistry {
   }
 
   private directFor(type: ConnectionType): QueryEngine | undefined {
-    if (type.slug === "postgres" || type.slug === "redshift") return this.engines.postgres;
-    if (type.slug === "mysql" || type.slug === "mariadb") return this.engines.mysql;
-    return undefined;
+    return type.directEngine ? this.engines[type.directEngine] : undefined;
   }
 
   private trinoFor(type: ConnectionType): QueryEngine | undefined {
-    return type.slug === "trino" ? undefined : this.engines.trino;
+    return type.catalog ? this.engines.trino : undefined;
   }
 }

@@ -149,7 +149,7 @@ export class PostgresEngine implements QueryEngine {
         await new Promise<void>((resolve) => cursor.close(() => resolve()));
         await client.query("ROLLBACK");
         // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
-        await client.query(connection.type.slug === "redshift" ? "RESET ALL" : "DISCARD ALL");
+        await client.query(connection.type.sessionReset ?? "DISCARD ALL");
         const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
         const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
         return { columns, rows: kept, truncated: rows.length > request.limit };

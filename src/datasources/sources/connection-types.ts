@@ -17,6 +17,21 @@ export interface ConnectionField {
   readonly description: string;
 }
 
+/** What a Trino catalog's properties are built from: the stored config and the address to dial. */
+export interface CatalogTarget {
+  readonly config: Readonly<Record<string, unknown>>;
+  /** The host to put in the URL: the checked IP address, or the name when TLS must check it. */
+  readonly host: string;
+  readonly port: unknown;
+  readonly tls: boolean;
+  /** connection-user and connection-password. */
+  readonly credentials: Record<string, string>;
+}
+
+/**
+ * Everything that differs between connection types lives in its record: adding a type is one record here (plus its
+ * rows in the tables of tests); the engines, the Trino catalogs and the gate read what they need from it.
+ */
 export interface ConnectionType {
   readonly id: string;
   readonly slug: string;
@@ -29,7 +44,21 @@ export interface ConnectionType {
   /** Fields that identify where a secret is sent: changing one requires re-sending every secret. */
   readonly boundFields: readonly string[];
   readonly fields: readonly ConnectionField[];
+  /** The direct driver that serves it when the gateway runs without Trino; null: it needs TRINO_URL. */
+  readonly directEngine: "postgres" | "mysql" | null;
+  /** The Trino catalog's properties; null when Trino cannot serve it (a Trino cluster is queried, not federated). */
+  readonly catalog: ((target: CatalogTarget) => Record<string, string>) | null;
+  /** The schema a scan starts in, so `SELECT * FROM album` works through Trino as it would on the source. */
+  readonly defaultSchema: (config: Readonly<Record<string, unknown>>) => string | undefined;
+  /** PostgreSQL family: the statement that clears a pooled session after a scan (Redshift has no DISCARD ALL). */
+  readonly sessionReset?: "DISCARD ALL" | "RESET ALL";
+  /** The gate asks the source for its own functions, operators, types and casts (PostgreSQL's catalogues). */
+  readonly checksSourceCode?: boolean;
 }
+
+/** MySQL-style sources: the catalog exposes every database as a schema, so the default is the configured one. */
+const theDatabase = (config: Readonly<Record<string, unknown>>) =>
+  typeof config.database === "string" && config.database ? config.database.toLowerCase() : undefined;
 
 const field = (
   name: string,
@@ -78,6 +107,14 @@ const types: ConnectionType[] = [
     dialect: "pg",
     boundFields: ["host", "port", "database", "user"],
     fields: jdbcFields("PostgreSQL server", 5432, { required: true }, false),
+    directEngine: "postgres",
+    catalog: ({ config: c, host, port, tls, credentials }) => ({
+      "connection-url": `jdbc:postgresql://${host}:${port}/${c.database}${tls ? "?ssl=true&sslmode=verify-full" : ""}`,
+      ...credentials,
+    }),
+    defaultSchema: () => "public",
+    sessionReset: "DISCARD ALL",
+    checksSourceCode: true,
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000002",
@@ -88,6 +125,13 @@ const types: ConnectionType[] = [
     dialect: "mysql",
     boundFields: ["host", "port", "database", "user"],
     fields: jdbcFields("MySQL server", 3306, { required: false, label: "Default database" }, false),
+    directEngine: "mysql",
+    catalog: ({ host, port, tls, credentials }) => ({
+      "connection-url": `jdbc:mysql://${host}:${port}${tls ? "?sslMode=VERIFY_IDENTITY" : ""}`,
+      "case-insensitive-name-matching": "true",
+      ...credentials,
+    }),
+    defaultSchema: theDatabase,
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000003",
@@ -98,6 +142,13 @@ const types: ConnectionType[] = [
     dialect: "mysql",
     boundFields: ["host", "port", "database", "user"],
     fields: jdbcFields("MariaDB server", 3306, { required: false, label: "Default database" }, false),
+    directEngine: "mysql",
+    catalog: ({ host, port, tls, credentials }) => ({
+      "connection-url": `jdbc:mariadb://${host}:${port}${tls ? "?sslMode=verify-full" : ""}`,
+      "case-insensitive-name-matching": "true",
+      ...credentials,
+    }),
+    defaultSchema: theDatabase,
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000004",
@@ -108,6 +159,13 @@ const types: ConnectionType[] = [
     dialect: "pg",
     boundFields: ["host", "port", "database", "user"],
     fields: jdbcFields("Redshift endpoint", 5439, { required: true }, true),
+    directEngine: "postgres",
+    catalog: ({ config: c, host, port, tls, credentials }) => ({
+      "connection-url": `jdbc:redshift://${host}:${port}/${c.database}${tls ? "?ssl=true" : ""}`,
+      ...credentials,
+    }),
+    defaultSchema: () => "public",
+    sessionReset: "RESET ALL",
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000005",
@@ -118,6 +176,12 @@ const types: ConnectionType[] = [
     dialect: "tsql",
     boundFields: ["host", "port", "database", "user"],
     fields: jdbcFields("SQL Server", 1433, { required: true }, true),
+    directEngine: null,
+    catalog: ({ config: c, host, port, tls, credentials }) => ({
+      "connection-url": `jdbc:sqlserver://${host}:${port};databaseName=${c.database};encrypt=${tls}`,
+      ...credentials,
+    }),
+    defaultSchema: () => "dbo",
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000006",
@@ -135,6 +199,16 @@ const types: ConnectionType[] = [
       field("warehouse", "Warehouse", "string", "Virtual warehouse to run queries (snowflake.warehouse).", { required: true }),
       field("role", "Role", "string", "Role to assume (snowflake.role); a read-only role is recommended."),
     ],
+    directEngine: null,
+    catalog: ({ config: c, credentials }) => ({
+      "connection-url": `jdbc:snowflake://${c.account}.snowflakecomputing.com`,
+      ...credentials,
+      "snowflake.account": String(c.account),
+      "snowflake.database": String(c.database),
+      "snowflake.warehouse": String(c.warehouse),
+      ...(c.role ? { "snowflake.role": String(c.role) } : {}),
+    }),
+    defaultSchema: theDatabase,
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000007",
@@ -151,6 +225,12 @@ const types: ConnectionType[] = [
         secret: true,
       }),
     ],
+    directEngine: null,
+    catalog: ({ config: c }) => ({
+      "bigquery.project-id": String(c.project_id),
+      "bigquery.credentials-key": Buffer.from(String(c.credentials_key), "utf8").toString("base64"),
+    }),
+    defaultSchema: theDatabase,
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000008",
@@ -161,6 +241,12 @@ const types: ConnectionType[] = [
     dialect: "clickhouse",
     boundFields: ["host", "port", "database", "user"],
     fields: jdbcFields("ClickHouse server", 8123, { required: false, label: "Default database" }, false),
+    directEngine: null,
+    catalog: ({ config: c, host, port, tls, credentials }) => ({
+      "connection-url": `jdbc:clickhouse://${host}:${port}/${c.database ?? ""}${tls ? "?ssl=true" : ""}`,
+      ...credentials,
+    }),
+    defaultSchema: theDatabase,
   },
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000009",
@@ -179,6 +265,9 @@ const types: ConnectionType[] = [
       password(false),
       ssl(false),
     ],
+    directEngine: null,
+    catalog: null,
+    defaultSchema: theDatabase,
   },
 ];
 
