@@ -11,8 +11,4 @@ export class AccountService {
     const row = await this.accounts.create(trimmed, manager);
     return { id: row.id, name: row.name };
   }
-
-  count(manager?: EntityManager): Promise<number> {
-    return this.accounts.count(manager);
-  }
 }

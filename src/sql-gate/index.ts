@@ -27,8 +27,7 @@ export async function checkReadOnly(sql: string, dialect: Dialect, options: Gate
       return { allowed: false, reason: "a backslash before a quote is ambiguous; double the quote instead ('it''s')" };
     }
     if (dialect === "pg") {
-      const checked = await checkPostgres(sql, options.sourceCode);
-      return checked.explain ? { allowed: true, sql: checked.sql, explain: true } : { allowed: true, sql: checked.sql };
+      return { allowed: true, sql: await checkPostgres(sql, options.sourceCode) };
     }
     const rules = DIALECTS[dialect];
     if (!rules) return { allowed: false, reason: `unknown SQL dialect ${String(dialect).slice(0, 20)}` };

@@ -57,7 +57,7 @@ interface Reach {
  * `sourceCode` is asked for only once the statement passed every other check, so a refused statement never costs
  * the source a look-up; the text is parsed once either way.
  */
-export async function checkPostgres(sql: string, sourceCode?: () => Promise<SourceCode>): Promise<{ sql: string; explain?: true }> {
+export async function checkPostgres(sql: string, sourceCode?: () => Promise<SourceCode>): Promise<string> {
   await (loading ??= loadModule());
   let stmts: { stmt: Node }[];
   try {
@@ -70,20 +70,18 @@ export async function checkPostgres(sql: string, sourceCode?: () => Promise<Sour
   const [kind, body] = Object.entries(stmts[0].stmt)[0] as [string, Node];
   const bytes = Buffer.from(sql, "utf8");
   const reach: Reach = { calls: new Set(), fields: new Set(), operators: new Set(), types: new Set(), relations: new Set() };
-  let explain = false;
   if (kind === "ExplainStmt") {
     const options = (body.options ?? []) as { DefElem?: { defname?: string } }[];
     if (options.some((o) => o.DefElem?.defname?.toLowerCase() === "analyze")) refuse("EXPLAIN ANALYZE executes the statement");
     const [inner, query] = Object.entries(body.query as Node)[0] as [string, Node];
     if (inner !== "SelectStmt") refuse(`EXPLAIN is allowed only for a query; ${statementReason(inner, query)}`);
     walk(query, bytes, false, reach);
-    explain = true;
   } else {
     if (kind !== "SelectStmt") refuse(statementReason(kind, body));
     walk(body, bytes, false, reach);
   }
   if (sourceCode) checkSourceCode(reach, await sourceCode());
-  return explain ? { sql: statementText(sql, bytes), explain: true } : { sql: statementText(sql, bytes) };
+  return statementText(sql, bytes);
 }
 
 function statementReason(kind: string, body: Node): string {

@@ -5,10 +5,9 @@ export type Dialect = "pg" | "mysql" | "tsql" | "snowflake" | "bigquery" | "clic
 
 /**
  * `sql` is the one statement the engine must run, exactly as checked: no trailing semicolon; for the
- * node-sql-parser dialects also without comments (see lexer.ts). `explain` is set for a PostgreSQL EXPLAIN, which
- * is a query for the gate but cannot be wrapped as a subquery.
+ * node-sql-parser dialects also without comments (see lexer.ts).
  */
-export type GateVerdict = { allowed: true; sql: string; explain?: true } | { allowed: false; reason: string };
+export type GateVerdict = { allowed: true; sql: string } | { allowed: false; reason: string };
 
 export interface GateOptions {
   /**

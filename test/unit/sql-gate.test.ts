@@ -393,12 +393,8 @@ describe("checkReadOnly", () => {
     await expect(check("SELECT\u00a0'a\u00a0b' FROM t", "mysql")).resolves.toEqual({ allowed: true, sql: "SELECT 'a\u00a0b' FROM t" });
   });
 
-  it("marks an EXPLAIN so the engine does not wrap it as a subquery", async () => {
-    await expect(check("EXPLAIN (FORMAT JSON) SELECT * FROM t;", "pg")).resolves.toEqual({
-      allowed: true,
-      sql: "EXPLAIN (FORMAT JSON) SELECT * FROM t",
-      explain: true,
-    });
+  it("passes an EXPLAIN on as the one statement to run, without its semicolon", async () => {
+    await expect(check("EXPLAIN (FORMAT JSON) SELECT * FROM t;", "pg")).resolves.toEqual({ allowed: true, sql: "EXPLAIN (FORMAT JSON) SELECT * FROM t" });
   });
 
   it("accepts any Trino catalog when the connection names none, and refuses others when it does", async () => {

@@ -1,11 +1,9 @@
 import type { Readable } from "node:stream";
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
-import type { HostPolicy } from "../sources/host-policy";
-import { PoolRegistry } from "./pool-registry";
-import type { PoolLimits } from "./postgres.engine";
-import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
-import { guardScan } from "./scan-guard";
-import { cancelledByClient, toUpstream, upstreamUnavailable } from "./upstream-errors";
+import type { GatewayError } from "../../errors";
+import { DirectEngine, type ScanStep } from "./direct-engine";
+import type { ColumnInfo, EngineConnection, ScanOutcome, TableInfo } from "./query-engine";
+import { toUpstream, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
 
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
@@ -26,15 +24,8 @@ interface Source {
  * per call (multipleStatements off), LOCAL INFILE off, and sql_select_limit so the server itself stops at
  * limit + 1 rows; rows are streamed and the statement is killed if a LIMIT of the user's own asks for more.
  */
-export class MysqlEngine implements QueryEngine {
+export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
   readonly name = "mysql";
-  private readonly sources = new PoolRegistry<Source>((s) => new Promise((resolve) => s.pool.end(() => resolve())));
-
-  constructor(
-    private readonly hosts: HostPolicy,
-    private readonly limits: PoolLimits,
-    private readonly defaultTimeoutMs: number,
-  ) {}
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
     const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
@@ -61,127 +52,107 @@ export class MysqlEngine implements QueryEngine {
     return rows.length === 0 ? null : rows.map((r) => ({ name: r.c, dataType: r.d }));
   }
 
-  async test(connection: EngineConnection): Promise<void> {
-    await this.metadata(connection, "SELECT 1", []);
+  protected async runScan({ pool: source, conn, request, cancel }: ScanStep<Source, PoolConnection>): Promise<ScanOutcome> {
+    const limit = source.mariadb
+      ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
+      : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
+    // Read-only for the session as well (a reset below clears what the pool set at connect): DDL commits the
+    // scan's transaction implicitly and would otherwise go on in a fresh read-write one.
+    const readOnly = source.mariadb ? "tx_read_only = 1" : "transaction_read_only = 1";
+    await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}, SESSION ${readOnly}`);
+    await run(conn, "START TRANSACTION READ ONLY");
+    const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
+    // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest.
+    if (more) cancel();
+    else {
+      await run(conn, "ROLLBACK");
+      // COM_RESET_CONNECTION: whatever the statement left in the session (user variables, named locks taken
+      // inside a stored function, temporary tables, settings) is gone before the next scan gets this connection.
+      await new Promise<void>((resolve, reject) => conn.reset((error) => (error ? reject(error) : resolve())));
+    }
+    const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
+    return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
   }
 
-  async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
-    if (request.signal?.aborted) throw cancelledByClient();
-    const started = performance.now();
-    const source = await this.source(connection);
-    const conn = await this.acquire(source);
-    let healthy = true;
-    const cancel = () => {
-      healthy = false;
-      killQuery(source, conn.threadId);
-      conn.destroy();
+  protected runMetadata<R>(conn: PoolConnection, sql: string, params: unknown[]): Promise<R[]> {
+    return new Promise<R[]>((resolve, reject) =>
+      conn.query({ sql, values: params, timeout: this.defaultTimeoutMs }, (error, rows) => (error ? reject(error) : resolve(rows as R[]))),
+    );
+  }
+
+  protected metadataError(error: unknown): GatewayError {
+    return toUpstream(error, "metadata query");
+  }
+
+  protected isTimeout(error: unknown): boolean {
+    return isTimeout(error);
+  }
+
+  protected socketOf(conn: PoolConnection): Readable {
+    return (conn as unknown as { stream: Readable }).stream;
+  }
+
+  protected cancelRunning(source: Source, conn: PoolConnection): void {
+    killQuery(source, conn.threadId);
+    conn.destroy();
+  }
+
+  protected releaseConnection(conn: PoolConnection, healthy: boolean): void {
+    if (healthy) conn.release();
+    else conn.destroy();
+  }
+
+  protected closePool(source: Source): Promise<void> {
+    return new Promise((resolve) => source.pool.end(() => resolve()));
+  }
+
+  protected async openPool(connection: EngineConnection): Promise<Source> {
+    const c = connection.config;
+    const host = String(c.host);
+    const port = Number(c.port ?? 3306);
+    const target = await this.hosts.check(host, { field: "config.host", port });
+    const options: PoolOptions = {
+      // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
+      host: target?.address ?? host,
+      port,
+      user: String(c.user),
+      password: typeof c.password === "string" ? c.password : "",
+      database: databaseOf(connection) ?? undefined,
+      // mysql2 hands these to tls.connect; servername makes the certificate check use the name, not the IP dialled.
+      ssl: c.ssl ? ({ servername: host, rejectUnauthorized: true } as PoolOptions["ssl"]) : undefined,
+      multipleStatements: false,
+      // The server could otherwise ask the gateway to upload a local file (LOAD DATA LOCAL INFILE).
+      flags: ["-LOCAL_FILES"],
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      decimalNumbers: false,
+      dateStrings: true,
+      charset: "utf8mb4",
+      connectTimeout: this.limits.acquireTimeoutMs,
+      connectionLimit: this.limits.size,
+      maxIdle: this.limits.size,
+      idleTimeout: 30_000,
+      waitForConnections: true,
+      queueLimit: 0,
     };
-    try {
-      const socket = (conn as unknown as { stream: Readable }).stream;
-      return await guardScan(request, { cancel, isTimeout, socket }, async () => {
-        const limit = source.mariadb
-          ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
-          : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
-        // Read-only for the session as well (a reset below clears what the pool set at connect): DDL commits the
-        // scan's transaction implicitly and would otherwise go on in a fresh read-write one.
-        const readOnly = source.mariadb ? "tx_read_only = 1" : "transaction_read_only = 1";
-        await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}, SESSION ${readOnly}`);
-        await run(conn, "START TRANSACTION READ ONLY");
-        const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
-        // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest.
-        if (more) cancel();
-        else {
-          await run(conn, "ROLLBACK");
-          // COM_RESET_CONNECTION: whatever the statement left in the session (user variables, named locks taken
-          // inside a stored function, temporary tables, settings) is gone before the next scan gets this connection.
-          await new Promise<void>((resolve, reject) => conn.reset((error) => (error ? reject(error) : resolve())));
-        }
-        const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
-        return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
-      }, started);
-    } catch (error) {
-      healthy = false;
-      throw error;
-    } finally {
-      if (healthy) conn.release();
-      else conn.destroy();
-    }
-  }
-
-  release(connectionId: string): Promise<void> {
-    return this.sources.evict(connectionId);
-  }
-
-  dispose(): Promise<void> {
-    return this.sources.closeAll();
-  }
-
-  private async metadata<R>(connection: EngineConnection, sql: string, params: unknown[]): Promise<R[]> {
-    const source = await this.source(connection);
-    const conn = await this.acquire(source);
-    let healthy = true;
-    try {
-      return await new Promise<R[]>((resolve, reject) =>
-        conn.query({ sql, values: params, timeout: this.defaultTimeoutMs }, (error, rows) => (error ? reject(error) : resolve(rows as R[]))),
-      );
-    } catch (error) {
-      healthy = false;
-      throw toUpstream(error, "metadata query");
-    } finally {
-      if (healthy) conn.release();
-      else conn.destroy();
-    }
-  }
-
-  private source(connection: EngineConnection): Promise<Source> {
-    return this.sources.get(connection, async () => {
-      const c = connection.config;
-      const host = String(c.host);
-      const port = Number(c.port ?? 3306);
-      const target = await this.hosts.check(host, { field: "config.host", port });
-      const options: PoolOptions = {
-        // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
-        host: target?.address ?? host,
-        port,
-        user: String(c.user),
-        password: typeof c.password === "string" ? c.password : "",
-        database: databaseOf(connection) ?? undefined,
-        // mysql2 hands these to tls.connect; servername makes the certificate check use the name, not the IP dialled.
-        ssl: c.ssl ? ({ servername: host, rejectUnauthorized: true } as PoolOptions["ssl"]) : undefined,
-        multipleStatements: false,
-        // The server could otherwise ask the gateway to upload a local file (LOAD DATA LOCAL INFILE).
-        flags: ["-LOCAL_FILES"],
-        supportBigNumbers: true,
-        bigNumberStrings: false,
-        decimalNumbers: false,
-        dateStrings: true,
-        charset: "utf8mb4",
-        connectTimeout: this.limits.acquireTimeoutMs,
-        connectionLimit: this.limits.size,
-        maxIdle: this.limits.size,
-        idleTimeout: 30_000,
-        waitForConnections: true,
-        queueLimit: 0,
-      };
-      const pool = mysql.createPool(options);
-      pool.on("connection", (conn) => {
-        conn.on("error", () => undefined);
-        // Session-wide, not only per transaction: DDL commits the scan's READ ONLY transaction implicitly and
-        // would then run in a fresh read-write one. With the session default read-only, it is refused too.
-        conn.query("SET SESSION TRANSACTION READ ONLY");
-      });
-      const version = await new Promise<string>((resolve, reject) =>
-        pool.query("SELECT VERSION() AS v", (error, rows) => (error ? reject(toUpstream(error, "connection")) : resolve(String((rows as { v: string }[])[0].v)))),
-      ).catch(async (error) => {
-        await new Promise((r) => pool.end(() => r(undefined)));
-        throw error;
-      });
-      return { pool, options, mariadb: /mariadb/i.test(version) };
+    const pool = mysql.createPool(options);
+    pool.on("connection", (conn) => {
+      conn.on("error", () => undefined);
+      // Session-wide, not only per transaction: DDL commits the scan's READ ONLY transaction implicitly and
+      // would then run in a fresh read-write one. With the session default read-only, it is refused too.
+      conn.query("SET SESSION TRANSACTION READ ONLY");
     });
+    const version = await new Promise<string>((resolve, reject) =>
+      pool.query("SELECT VERSION() AS v", (error, rows) => (error ? reject(toUpstream(error, "connection")) : resolve(String((rows as { v: string }[])[0].v)))),
+    ).catch(async (error) => {
+      await new Promise((r) => pool.end(() => r(undefined)));
+      throw error;
+    });
+    return { pool, options, mariadb: /mariadb/i.test(version) };
   }
 
   /** mysql2's pool waits forever for a free connection; a scan waits at most acquireTimeoutMs. */
-  private acquire(source: Source): Promise<PoolConnection> {
+  protected acquire(source: Source): Promise<PoolConnection> {
     return new Promise((resolve, reject) => {
       let done = false;
       const timer = setTimeout(() => {

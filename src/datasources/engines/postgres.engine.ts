@@ -1,32 +1,22 @@
 import type { Socket } from "node:net";
 import pg from "pg";
 import Cursor from "pg-cursor";
-import type { HostPolicy } from "../sources/host-policy";
-import { PoolRegistry } from "./pool-registry";
-import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, SourceCode, TableInfo } from "./query-engine";
-import { guardScan } from "./scan-guard";
-import { cancelledByClient, toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import type { GatewayError } from "../../errors";
+import { DirectEngine, type ScanStep } from "./direct-engine";
+import type { ColumnInfo, EngineConnection, ScanOutcome, SourceCode, TableInfo } from "./query-engine";
+import { toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, pgTypeName, toJsonValue } from "./values";
-
-export interface PoolLimits {
-  /** Connections per source connection. */
-  readonly size: number;
-  /** How long a scan waits for a free connection before it is refused. */
-  readonly acquireTimeoutMs: number;
-}
 
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
 /** How long a source's own code is remembered: a function created meanwhile is seen by the next look-up. */
 const SOURCE_CODE_TTL_MS = 60_000;
 
 /**
- * Everything outside pg_catalog that runs code: functions, operators, base/domain/range types, and casts and type I/O
- * through functions. Objects an extension installed (a superuser's choice) are left out; dblink's own functions are
- * refused by name by the gate anyway.
+ * Everything outside pg_catalog that runs code: functions, operators, base/domain/range types, casts and type I/O
+ * through functions, and the relations that run them when read (views whose definitions use them, tables whose row
+ * policies do, then every view built on those, transitively). Objects an extension installed (a superuser's choice)
+ * are left out; dblink's own functions are refused by name by the gate anyway.
  */
-// Functions, operators, types and casts of the source's own (outside pg_catalog, not an extension's), and the
-// relations that run them when read: views whose definitions use them and tables whose row policies do, then every
-// view built on those, transitively.
 const SOURCE_CODE_SQL = `
   WITH RECURSIVE own AS (SELECT oid FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', 'information_schema') AND nspname NOT LIKE 'pg_toast%'),
        ext AS (SELECT objid FROM pg_depend WHERE deptype = 'e'),
@@ -58,18 +48,11 @@ const SOURCE_CODE_SQL = `
  * statement_timeout, the extended protocol (one statement, no stacking), a portal that hands over at most
  * limit + 1 rows, and the session reset before the connection goes back to the pool.
  */
-export class PostgresEngine implements QueryEngine {
+export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
   readonly name = "postgres";
-  private readonly pools = new PoolRegistry<pg.Pool>((pool) => pool.end());
-
-  constructor(
-    private readonly hosts: HostPolicy,
-    private readonly limits: PoolLimits,
-    private readonly defaultTimeoutMs: number,
-  ) {}
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
-    const { rows } = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
+    const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
       connection,
       `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.data_type AS d,
               obj_description(format('%I.%I', t.table_schema, t.table_name)::regclass, 'pg_class') AS tc,
@@ -86,7 +69,7 @@ export class PostgresEngine implements QueryEngine {
   async describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null> {
     const [schema, name] = table.includes(".") ? table.split(".", 2) : [null, table];
     // Parameters, not quoting: the table name from a URL never becomes SQL text.
-    const { rows } = await this.metadata<{ column_name: string; data_type: string }>(
+    const rows = await this.metadata<{ column_name: string; data_type: string }>(
       connection,
       `SELECT column_name, data_type FROM information_schema.columns
         WHERE table_name = $1 AND table_schema = COALESCE($2, (SELECT table_schema FROM information_schema.tables
@@ -103,7 +86,7 @@ export class PostgresEngine implements QueryEngine {
   sourceCode(connection: EngineConnection): Promise<SourceCode> {
     const cached = this.sourceCodes.get(connection.id);
     if (cached && cached.version === connection.configVersion && Date.now() - cached.at < SOURCE_CODE_TTL_MS) return cached.code;
-    const code = this.metadata<{ k: string; n: string }>(connection, SOURCE_CODE_SQL, []).then(({ rows }) => {
+    const code = this.metadata<{ k: string; n: string }>(connection, SOURCE_CODE_SQL, []).then((rows) => {
       const of = (k: string) => new Set(rows.filter((r) => r.k === k).map((r) => r.n));
       const casts = [...of("c")];
       return {
@@ -119,108 +102,88 @@ export class PostgresEngine implements QueryEngine {
     return code;
   }
 
-  async test(connection: EngineConnection): Promise<void> {
-    await this.metadata(connection, "SELECT 1", []);
+  protected async runScan({ conn: client, connection, request }: ScanStep<pg.Pool, pg.PoolClient>): Promise<ScanOutcome> {
+    // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
+    // extended protocol below, where a second statement cannot ride along.
+    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
+    const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
+    const { rows, fields } = await read(cursor, request.limit + 1);
+    // A closed connection (the byte budget ran out) never answers Close: the guard has answered already.
+    if (this.socketOf(client).destroyed) throw new Error("connection closed");
+    await new Promise<void>((resolve) => cursor.close(() => resolve()));
+    await client.query("ROLLBACK");
+    // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
+    await client.query(connection.type.sessionReset ?? "DISCARD ALL");
+    const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
+    const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
+    return { columns, rows: kept, truncated: rows.length > request.limit };
   }
 
-  async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
-    if (request.signal?.aborted) throw cancelledByClient();
-    const started = performance.now();
-    const pool = await this.pool(connection);
-    const client = await this.acquire(pool);
-    let healthy = true;
-    // The client's socket: counted by the guard, and cut when a cancel must also stop what is still arriving.
-    const socket = (client as unknown as { connection: { stream: Socket } }).connection.stream;
-    const cancel = () => {
-      healthy = false;
-      cancelBackend(pool, client);
-      // node-postgres reads a whole message (a huge value) before anything else: only closing the socket stops it.
-      socket.destroy();
-    };
-    try {
-      return await guardScan(request, { cancel, isTimeout: (e) => (e as { code?: string }).code === "57014", socket }, async () => {
-        // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
-        // extended protocol below, where a second statement cannot ride along.
-        await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
-        const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
-        const { rows, fields } = await read(cursor, request.limit + 1);
-        // A closed connection (the byte budget ran out) never answers Close: the guard has answered already.
-        if (socket.destroyed) throw new Error("connection closed");
-        await new Promise<void>((resolve) => cursor.close(() => resolve()));
-        await client.query("ROLLBACK");
-        // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
-        await client.query(connection.type.sessionReset ?? "DISCARD ALL");
-        const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
-        const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
-        return { columns, rows: kept, truncated: rows.length > request.limit };
-      }, started);
-    } catch (error) {
-      healthy = false;
-      throw error;
-    } finally {
-      // A connection that failed or was cancelled is closed, not reused: its session state is unknown.
-      client.release(!healthy);
-    }
+  protected async runMetadata<R>(client: pg.PoolClient, sql: string, params: unknown[]): Promise<R[]> {
+    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${this.defaultTimeoutMs}`);
+    const result = await client.query({ text: sql, values: params });
+    await client.query("ROLLBACK");
+    return result.rows as R[];
   }
 
-  release(connectionId: string): Promise<void> {
-    return this.pools.evict(connectionId);
+  protected metadataError(error: unknown): GatewayError {
+    if ((error as { code?: string }).code === "57014") return upstreamTimeout(this.defaultTimeoutMs, error);
+    return toUpstream(error, "metadata query");
   }
 
-  dispose(): Promise<void> {
-    return this.pools.closeAll();
+  protected isTimeout(error: unknown): boolean {
+    return (error as { code?: string }).code === "57014";
   }
 
-  private async metadata<R extends pg.QueryResultRow>(connection: EngineConnection, sql: string, params: unknown[]) {
-    const pool = await this.pool(connection);
-    const client = await this.acquire(pool);
-    let healthy = true;
-    try {
-      await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${this.defaultTimeoutMs}`);
-      const result = await client.query<R>({ text: sql, values: params });
-      await client.query("ROLLBACK");
-      return result;
-    } catch (error) {
-      healthy = false;
-      if ((error as { code?: string }).code === "57014") throw upstreamTimeout(this.defaultTimeoutMs, error);
-      throw toUpstream(error, "metadata query");
-    } finally {
-      client.release(!healthy);
-    }
+  /** The client's socket: counted by the guard, and cut when a cancel must also stop what is still arriving. */
+  protected socketOf(client: pg.PoolClient): Socket {
+    return (client as unknown as { connection: { stream: Socket } }).connection.stream;
   }
 
-  private pool(connection: EngineConnection): Promise<pg.Pool> {
-    return this.pools.get(connection, async () => {
-      const c = connection.config;
-      const host = String(c.host);
-      const port = Number(c.port ?? 5432);
-      // Resolved and checked now, and the pool dials the checked address: DNS cannot swap it afterwards.
-      const target = await this.hosts.check(host, { field: "config.host", port });
-      const password = typeof c.password === "string" ? c.password : "";
-      const pool = new pg.Pool({
-        // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
-        host: target?.address ?? host,
-        port,
-        database: String(c.database),
-        user: String(c.user),
-        // A function, because node-postgres replaces an empty password with the gateway's own PGPASSWORD.
-        password: () => password,
-        ssl: c.ssl ? { servername: host, rejectUnauthorized: true } : false,
-        application_name: "connections-gateway",
-        client_encoding: "UTF8",
-        // Set explicitly so no PGOPTIONS of the gateway's own environment reaches a user's database.
-        options: `-c statement_timeout=${this.defaultTimeoutMs}`,
-        max: this.limits.size,
-        connectionTimeoutMillis: this.limits.acquireTimeoutMs,
-        idleTimeoutMillis: 30_000,
-        allowExitOnIdle: true,
-      });
-      pool.on("error", () => undefined); // an idle client's socket dropped: the pool replaces it
-      return pool;
+  protected cancelRunning(pool: pg.Pool, client: pg.PoolClient): void {
+    cancelBackend(pool, client);
+    // node-postgres reads a whole message (a huge value) before anything else: only closing the socket stops it.
+    this.socketOf(client).destroy();
+  }
+
+  protected releaseConnection(client: pg.PoolClient, healthy: boolean): void {
+    client.release(!healthy);
+  }
+
+  protected closePool(pool: pg.Pool): Promise<void> {
+    return pool.end();
+  }
+
+  protected async openPool(connection: EngineConnection): Promise<pg.Pool> {
+    const c = connection.config;
+    const host = String(c.host);
+    const port = Number(c.port ?? 5432);
+    // Resolved and checked now, and the pool dials the checked address: DNS cannot swap it afterwards.
+    const target = await this.hosts.check(host, { field: "config.host", port });
+    const password = typeof c.password === "string" ? c.password : "";
+    const pool = new pg.Pool({
+      // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
+      host: target?.address ?? host,
+      port,
+      database: String(c.database),
+      user: String(c.user),
+      // A function, because node-postgres replaces an empty password with the gateway's own PGPASSWORD.
+      password: () => password,
+      ssl: c.ssl ? { servername: host, rejectUnauthorized: true } : false,
+      application_name: "connections-gateway",
+      client_encoding: "UTF8",
+      // Set explicitly so no PGOPTIONS of the gateway's own environment reaches a user's database.
+      options: `-c statement_timeout=${this.defaultTimeoutMs}`,
+      max: this.limits.size,
+      connectionTimeoutMillis: this.limits.acquireTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      allowExitOnIdle: true,
     });
+    pool.on("error", () => undefined); // an idle client's socket dropped: the pool replaces it
+    return pool;
   }
 
-  private async acquire(pool: pg.Pool): Promise<pg.PoolClient> {
+  protected async acquire(pool: pg.Pool): Promise<pg.PoolClient> {
     const busy = pool.totalCount >= this.limits.size && pool.idleCount === 0;
     try {
       const client = await pool.connect();

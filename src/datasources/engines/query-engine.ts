@@ -76,8 +76,6 @@ export interface QueryEngine {
   /** null when the table does not exist. `table` is "name" or "schema.name". */
   describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null>;
   scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome>;
-  /** Connects and runs a trivial query. */
-  test(connection: EngineConnection): Promise<void>;
   /** Forgets what is kept for this connection (pools, catalogs): on update and delete. */
   release(connectionId: string): Promise<void>;
   /** For /readyz: resolves when a shared layer every scan needs (Trino) answers. Direct engines have none. */

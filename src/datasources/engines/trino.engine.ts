@@ -62,10 +62,6 @@ export class TrinoEngine implements QueryEngine {
     return out.rows.length === 0 ? null : out.rows.map(([n, d]) => ({ name: String(n), dataType: String(d) }));
   }
 
-  async test(connection: EngineConnection): Promise<void> {
-    await this.query(connection, { sql: "SELECT 1", timeoutMs: this.options.defaultTimeoutMs });
-  }
-
   async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
     const seconds = Math.max(1, Math.ceil(request.timeoutMs / 1000));
     const out = await this.query(connection, {

@@ -13,8 +13,4 @@ export class AccountRepository {
   find(id: string): Promise<AccountEntity | null> {
     return this.dataSource.getRepository(AccountEntity).findOneBy({ id });
   }
-
-  count(manager: EntityManager = this.dataSource.manager): Promise<number> {
-    return manager.getRepository(AccountEntity).count();
-  }
 }
