@@ -35,6 +35,8 @@ export const forbidden = (message: string) => new GatewayError(ErrorCode.FORBIDD
 export const notFound = (what: string) => new GatewayError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const badInput = (message: string, cause?: unknown) =>
   new GatewayError(ErrorCode.BAD_USER_INPUT, message, { cause });
+/** Labels are unique among an account's live connections. */
+export const labelTaken = (label: string, cause?: unknown) => badInput(`label: a connection labelled '${label}' already exists`, cause);
 
 /** The HTTP status for every code: the single table that both GraphQL and /v2 use. */
 export function httpStatusOf(code: ErrorCode): number {

@@ -97,6 +97,8 @@ export async function createCore(
   const redisUrl = options.redis === false ? null : config.redisUrl;
   const redisConnection = redisUrl ? connectRedis(redisUrl, logger) : null;
   const redis = redisConnection?.client ?? null;
+  // Producer side only: `serve` enqueues, `worker` processes (BullMQ); embedded mode runs the handler in process.
+  const queue: JobQueue = redisUrl ? new BullmqQueue(redisUrl, config.queuePrefix, logger) : new InProcessQueue(logger);
   const secrets = new SecretBox(keys, reloadKeys);
   const hostPolicy = new HostPolicy(config.allowedHosts);
   const accountRows = new AccountRepository(store.dataSource);
@@ -118,12 +120,9 @@ export async function createCore(
     config.embeddings.url
       ? new OpenAiEmbedder({ url: config.embeddings.url, model: config.embeddings.model ?? "text-embedding-3-small", apiKey: config.embeddings.apiKey })
       : new LocalEmbedder();
-  const embeddings = new EmbeddingService(connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger);
-  // Producer side only: `serve` enqueues, `worker` processes (BullMQ); embedded mode runs the same handler in process.
-  const queue: JobQueue = redisUrl
-    ? new BullmqQueue(redisUrl, config.queuePrefix, logger)
-    : new InProcessQueue((payload, context) => embeddings.run(payload, context), logger);
-  embeddings.useQueue(queue);
+  const embeddings = new EmbeddingService(queue, connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger);
+  // Embedded mode consumes in this process, with the same handler the BullMQ worker runs.
+  if (queue instanceof InProcessQueue) queue.consume((payload, context) => embeddings.run(payload, context));
   metrics.watchQueueDepth(() => queue.depth());
   connections.onChange(async ({ accountId, connectionId, sourceChanged, embedGeneration }) => {
     await schemas.invalidate(accountId, connectionId);
@@ -142,7 +141,7 @@ export async function createCore(
     auth,
     connections,
     connectionConfigs: new ConnectionConfigService(),
-    bootstrap: new BootstrapService(store.dataSource, accounts, auth, connections, connectionRows),
+    bootstrap: new BootstrapService(accountRows, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
     engines,
     scans: new ScanService(connections, engines, config.scanTimeoutMs, metrics, config.scanMaxBytes),

@@ -1,14 +1,13 @@
-import type { EntityManager } from "typeorm";
 import type { AccountRepository } from "../datasources/store/account.repository";
 import { badInput } from "../errors";
 
 export class AccountService {
   constructor(private readonly accounts: AccountRepository) {}
 
-  async create(name: string, manager?: EntityManager): Promise<{ id: string; name: string }> {
+  async create(name: string): Promise<{ id: string; name: string }> {
     const trimmed = name?.trim() ?? "";
     if (trimmed.length < 1 || trimmed.length > 200) throw badInput("name: must be 1 to 200 characters");
-    const row = await this.accounts.create(trimmed, manager);
+    const row = await this.accounts.create(trimmed);
     return { id: row.id, name: row.name };
   }
 }

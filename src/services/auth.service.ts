@@ -1,6 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import type { EntityManager } from "typeorm";
-import type { AccountRepository } from "../datasources/store/account.repository";
+import type { AccountRepository, TokenRow } from "../datasources/store/account.repository";
 import type { Role } from "../datasources/store/entities/api-token.entity";
 import type { TokenRepository } from "../datasources/store/token.repository";
 import { badInput } from "../errors";
@@ -28,18 +27,18 @@ export class AuthService {
   }
 
   /** Returns the token itself: the only time it exists outside the caller's hands. */
-  async createToken(
-    accountId: string,
-    role: Role,
-    name: string | null = null,
-    manager?: EntityManager,
-  ): Promise<{ id: string; token: string }> {
+  async createToken(accountId: string, role: Role, name: string | null = null): Promise<{ id: string; token: string }> {
     if (!isUuid(accountId)) throw badInput("account: must be an account id (UUID)");
     if (role !== "admin" && role !== "reader") throw badInput("role: must be admin or reader");
-    if (!manager && !(await this.accounts.find(accountId))) throw badInput(`account: no account ${accountId}`);
-    const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
-    const id = randomUUID();
-    await this.tokens.insert({ id, accountId, role, tokenHash: hashToken(token), name }, manager);
-    return { id, token };
+    if (!(await this.accounts.find(accountId))) throw badInput(`account: no account ${accountId}`);
+    const { row, token } = issueToken(accountId, role, name);
+    await this.tokens.insert(row);
+    return { id: row.id, token };
   }
+}
+
+/** A new token and the row that stores it (its hash, never the token). */
+export function issueToken(accountId: string, role: Role, name: string | null): { row: TokenRow; token: string } {
+  const token = TOKEN_PREFIX + randomBytes(32).toString("base64url");
+  return { row: { id: randomUUID(), accountId, role, tokenHash: hashToken(token), name }, token };
 }

@@ -1,13 +1,10 @@
-import type { DataSource } from "typeorm";
+import type { AccountRepository } from "../datasources/store/account.repository";
 import type { ConnectionRepository } from "../datasources/store/connection.repository";
-import { AccountEntity } from "../datasources/store/entities/account.entity";
-import type { AccountService } from "./account.service";
-import type { AuthService } from "./auth.service";
+import { issueToken } from "./auth.service";
 import type { ConnectionService } from "./connection.service";
 
 /** Fixed, so every start finds the demo connection it made (and never re-creates one a user deleted). */
 export const DEMO_CONNECTION_ID = "00000000-0000-4000-8000-00000000c41c";
-const BOOTSTRAP_LOCK = 7_310_001;
 
 export interface DefaultAccount {
   accountId: string;
@@ -18,23 +15,19 @@ export interface DefaultAccount {
 /** First-start work: the default account with an admin token, and the demo connection. Safe to run on every start. */
 export class BootstrapService {
   constructor(
-    private readonly dataSource: DataSource,
-    private readonly accounts: AccountService,
-    private readonly auth: AuthService,
+    private readonly accounts: AccountRepository,
     private readonly connections: ConnectionService,
     private readonly connectionRows: ConnectionRepository,
   ) {}
 
-  ensureDefaultAccount(): Promise<DefaultAccount> {
-    return this.dataSource.transaction(async (manager) => {
-      // Two instances starting together on an empty database must not both create a default account.
-      await manager.query("SELECT pg_advisory_xact_lock($1)", [BOOTSTRAP_LOCK]);
-      const oldest = await manager.getRepository(AccountEntity).find({ order: { created: "ASC" }, take: 1 });
-      if (oldest.length > 0) return { accountId: oldest[0].id, adminToken: null };
-      const account = await this.accounts.create("default", manager);
-      const adminToken = await this.auth.createToken(account.id, "admin", "first-start admin", manager);
-      return { accountId: account.id, adminToken };
+  async ensureDefaultAccount(): Promise<DefaultAccount> {
+    let issued: ReturnType<typeof issueToken> | null = null;
+    const { accountId, created } = await this.accounts.firstAccount("default", (id) => {
+      issued = issueToken(id, "admin", "first-start admin");
+      return issued.row;
     });
+    const token = created ? (issued as ReturnType<typeof issueToken> | null) : null;
+    return { accountId, adminToken: token ? { id: token.row.id, token: token.token } : null };
   }
 
   /** Creates the demo connection once; afterwards keeps its port in step with where the demo database listens. */

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { QueryFailedError } from "typeorm";
 import type { ConnectionRepository } from "../datasources/store/connection.repository";
 import { findConnectionType, type ConnectionType } from "../datasources/sources/connection-types";
 import { ConnectionEntity } from "../datasources/store/entities/connection.entity";
@@ -73,11 +72,8 @@ export class ConnectionService {
   /** Marks the connection's embeddings stale (PENDING, next generation) and returns it: for refresh. */
   async markForEmbedding(principal: Principal, id: string): Promise<{ connection: Connection; generation: number }> {
     if (!isUuid(id)) throw notFound("connection");
-    const saved = await this.connections.transaction(async (manager) => {
-      const row = await this.connections.lockLive(manager, principal.accountId, id);
-      if (!row) throw notFound("connection");
+    const saved = await this.connections.changeLive(principal.accountId, id, (row) => {
       Object.assign(row, { embeddingState: "PENDING", embeddingGeneration: row.embeddingGeneration + 1, embeddingUpdatedAt: new Date(), embeddingError: null, embeddingProgress: null });
-      return this.connections.save(row, manager);
     });
     await this.changed(saved.accountId, saved.id, { embedGeneration: saved.embeddingGeneration });
     return { connection: toConnection(saved), generation: saved.embeddingGeneration };
@@ -140,7 +136,7 @@ export class ConnectionService {
     });
     row.config = this.seal(merged, principal.accountId, row.id);
     if (!row.label) throw badInput("label: must not be blank");
-    const saved = await this.saveUniqueLabel(row);
+    const saved = await this.connections.insert(row);
     await this.changed(saved.accountId, saved.id, { embedGeneration: saved.embeddingGeneration });
     return toConnection(saved);
   }
@@ -150,9 +146,7 @@ export class ConnectionService {
     // Left out keeps the label; null cannot (every connection has one), so it is refused rather than ignored.
     if (input.label === null) throw badInput("label: must not be null; leave it out to keep the current label");
     let sourceChanged = false;
-    const saved = await this.connections.transaction(async (manager) => {
-      const row = await this.connections.lockLive(manager, principal.accountId, id);
-      if (!row) throw notFound("connection");
+    const saved = await this.connections.changeLive(principal.accountId, id, async (row) => {
       const type = findConnectionType(row.connectionConfigId)!;
       if (input.label !== undefined && input.label !== null) {
         row.label = input.label.trim();
@@ -175,7 +169,6 @@ export class ConnectionService {
       }
       row.updated = new Date();
       row.updatedByUserId = principal.tokenId;
-      return this.saveUniqueLabel(row, manager);
     });
     await this.changed(saved.accountId, saved.id, { sourceChanged, embedGeneration: sourceChanged ? saved.embeddingGeneration : null });
     return toConnection(saved);
@@ -184,12 +177,9 @@ export class ConnectionService {
   /** Soft delete: the row stays (with `deleted` set) and disappears from every read. */
   async delete(principal: Principal, id: string): Promise<Connection> {
     if (!isUuid(id)) throw notFound("connection");
-    const saved = await this.connections.transaction(async (manager) => {
-      const row = await this.connections.lockLive(manager, principal.accountId, id);
-      if (!row) throw notFound("connection");
+    const saved = await this.connections.changeLive(principal.accountId, id, (row) => {
       const now = new Date();
       Object.assign(row, { deleted: now, updated: now, updatedByUserId: principal.tokenId });
-      return this.connections.save(row, manager);
     });
     // Gone: its pools and catalog go with it.
     await this.changed(saved.accountId, saved.id, { sourceChanged: true });
@@ -211,16 +201,6 @@ export class ConnectionService {
     return config;
   }
 
-  private async saveUniqueLabel(row: ConnectionEntity, manager?: Parameters<ConnectionRepository["save"]>[1]) {
-    try {
-      return await this.connections.save(row, manager);
-    } catch (error) {
-      if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === "23505") {
-        throw badInput(`label: a connection labelled '${row.label}' already exists`, error);
-      }
-      throw error;
-    }
-  }
 }
 
 function resolveType(id: string | null | undefined, slug: string | null | undefined): ConnectionType {

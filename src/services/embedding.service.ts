@@ -15,10 +15,10 @@ const BATCH = 64;
 
 /** Schema embeddings: computed by a job per connection generation, searched by cosine similarity. */
 export class EmbeddingService {
-  private queue: JobQueue | null = null;
   private built: Embedder | null = null;
 
   constructor(
+    private readonly queue: JobQueue,
     private readonly connections: ConnectionService,
     private readonly vectors: EmbeddingRepository,
     private readonly engines: EngineRegistry,
@@ -31,13 +31,8 @@ export class EmbeddingService {
     return this.built;
   }
 
-  /** The queue is wired after construction: the in-process one needs this service's handler. */
-  useQueue(queue: JobQueue): void {
-    this.queue = queue;
-  }
-
-  async enqueue(payload: EmbedSchemaPayload): Promise<boolean> {
-    return (await this.queue?.enqueue(payload)) ?? false;
+  enqueue(payload: EmbedSchemaPayload): Promise<boolean> {
+    return this.queue.enqueue(payload);
   }
 
   /** The job: list the source's tables, embed those whose document changed, drop vanished ones, report progress. */

@@ -25,9 +25,7 @@ export class KeyRotationService {
     const report: RotationReport = { rows: 0, rotated: 0, current: 0, failed: [] };
     for (const { id } of await this.connections.listAllIds()) {
       report.rows += 1;
-      await this.connections.transaction(async (manager) => {
-        const row = await this.connections.lockById(manager, id);
-        if (!row) return;
+      await this.connections.changeAny(id, (row) => {
         const next = { ...row.config };
         let changed = 0;
         for (const [field, value] of Object.entries(row.config)) {
@@ -46,11 +44,10 @@ export class KeyRotationService {
             report.failed.push({ id, field, reason });
           }
         }
-        if (changed > 0) {
-          row.config = next;
-          await this.connections.save(row, manager);
-          report.rotated += changed;
-        }
+        if (changed === 0) return false;
+        row.config = next;
+        report.rotated += changed;
+        return true;
       });
     }
     return report;

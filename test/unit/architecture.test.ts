@@ -51,6 +51,14 @@ describe("architecture", () => {
     expect(readers).toEqual(["cli.ts", "config.ts"]);
   });
 
+  it("keeps TypeORM in the datasources (and migrations): services speak in domain terms", () => {
+    const users = sources
+      .filter((f) => /from "typeorm"/.test(fs.readFileSync(f, "utf8")))
+      .map((f) => path.relative(SRC, f))
+      .filter((f) => !f.startsWith(`datasources${path.sep}`));
+    expect(users).toEqual([]);
+  });
+
   it("imports only down the floors of DESIGN.md", () => {
     const violations: string[] = [];
     for (const file of sources) {

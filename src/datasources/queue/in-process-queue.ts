@@ -12,12 +12,20 @@ export class InProcessQueue implements JobQueue {
   private readonly live = new Set<string>();
   private chain: Promise<void> = Promise.resolve();
   private closed = false;
+  private handler: EmbedHandler | null = null;
 
   constructor(
-    private readonly handler: EmbedHandler,
     private readonly logger: Logger,
     private readonly backoffMs = 500,
   ) {}
+
+  /**
+   * The consumer, as a BullMQ worker is one: registered once the service that handles jobs exists, so the queue
+   * can be built before the services that enqueue. Until then jobs wait in order.
+   */
+  consume(handler: EmbedHandler): void {
+    this.handler = handler;
+  }
 
   async enqueue(payload: EmbedSchemaPayload): Promise<boolean> {
     const id = embedJobId(payload);
@@ -45,6 +53,7 @@ export class InProcessQueue implements JobQueue {
     try {
       for (let attempt = 1; attempt <= ATTEMPTS && !this.closed; attempt++) {
         try {
+          if (!this.handler) throw new Error("no consumer registered for the in-process queue");
           await this.handler(payload, { progress: async () => undefined, finalAttempt: attempt === ATTEMPTS });
           return;
         } catch (error) {

@@ -1,3 +1,4 @@
+import { isUuid } from "../../ids";
 /** The one job of this release: compute a connection's schema embeddings. Payload: ids only, never a secret. */
 export const EMBED_SCHEMA_JOB = "embed-schema";
 
@@ -20,8 +21,7 @@ export class PermanentJobError extends Error {
 
 export function parseEmbedPayload(data: unknown): EmbedSchemaPayload {
   const d = data as Partial<EmbedSchemaPayload> | null;
-  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  if (!d || typeof d.connectionId !== "string" || !uuid.test(d.connectionId) || !Number.isInteger(d.generation) || (d.generation as number) < 1) {
+  if (!d || typeof d.connectionId !== "string" || !isUuid(d.connectionId) || !Number.isInteger(d.generation) || (d.generation as number) < 1) {
     throw new PermanentJobError("embed-schema payload must be { connectionId: uuid, generation: positive integer }");
   }
   return { connectionId: d.connectionId, generation: d.generation as number };

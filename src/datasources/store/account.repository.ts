@@ -1,16 +1,45 @@
 import { randomUUID } from "node:crypto";
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource } from "typeorm";
 import { AccountEntity } from "./entities/account.entity";
+import { ApiTokenEntity, type Role } from "./entities/api-token.entity";
+
+/** Two instances starting together on an empty database must not both create a default account. */
+const FIRST_ACCOUNT_LOCK = 7_310_001;
+
+export interface TokenRow {
+  id: string;
+  accountId: string;
+  role: Role;
+  tokenHash: string;
+  name: string | null;
+}
 
 export class AccountRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async create(name: string, manager: EntityManager = this.dataSource.manager): Promise<AccountEntity> {
-    const repo = manager.getRepository(AccountEntity);
+  async create(name: string): Promise<AccountEntity> {
+    const repo = this.dataSource.getRepository(AccountEntity);
     return repo.save(repo.create({ id: randomUUID(), name }));
   }
 
   find(id: string): Promise<AccountEntity | null> {
     return this.dataSource.getRepository(AccountEntity).findOneBy({ id });
+  }
+
+  /**
+   * The oldest account; when there is none, creates `name` with the token `tokenFor` describes, in one transaction
+   * under an advisory lock (so concurrent first starts make one account). `created` says which happened.
+   */
+  firstAccount(name: string, tokenFor: (accountId: string) => TokenRow): Promise<{ accountId: string; created: boolean }> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query("SELECT pg_advisory_xact_lock($1)", [FIRST_ACCOUNT_LOCK]);
+      const [oldest] = await manager.getRepository(AccountEntity).find({ order: { created: "ASC" }, take: 1 });
+      if (oldest) return { accountId: oldest.id, created: false };
+      const accounts = manager.getRepository(AccountEntity);
+      const account = await accounts.save(accounts.create({ id: randomUUID(), name }));
+      const tokens = manager.getRepository(ApiTokenEntity);
+      await tokens.save(tokens.create({ ...tokenFor(account.id), revoked: null }));
+      return { accountId: account.id, created: true };
+    });
   }
 }

@@ -1,6 +1,9 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { IsNull } from "typeorm";
+import { IsNull, QueryFailedError } from "typeorm";
+import { labelTaken, notFound } from "../../errors";
 import { ConnectionEntity } from "./entities/connection.entity";
+
+const UNIQUE_VIOLATION = "23505";
 
 /** Live means not soft-deleted: a deleted row stays for audit but no read path returns it. */
 export class ConnectionRepository {
@@ -12,18 +15,35 @@ export class ConnectionRepository {
       .find({ where: { accountId, deleted: IsNull() }, order: { created: "ASC", id: "ASC" } });
   }
 
-  findLive(accountId: string, id: string, manager: EntityManager = this.dataSource.manager): Promise<ConnectionEntity | null> {
-    return manager.getRepository(ConnectionEntity).findOneBy({ id, accountId, deleted: IsNull() });
+  findLive(accountId: string, id: string): Promise<ConnectionEntity | null> {
+    return this.dataSource.getRepository(ConnectionEntity).findOneBy({ id, accountId, deleted: IsNull() });
   }
 
-  /** Row lock for read-modify-write of the config (a concurrent update must not drop a secret change). */
-  lockLive(manager: EntityManager, accountId: string, id: string): Promise<ConnectionEntity | null> {
-    return manager
-      .getRepository(ConnectionEntity)
-      .createQueryBuilder("c")
-      .setLock("pessimistic_write")
-      .where("c.id = :id AND c.account_id = :accountId AND c.deleted IS NULL", { id, accountId })
-      .getOne();
+  /**
+   * Read-modify-write of one live row of the account under a row lock (a concurrent update must not drop a secret
+   * change): NOT_FOUND when it is missing, deleted or another account's; `change` edits the row, which is then
+   * saved in the same transaction, a label another live connection has answered as the domain's conflict.
+   */
+  changeLive(accountId: string, id: string, change: (row: ConnectionEntity) => Promise<void> | void): Promise<ConnectionEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const row = await locked(manager).where("c.id = :id AND c.account_id = :accountId AND c.deleted IS NULL", { id, accountId }).getOne();
+      if (!row) throw notFound("connection");
+      await change(row);
+      return saveUnique(manager, row);
+    });
+  }
+
+  /** The same for any row, deleted or not (key rotation); `change` answers whether there is anything to save. */
+  async changeAny(id: string, change: (row: ConnectionEntity) => boolean): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      const row = await locked(manager).where("c.id = :id", { id }).getOne();
+      if (row && change(row)) await manager.getRepository(ConnectionEntity).save(row);
+    });
+  }
+
+  /** A new row; a label another live connection of the account has is the domain's conflict. */
+  insert(row: ConnectionEntity): Promise<ConnectionEntity> {
+    return saveUnique(this.dataSource.manager, row);
   }
 
   /** Any row with this id, deleted or not, in any account: for the gateway's own bookkeeping only. */
@@ -53,20 +73,19 @@ export class ConnectionRepository {
     return this.dataSource.getRepository(ConnectionEntity).find({ select: { config: true } });
   }
 
-  lockById(manager: EntityManager, id: string): Promise<ConnectionEntity | null> {
-    return manager
-      .getRepository(ConnectionEntity)
-      .createQueryBuilder("c")
-      .setLock("pessimistic_write")
-      .where("c.id = :id", { id })
-      .getOne();
+  /** The gateway's own bookkeeping (the demo connection's port): no lock, no label check. */
+  save(entity: ConnectionEntity): Promise<ConnectionEntity> {
+    return this.dataSource.getRepository(ConnectionEntity).save(entity);
   }
+}
 
-  save(entity: ConnectionEntity, manager: EntityManager = this.dataSource.manager): Promise<ConnectionEntity> {
-    return manager.getRepository(ConnectionEntity).save(entity);
-  }
+const locked = (manager: EntityManager) => manager.getRepository(ConnectionEntity).createQueryBuilder("c").setLock("pessimistic_write");
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(work);
+async function saveUnique(manager: EntityManager, row: ConnectionEntity): Promise<ConnectionEntity> {
+  try {
+    return await manager.getRepository(ConnectionEntity).save(row);
+  } catch (error) {
+    if (error instanceof QueryFailedError && (error.driverError as { code?: string })?.code === UNIQUE_VIOLATION) throw labelTaken(row.label, error);
+    throw error;
   }
 }

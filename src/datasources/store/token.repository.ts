@@ -1,15 +1,13 @@
-import type { DataSource, EntityManager } from "typeorm";
+import type { DataSource } from "typeorm";
 import { IsNull } from "typeorm";
-import { ApiTokenEntity, type Role } from "./entities/api-token.entity";
+import type { TokenRow } from "./account.repository";
+import { ApiTokenEntity } from "./entities/api-token.entity";
 
 export class TokenRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async insert(
-    row: { id: string; accountId: string; role: Role; tokenHash: string; name: string | null },
-    manager: EntityManager = this.dataSource.manager,
-  ): Promise<ApiTokenEntity> {
-    const repo = manager.getRepository(ApiTokenEntity);
+  async insert(row: TokenRow): Promise<ApiTokenEntity> {
+    const repo = this.dataSource.getRepository(ApiTokenEntity);
     return repo.save(repo.create({ ...row, revoked: null }));
   }
 
