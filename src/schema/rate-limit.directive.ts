@@ -28,9 +28,9 @@ export function createRateLimit(
   observe: { metrics: GatewayMetrics; logger: Logger },
 ): { directive: GraphQLDirective; apply(schema: GraphQLSchema): GraphQLSchema } {
   const fallback = redis ? new PerInstanceFallback(redis, observe) : null;
-  const limiterOptions: IRateLimiterOptions & Record<string, unknown> = redis
-    ? { storeClient: redis, useRedisPackage: true, keyPrefix: "gw:rl" }
-    : { keyPrefix: "gw:rl" };
+  // An ioredis client, rate-limiter-flexible's default (useRedisPackage means node-redis and must stay unset): it
+  // defines its Lua script on the client and counts with it, atomically across instances.
+  const limiterOptions: IRateLimiterOptions & Record<string, unknown> = redis ? { storeClient: redis, keyPrefix: "gw:rl" } : { keyPrefix: "gw:rl" };
   /**
    * A decision Redis does not give (it failed, or did not answer within the deadline) is taken by the per-instance
    * fallback, here and only here: with rate-limiter-flexible's insuranceLimiter as well, a command that fails after
