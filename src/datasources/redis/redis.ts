@@ -13,6 +13,9 @@ export type RedisClient = Redis;
  */
 export type RedisRole = "commands" | "queue" | "worker";
 
+/** Far beyond any deadline (so a healthy but busy Redis is not dropped), short enough to bound a freeze. */
+const SILENT_SOCKET_MS = 2_000;
+
 /**
  * The Redis policy of the gateway, for every connection it opens (only `connectRedis` below builds clients).
  *
@@ -38,7 +41,7 @@ export type RedisRole = "commands" | "queue" | "worker";
  * (`maxRetriesPerRequest: null`, the offline queue on) and no timeout cuts them, since its blocking reads wait
  * for jobs by design. BullMQ copies these options into the connections it duplicates from this one.
  */
-export function redisOptions(role: RedisRole): RedisOptions {
+function redisOptions(role: RedisRole): RedisOptions {
   const common: RedisOptions = {
     lazyConnect: false,
     connectTimeout: 3_000,
@@ -54,9 +57,6 @@ export function redisOptions(role: RedisRole): RedisOptions {
     socketTimeout: SILENT_SOCKET_MS,
   };
 }
-
-/** Far beyond any deadline (so a healthy but busy Redis is not dropped), short enough to bound a freeze. */
-const SILENT_SOCKET_MS = 2_000;
 
 export interface RedisConnection {
   readonly client: RedisClient;
