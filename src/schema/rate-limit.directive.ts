@@ -28,12 +28,13 @@ export function createRateLimit(
   observe: { metrics: GatewayMetrics; logger: Logger },
 ): { directive: GraphQLDirective; apply(schema: GraphQLSchema): GraphQLSchema } {
   const fallback = redis ? new PerInstanceFallback(redis, observe) : null;
-  const limiterOptions: IRateLimiterOptions & Record<string, unknown> = redis
-    ? { storeClient: redis, useRedisPackage: true, keyPrefix: "gw:rl", insuranceLimiter: fallback }
-    : { keyPrefix: "gw:rl" };
+  // An ioredis client, rate-limiter-flexible's default (useRedisPackage means node-redis and must stay unset): it
+  // defines its Lua script on the client and counts with it, atomically across instances.
+  const limiterOptions: IRateLimiterOptions & Record<string, unknown> = redis ? { storeClient: redis, keyPrefix: "gw:rl" } : { keyPrefix: "gw:rl" };
   /**
-   * rate-limiter-flexible turns to the insurance limiter when Redis fails, but waits as long as a frozen Redis
-   * takes to answer: a decision Redis does not give within the deadline is taken by the fallback instead.
+   * A decision Redis does not give (it failed, or did not answer within the deadline) is taken by the per-instance
+   * fallback, here and only here: with rate-limiter-flexible's insuranceLimiter as well, a command that fails after
+   * its deadline (one dropped with a frozen Redis's connection, say) would be counted a second time by the fallback.
    */
   class RedisLimiterWithDeadline extends RateLimiterRedis {
     override consume(key: string | number, points?: number, options?: { [key: string]: unknown }): Promise<RateLimiterRes> {
@@ -76,9 +77,8 @@ export function createRateLimit(
 }
 
 /**
- * rate-limiter-flexible hands a decision to its insurance limiter when Redis fails. This one counts in process
- * with the same budget (so N instances allow up to N times the budget while Redis is down) and logs the switch
- * once, until Redis is ready again.
+ * Takes the decisions Redis does not give. It counts in process with the same budget (so N instances allow up to
+ * N times the budget while Redis is down) and logs the switch once, until Redis is ready again.
  */
 class PerInstanceFallback extends RateLimiterMemory {
   private fallingBack = false;

@@ -1,8 +1,8 @@
 import { UnrecoverableError, Worker } from "bullmq";
-import IORedis from "ioredis";
 import type { Logger } from "pino";
 import { QUEUE_NAME } from "../datasources/queue/bullmq-queue";
 import { parseEmbedPayload, PermanentJobError, type EmbedHandler } from "../datasources/queue/job-queue";
+import { connectRedis } from "../datasources/redis/redis";
 
 export interface EmbedWorker {
   /** Stops taking jobs and waits for the running ones to finish. */
@@ -14,8 +14,8 @@ export interface EmbedWorker {
  * another within about 20 s; the handler writes each table's vector by key, so a taken-over job writes it once.
  */
 export function startEmbedWorker(options: { redisUrl: string; prefix: string; concurrency: number; handler: EmbedHandler; logger: Logger }): EmbedWorker {
-  const connection = new IORedis(options.redisUrl, { maxRetriesPerRequest: null });
-  connection.on("error", () => undefined);
+  // The "worker" role of redis.ts: BullMQ duplicates this connection for its reads, blocking ones included.
+  const connection = connectRedis(options.redisUrl, options.logger, "worker");
   const worker = new Worker(
     QUEUE_NAME,
     async (job) => {
@@ -35,7 +35,7 @@ export function startEmbedWorker(options: { redisUrl: string; prefix: string; co
         throw error;
       }
     },
-    { connection, prefix: options.prefix, concurrency: options.concurrency, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 3 },
+    { connection: connection.client, prefix: options.prefix, concurrency: options.concurrency, lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 3 },
   );
   worker.on("failed", (job, error) => options.logger.warn({ jobId: job?.id, err: { message: error.message } }, "embed-schema job failed"));
   worker.on("completed", (job) => options.logger.info({ jobId: job.id }, "embed-schema job completed"));
@@ -43,7 +43,7 @@ export function startEmbedWorker(options: { redisUrl: string; prefix: string; co
   return {
     async close() {
       await worker.close();
-      connection.disconnect();
+      await connection.close();
     },
   };
 }

@@ -20,7 +20,7 @@
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { Client, Pool } from "pg";
-import { createClient } from "redis";
+import { Redis } from "ioredis";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection, DATASET_DB, datasetUrl } from "../support/datasets";
 import { apiClient, provision, sleep } from "../support/faults";
@@ -624,10 +624,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
       QUEUE_PREFIX: prefix,
     };
     cleanups.push(async () => {
-      const redis = createClient({ url: options.redisUrl });
+      const redis = new Redis(options.redisUrl, { lazyConnect: true });
       await redis.connect();
       try {
-        for await (const keys of redis.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) if (keys.length) await redis.del(keys);
+        for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 500 }) as AsyncIterable<string[]>) if (keys.length) await redis.del(...keys);
       } finally {
         await redis.quit();
       }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
-import { createClient } from "redis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection, sourceConfig } from "../support/datasets";
@@ -176,23 +176,23 @@ describeWith("redis", "schema embeddings through BullMQ workers", (redisUrl) => 
     });
 
     it("keeps no secret in Redis", async () => {
-      const redis = createClient({ url: redisUrl });
+      const redis = new Redis(redisUrl, { lazyConnect: true });
       await redis.connect();
       try {
         const dump: string[] = [];
         let values = 0;
         // Every key, not only this test's queue: cache entries and rate-limit counters must hold no secret either.
-        for await (const batch of redis.scanIterator({ MATCH: "*", COUNT: 500 })) {
+        for await (const batch of redis.scanStream({ match: "*", count: 500 }) as AsyncIterable<string[]>) {
           for (const key of batch) {
             const type = await redis.type(key);
             let value: unknown;
-            if (type === "hash") value = await redis.hGetAll(key);
+            if (type === "hash") value = await redis.hgetall(key);
             else if (type === "string") value = await redis.get(key);
-            else if (type === "list") value = await redis.lRange(key, 0, -1);
-            else if (type === "zset") value = await redis.zRange(key, 0, -1);
-            else if (type === "set") value = await redis.sMembers(key);
+            else if (type === "list") value = await redis.lrange(key, 0, -1);
+            else if (type === "zset") value = await redis.zrange(key, 0, -1);
+            else if (type === "set") value = await redis.smembers(key);
             // BullMQ's `…:events` streams carry return values and failure reasons.
-            else if (type === "stream") value = await redis.xRange(key, "-", "+");
+            else if (type === "stream") value = await redis.xrange(key, "-", "+");
             else if (type === "none") continue; // expired between SCAN and TYPE
             else throw new Error(`key ${key} has type ${type}, which this check cannot read`);
             dump.push(key, JSON.stringify(value));

@@ -1,4 +1,4 @@
-import { createClient } from "redis";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
@@ -72,7 +72,7 @@ function rateLimitSuite(name: string, env: () => Record<string, string>) {
       expect(rest.status).toBe(404);
       const redisUrl = env().REDIS_URL;
       if (redisUrl) {
-        const redis = createClient({ url: redisUrl });
+        const redis = new Redis(redisUrl, { lazyConnect: true });
         await redis.connect();
         try {
           const keys = [...(await redis.keys("gw:rl*xxxxxxxx*")), ...(await redis.keys("gw:rl*not-an-id*"))];

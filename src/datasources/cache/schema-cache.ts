@@ -25,7 +25,7 @@ export class RedisSchemaCache implements SchemaCache {
 
   async get<T>(accountId: string, connectionId: string, entry: string): Promise<T | null> {
     try {
-      const raw = await withDeadline(this.redis.hGet(keyOf(accountId, connectionId), entry), REDIS_DEADLINE_MS, "schema cache read");
+      const raw = await withDeadline(this.redis.hget(keyOf(accountId, connectionId), entry), REDIS_DEADLINE_MS, "schema cache read");
       if (!raw) return null;
       const { at, value } = JSON.parse(raw) as { at: number; value: T };
       // The hash's TTL runs from its first entry; each entry also carries its own age.
@@ -39,8 +39,10 @@ export class RedisSchemaCache implements SchemaCache {
   async set(accountId: string, connectionId: string, entry: string, value: unknown): Promise<void> {
     const key = keyOf(accountId, connectionId);
     try {
-      const write = this.redis.multi().hSet(key, entry, JSON.stringify({ at: Date.now(), value })).expire(key, this.ttlSeconds).exec();
-      await withDeadline(write, REDIS_DEADLINE_MS, "schema cache write");
+      const write = this.redis.multi().hset(key, entry, JSON.stringify({ at: Date.now(), value })).expire(key, this.ttlSeconds).exec();
+      // ioredis resolves a transaction with each command's error beside its reply instead of rejecting.
+      const failed = (await withDeadline(write, REDIS_DEADLINE_MS, "schema cache write"))?.find(([error]) => error);
+      if (failed) throw failed[0];
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, "schema cache write failed");
     }

@@ -1,11 +1,8 @@
 import { Queue } from "bullmq";
-import IORedis from "ioredis";
 import type { Logger } from "pino";
-import { REDIS_DEADLINE_MS, withDeadline } from "../redis/deadline";
+import { QUEUE_DEADLINE_MS, withDeadline } from "../redis/deadline";
+import { connectRedis, type RedisConnection } from "../redis/redis";
 import { EMBED_SCHEMA_JOB, embedJobId, type EmbedSchemaPayload, type JobQueue } from "./job-queue";
-
-/** BullMQ's calls are Lua scripts of a few commands each: twice the deadline of one command. */
-const QUEUE_DEADLINE_MS = 2 * REDIS_DEADLINE_MS;
 
 export const QUEUE_NAME = EMBED_SCHEMA_JOB;
 const LIVE_STATES = new Set(["waiting", "delayed", "active", "prioritized", "waiting-children"]);
@@ -20,7 +17,7 @@ const JOB_OPTIONS = {
 
 /** The producer side of BullMQ: fails fast while Redis is down (the reconciler retries), never blocks a request. */
 export class BullmqQueue implements JobQueue {
-  private readonly connection: IORedis;
+  private readonly connection: RedisConnection;
   private readonly queue: Queue;
 
   constructor(
@@ -28,9 +25,9 @@ export class BullmqQueue implements JobQueue {
     prefix: string,
     private readonly logger: Logger,
   ) {
-    this.connection = new IORedis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, commandTimeout: QUEUE_DEADLINE_MS });
-    this.connection.on("error", () => undefined);
-    this.queue = new Queue(QUEUE_NAME, { connection: this.connection, prefix, defaultJobOptions: JOB_OPTIONS });
+    // A connection of its own (the "queue" role of redis.ts): BullMQ's scripts get a longer deadline than one command.
+    this.connection = connectRedis(redisUrl, logger, "queue");
+    this.queue = new Queue(QUEUE_NAME, { connection: this.connection.client, prefix, defaultJobOptions: JOB_OPTIONS });
     this.queue.on("error", () => undefined);
   }
 
@@ -66,6 +63,6 @@ export class BullmqQueue implements JobQueue {
 
   async close(): Promise<void> {
     await this.queue.close().catch(() => undefined);
-    this.connection.disconnect();
+    await this.connection.close();
   }
 }

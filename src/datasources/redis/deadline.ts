@@ -5,6 +5,9 @@
  */
 export const REDIS_DEADLINE_MS = 500;
 
+/** BullMQ's calls are Lua scripts of a few commands each: twice the deadline of one command. */
+export const QUEUE_DEADLINE_MS = 2 * REDIS_DEADLINE_MS;
+
 /** Settles like `work`, or rejects after `ms` naming `what`; the work itself is left to finish or fail on its own. */
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
