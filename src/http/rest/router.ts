@@ -67,7 +67,10 @@ export const ROUTES: Route[] = [
     method: "post",
     path: "/connection/:id/scan",
     operation: "scan",
-    variables: (r) => ({ id: r.params.id, query: r.body?.query, limit: intParam(r.query.limit), primaryKeys: r.body?.primary_keys }),
+    variables: (r) => {
+      const body = r.body as { query?: unknown; primary_keys?: unknown } | null | undefined;
+      return { id: r.params.id, query: body?.query, limit: intParam(r.query.limit), primaryKeys: body?.primary_keys };
+    },
     shape: restScan,
     bodyKeys: ["query", "primary_keys"],
   },
@@ -140,7 +143,7 @@ export function restRouter(deps: {
           sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
           return;
         }
-        const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body).find((k) => !route.bodyKeys!.includes(k)) : undefined;
+        const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body as object).find((k) => !route.bodyKeys!.includes(k)) : undefined;
         if (stray !== undefined) {
           const message = `${stray.slice(0, 64)}: unknown field; the body takes ${route.bodyKeys!.join(", ")}${stray === "limit" ? " (give limit as a query parameter)" : ""}`;
           sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
@@ -170,7 +173,7 @@ export function restRouter(deps: {
         sendRestError(res, contextValue.requestId, status, mapped);
         return;
       }
-      const result = (data as Json | null | undefined)?.result as Json | null;
+      const result = data?.result as Json | null;
       if (result === null && route.missing) {
         sendRestError(res, contextValue.requestId, 404, [{ code: ErrorCode.NOT_FOUND, message: `${route.missing} not found` }]);
         return;
