@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { createClient } from "redis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection, sourceConfig } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
-import { runCli, serve, type Served } from "../support/processes";
+import { serve, type Served } from "../support/processes";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith } from "../support/services";
 import { BullmqQueue } from "../../src/datasources/queue/bullmq-queue";

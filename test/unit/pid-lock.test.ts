@@ -31,13 +31,13 @@ describe("PidLock", () => {
   });
 
   it("never judges a lock written on another host (another container on the same volume) stale", () => {
-    write({ pid: spawnSync("true").pid!, hostname: "another-container" });
+    write({ pid: spawnSync("true").pid, hostname: "another-container" });
     expect(PidLock.tryAcquire(file, "serve")).toMatchObject({ hostname: "another-container" });
     fs.rmSync(file);
   });
 
   it.each([
-    ["a dead pid", () => write({ pid: spawnSync("true").pid! })],
+    ["a dead pid", () => write({ pid: spawnSync("true").pid })],
     ["a pid reused by another process (its start time differs)", () => write({ pid: sleeper.pid!, processStart: "1" })],
     ["our own pid (a container's pid 1 on every run)", () => write({ pid: process.pid })],
     ["an unreadable file", () => fs.writeFileSync(file, "{not json")],
@@ -59,7 +59,7 @@ describe("PidLock", () => {
   });
 
   it("lets exactly one of eight processes take over a stale lock at once", async () => {
-    write({ pid: spawnSync("true").pid! });
+    write({ pid: spawnSync("true").pid });
     // The children run the module as plain JavaScript compiled here from the source under test: the unit project
     // does not build, so dist/ may be stale or absent. The module imports only Node's own modules.
     const source = fs.readFileSync(path.join(ROOT, "src/datasources/store/embedded/pid-lock.ts"), "utf8");
