@@ -12,10 +12,27 @@ export default defineConfig({
   test: {
     environment: "node",
     setupFiles: ["reflect-metadata"],
-    globalSetup: ["test/support/global-setup.ts"],
-    include: ["test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // `npm test` runs all three; `npm run test:unit` (and the others) one, e.g. for a fast loop while editing.
+    // Each project extends this config (the swc plugin and the graphql alias above).
+    projects: [
+      // Plain code and files on disk: no build, no services, so no global setup.
+      { extends: true, test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
+      // Every other folder but e2e (integration, contract, security, and any new one, so no test is left out):
+      // the real services and the sample datasets; some suites run the built CLI (workers) too.
+      {
+        extends: true,
+        test: {
+          name: "integration",
+          include: ["test/**/*.test.ts"],
+          exclude: ["test/unit/**", "test/e2e/**"],
+          globalSetup: ["test/support/global-setup.ts"],
+        },
+      },
+      // The built CLI as `npm start` runs it, as whole processes.
+      { extends: true, test: { name: "e2e", include: ["test/e2e/**/*.test.ts"], globalSetup: ["test/support/global-setup.ts"] } },
+    ],
   },
 });

@@ -152,7 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
     problems.push("ENCRYPTION_KEYS: required when DATABASE_URL is set (kid:base64 of 32 random bytes)");
   }
   for (const entry of list(env.ALLOWED_HOSTS)) {
-    if (!/^[A-Za-z0-9.:\-_/\[\]]+$/.test(entry)) problems.push(`ALLOWED_HOSTS: '${entry}' is not a host name, address or CIDR`);
+    if (!/^[A-Za-z0-9.:\-_/[\]]+$/.test(entry)) problems.push(`ALLOWED_HOSTS: '${entry}' is not a host name, address or CIDR`);
   }
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   const e = parsed.data;

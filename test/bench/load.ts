@@ -54,6 +54,8 @@ interface AcInstance extends PromiseLike<AcResult> {
   on(event: "response", listener: (client: unknown, status: number, bytes: number, ms: number) => void): AcInstance;
   on(event: "reqError", listener: (error: Error) => void): AcInstance;
 }
+// autocannon ships no types (its part used here is declared above), so it is required rather than imported.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require("autocannon") as (options: AcOptions) => AcInstance;
 
 /** A case runs for a time (benchmark) or for a number of requests (CI). */
@@ -634,9 +636,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     });
     const { token } = await provision(env);
 
-    const gateways = (await Promise.all([start(process.execPath, [CLI, "serve"], env, "A"), start(process.execPath, [CLI, "serve"], env, "B")])) as [Instance, Instance];
+    const gateways = await Promise.all([start(process.execPath, [CLI, "serve"], env, "A"), start(process.execPath, [CLI, "serve"], env, "B")]);
     cleanups.push(() => Promise.all(gateways.map((g) => g.served.stop())));
-    const noops = (await Promise.all([start(process.execPath, ["-e", NOOP_SERVER], {}, "A"), start(process.execPath, ["-e", NOOP_SERVER], {}, "B")])) as [Instance, Instance];
+    const noops = await Promise.all([start(process.execPath, ["-e", NOOP_SERVER], {}, "A"), start(process.execPath, ["-e", NOOP_SERVER], {}, "B")]);
     cleanups.push(() => Promise.all(noops.map((g) => g.served.stop())));
     const startMb: [number, number] = [rssOf(gateways[0].pid).rss, rssOf(gateways[1].pid).rss];
     log(`gateways A ${gateways[0].url} (pid ${gateways[0].pid}), B ${gateways[1].url} (pid ${gateways[1].pid})`);

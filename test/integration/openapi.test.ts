@@ -99,7 +99,7 @@ class Contract {
     }
     const requestId = (reply.body as { request_id?: string } | null)?.request_id;
     if (requestId !== undefined && requestId !== reply.headers["x-request-id"]) {
-      throw new Error(`${where}: request_id ${requestId} differs from X-Request-Id ${reply.headers["x-request-id"]}`);
+      throw new Error(`${where}: request_id ${requestId} differs from X-Request-Id ${String(reply.headers["x-request-id"])}`);
     }
     const statuses = this.seen.get(key(method, template)) ?? new Set<string>();
     statuses.add(String(reply.status));
@@ -146,7 +146,7 @@ function send(base: string, method: string, url: string, o: { token?: string; bo
       res.on("error", reject);
       res.on("end", () => {
         const text = Buffer.concat(chunks).toString("utf8");
-        let body: unknown = null;
+        let body: unknown;
         try {
           body = JSON.parse(text);
         } catch {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chinookConnection, DATASET_DB } from "../support/datasets";
+import { chinookConnection } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak } from "../support/secrets";
 import { describeWith, requireService } from "../support/services";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 
 /** A fresh database on the server of `baseUrl` for one test file, dropped afterwards: files never share state. */
-export async function createScratchDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createScratchDatabase(baseUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `gw_test_${randomBytes(6).toString("hex")}`;
   const admin = new Client({ connectionString: baseUrl });
   await admin.connect();

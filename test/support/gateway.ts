@@ -78,7 +78,7 @@ export async function startGateway(store: StoreKind, env: Record<string, string>
     const res = await fetch(url + pathName, { method, headers, body });
     const text = await res.text();
     captured.push(text, JSON.stringify([...res.headers]));
-    let parsed: unknown = null;
+    let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch {

@@ -57,7 +57,7 @@ export function serve(
     const child = spawn(command, args, { cwd: ROOT, env: childEnv(env), detached: true });
     let out = "";
     const onData = (d: Buffer) => {
-      out += d;
+      out += d.toString();
       const m = ready.exec(out);
       if (m) {
         clearTimeout(timer);
@@ -74,8 +74,8 @@ export function serve(
         });
       }
     };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
     child.on("exit", (code) => reject(new Error(`exited with ${code} before listening:\n${out}`)));
     const timer = setTimeout(() => {
       process.kill(-child.pid!, "SIGKILL");

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { PidLock, type LockHolder } from "../../src/datasources/store/embedded/pid-lock";
 import { ROOT } from "../support/processes";
@@ -30,13 +31,13 @@ describe("PidLock", () => {
   });
 
   it("never judges a lock written on another host (another container on the same volume) stale", () => {
-    write({ pid: spawnSync("true").pid!, hostname: "another-container" });
+    write({ pid: spawnSync("true").pid, hostname: "another-container" });
     expect(PidLock.tryAcquire(file, "serve")).toMatchObject({ hostname: "another-container" });
     fs.rmSync(file);
   });
 
   it.each([
-    ["a dead pid", () => write({ pid: spawnSync("true").pid! })],
+    ["a dead pid", () => write({ pid: spawnSync("true").pid })],
     ["a pid reused by another process (its start time differs)", () => write({ pid: sleeper.pid!, processStart: "1" })],
     ["our own pid (a container's pid 1 on every run)", () => write({ pid: process.pid })],
     ["an unreadable file", () => fs.writeFileSync(file, "{not json")],
@@ -58,8 +59,14 @@ describe("PidLock", () => {
   });
 
   it("lets exactly one of eight processes take over a stale lock at once", async () => {
-    write({ pid: spawnSync("true").pid! });
-    const script = `const { PidLock } = require(${JSON.stringify(path.join(ROOT, "dist/src/datasources/store/embedded/pid-lock.js"))});
+    write({ pid: spawnSync("true").pid });
+    // The children run the module as plain JavaScript compiled here from the source under test: the unit project
+    // does not build, so dist/ may be stale or absent. The module imports only Node's own modules.
+    const source = fs.readFileSync(path.join(ROOT, "src/datasources/store/embedded/pid-lock.ts"), "utf8");
+    const compiled = path.join(dir, "pid-lock.js");
+    const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+    fs.writeFileSync(compiled, ts.transpileModule(source, { compilerOptions: options }).outputText);
+    const script = `const { PidLock } = require(${JSON.stringify(compiled)});
       const r = PidLock.tryAcquire(${JSON.stringify(file)}, "serve");
       process.stdout.write(r instanceof PidLock ? "won" : "lost");
       setTimeout(() => process.exit(0), 5000);`;

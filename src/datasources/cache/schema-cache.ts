@@ -78,7 +78,7 @@ export class MemorySchemaCache implements SchemaCache {
 
   async set(accountId: string, connectionId: string, entry: string, value: unknown): Promise<void> {
     const key = keyOf(accountId, connectionId);
-    const bucket = this.entries.get(key) ?? new Map();
+    const bucket = this.entries.get(key) ?? new Map<string, { at: number; value: unknown }>();
     bucket.set(entry, { at: Date.now(), value });
     this.entries.delete(key);
     this.entries.set(key, bucket);

@@ -143,7 +143,10 @@ export class LocalEmbedder implements Embedder {
     const seen = new Set([term]);
     for (const [n, sim] of row === undefined ? [] : this.wv.neighbours(row)) {
       const t = this.textAnalyzer.singular(this.wv.words[n]);
-      if (!seen.has(t) && hit.length < MAX_NEIGHBOURS) (seen.add(t), hit.push([t, sim]));
+      if (!seen.has(t) && hit.length < MAX_NEIGHBOURS) {
+        seen.add(t);
+        hit.push([t, sim]);
+      }
     }
     if (this.expansions.size > 100_000) this.expansions.clear();
     this.expansions.set(term, hit);

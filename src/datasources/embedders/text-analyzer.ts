@@ -81,7 +81,10 @@ export class TextAnalyzer {
     for (let i = 1; i <= n; i++) {
       for (let j = Math.max(0, i - 24); j < i; j++) {
         const c = best[j] + this.pieceCost(token.slice(j, i));
-        if (c < best[i]) (best[i] = c), (from[i] = j);
+        if (c < best[i]) {
+          best[i] = c;
+          from[i] = j;
+        }
       }
     }
     const pieces: string[] = [];

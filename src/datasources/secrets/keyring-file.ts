@@ -40,7 +40,7 @@ async function readKeyring(file: string): Promise<EncryptionKey[] | null> {
     return parseKeyFile(text);
   } catch (e) {
     // parseEncryptionKeys names entries, ids and lengths only, so its message is safe to pass on.
-    throw new Error(`${file}: malformed key ring (${(e as Error).message})`);
+    throw new Error(`${file}: malformed key ring (${(e as Error).message})`, { cause: e });
   }
 }
 

@@ -178,7 +178,7 @@ export class HostPolicy {
   }
 
   private async resolve(name: string, field: string, lenient: boolean): Promise<{ address: string }[] | null> {
-    let found: { address: string }[] = [];
+    let found: { address: string }[];
     try {
       found = await this.lookup(name);
     } catch (e) {

@@ -176,7 +176,10 @@ export const ROUTES: Route[] = [
     operationId: "scan",
     document: `query Scan($id: ID!, $query: String!, $limit: Int, $primaryKeys: [String!]) {
       result: scan(connectionId: $id, query: $query, limit: $limit, primaryKeys: $primaryKeys) { ${selection(SCAN_RESULT)} } }`,
-    variables: (r) => ({ id: r.params.id, query: r.body?.query, limit: intParam(r.query.limit), primaryKeys: r.body?.primary_keys }),
+    variables: (r) => {
+      const body = r.body as { query?: unknown; primary_keys?: unknown } | null | undefined;
+      return { id: r.params.id, query: body?.query, limit: intParam(r.query.limit), primaryKeys: body?.primary_keys };
+    },
     shape: (r) => toRest(SCAN_RESULT, r),
     bodyKeys: ["query", "primary_keys"],
     doc: {

@@ -20,25 +20,28 @@ async function main(): Promise<void> {
     return;
   }
   post({ type: "ready" });
-  port.on("message", async (message: ToThread) => {
-    try {
-      if (message.type === "protocol") {
-        // Each chunk goes out as soon as PGlite produces it: postMessage does not need this thread's event loop.
-        await db.execProtocolRawStream(message.bytes, { onRawData: (chunk) => post({ type: "data", id: message.id, chunk: chunk.slice() }) });
-      } else if (message.type === "sql") {
-        const results = await db.exec(message.sql);
-        post({ type: "done", id: message.id, inTransaction: db.isInTransaction(), rows: results.at(-1)?.rows ?? [] });
-        return;
-      } else if (message.type === "close") {
-        await db.close();
-        post({ type: "closed" });
-        return;
-      }
-      post({ type: "done", id: message.id, inTransaction: db.isInTransaction() });
-    } catch (error) {
-      post({ type: "failed", id: message.id, message: (error as Error).message });
+  // handle() answers every message with its own "done" or "failed" and catches its errors: nothing here waits on it.
+  port.on("message", (message: ToThread) => void handle(db, message));
+}
+
+async function handle(db: PGlite, message: ToThread): Promise<void> {
+  try {
+    if (message.type === "protocol") {
+      // Each chunk goes out as soon as PGlite produces it: postMessage does not need this thread's event loop.
+      await db.execProtocolRawStream(message.bytes, { onRawData: (chunk) => post({ type: "data", id: message.id, chunk: chunk.slice() }) });
+    } else if (message.type === "sql") {
+      const results = await db.exec(message.sql);
+      post({ type: "done", id: message.id, inTransaction: db.isInTransaction(), rows: results.at(-1)?.rows ?? [] });
+      return;
+    } else if (message.type === "close") {
+      await db.close();
+      post({ type: "closed" });
+      return;
     }
-  });
+    post({ type: "done", id: message.id, inTransaction: db.isInTransaction() });
+  } catch (error) {
+    post({ type: "failed", id: message.id, message: (error as Error).message });
+  }
 }
 
 void main();
