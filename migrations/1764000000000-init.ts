@@ -40,9 +40,7 @@ export class Init1764000000000 implements MigrationInterface {
       embedding_updated_at timestamptz
     )`);
     // Labels are unique among an account's live connections; a deleted one frees its label.
-    await q.query(
-      `CREATE UNIQUE INDEX connections_account_label ON connections (account_id, lower(label)) WHERE deleted IS NULL`,
-    );
+    await q.query(`CREATE UNIQUE INDEX connections_account_label ON connections (account_id, lower(label)) WHERE deleted IS NULL`);
     await q.query(`CREATE INDEX connections_account_live ON connections (account_id, created) WHERE deleted IS NULL`);
     await q.query(`CREATE INDEX connections_embedding_pending ON connections (embedding_state) WHERE deleted IS NULL`);
   }

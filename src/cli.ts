@@ -119,7 +119,9 @@ async function rotateKeys(config: Config, newKey: boolean): Promise<void> {
   const embedded = config.databaseUrl === null;
   const file = keyringPath(config.dataDir);
   if (newKey && (!embedded || config.encryptionKeys)) {
-    return fail("keys rotate --new-key: adds a key to DATA_DIR/encryption-keys, the embedded store's key file; with ENCRYPTION_KEYS, put a new kid:key first in ENCRYPTION_KEYS and run keys rotate");
+    return fail(
+      "keys rotate --new-key: adds a key to DATA_DIR/encryption-keys, the embedded store's key file; with ENCRYPTION_KEYS, put a new kid:key first in ENCRYPTION_KEYS and run keys rotate",
+    );
   }
   if (newKey) {
     const { added, kept } = await addKeyToKeyring(config.dataDir);
@@ -137,9 +139,7 @@ async function rotateKeys(config: Config, newKey: boolean): Promise<void> {
       }
     }
     const report = await core.keyRotation.rotateAll();
-    process.stdout.write(
-      `rows ${report.rows}, secrets re-encrypted ${report.rotated}, already current ${report.current}, failed ${report.failed.length}\n`,
-    );
+    process.stdout.write(`rows ${report.rows}, secrets re-encrypted ${report.rotated}, already current ${report.current}, failed ${report.failed.length}\n`);
     for (const f of report.failed) process.stderr.write(`not readable: connection ${f.id} field ${f.field} (${f.reason})\n`);
     if (report.failed.length > 0) {
       process.exitCode = 1;

@@ -51,7 +51,10 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /** `kid1:base64,kid2:base64` → key ring; the first entry encrypts. Throws a message naming the bad entry. */
 export function parseEncryptionKeys(value: string): EncryptionKey[] {
-  const entries = value.split(",").map((s) => s.trim()).filter(Boolean);
+  const entries = value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (entries.length === 0) throw new Error("must list at least one kid:base64key");
   const seen = new Set<string>();
   return entries.map((entry, i) => {
@@ -66,7 +69,11 @@ export function parseEncryptionKeys(value: string): EncryptionKey[] {
   });
 }
 
-const list = (v: string | undefined) => (v ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+const list = (v: string | undefined) =>
+  (v ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 const optionalUrl = (protocols: string[]) =>
   z
     .string()
@@ -101,13 +108,27 @@ const bool = (def: boolean) =>
 
 const envSchema = z.object({
   PORT: int(4000, 0, 65535),
-  HOST: z.string().optional().transform((v) => v || "127.0.0.1"),
+  HOST: z
+    .string()
+    .optional()
+    .transform((v) => v || "127.0.0.1"),
   DATABASE_URL: optionalUrl(["postgres://", "postgresql://"]),
-  DATA_DIR: z.string().optional().transform((v) => path.resolve(v || "./.data")),
+  DATA_DIR: z
+    .string()
+    .optional()
+    .transform((v) => path.resolve(v || "./.data")),
   REDIS_URL: optionalUrl(["redis://", "rediss://"]),
   TRINO_URL: optionalUrl(["http://", "https://"]),
-  TRINO_ADMIN_USER: z.string().optional().transform((v) => v || "gateway_admin").pipe(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be 1-64 letters, digits or _")),
-  TRINO_SCAN_USER: z.string().optional().transform((v) => v || "gateway_scan").pipe(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be 1-64 letters, digits or _")),
+  TRINO_ADMIN_USER: z
+    .string()
+    .optional()
+    .transform((v) => v || "gateway_admin")
+    .pipe(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be 1-64 letters, digits or _")),
+  TRINO_SCAN_USER: z
+    .string()
+    .optional()
+    .transform((v) => v || "gateway_scan")
+    .pipe(z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "must be 1-64 letters, digits or _")),
   ENCRYPTION_KEYS: z.string().optional(),
   ALLOWED_HOSTS: z.string().optional().transform(list),
   SCAN_TIMEOUT_MS: int(30_000, 100, 3_600_000),
@@ -123,7 +144,11 @@ const envSchema = z.object({
     .pipe(z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], { message: "must be one of fatal, error, warn, info, debug, trace, silent" })),
   MIGRATE_ON_START: bool(true),
   DEMO_DB_PORT: int(54329, 0, 65535),
-  QUEUE_PREFIX: z.string().optional().transform((v) => v || "gw").pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, - or _")),
+  QUEUE_PREFIX: z
+    .string()
+    .optional()
+    .transform((v) => v || "gw")
+    .pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, - or _")),
   WORKER_CONCURRENCY: int(2, 1, 64),
   RECONCILE_INTERVAL_MS: int(30_000, 100, 86_400_000),
   SHUTDOWN_GRACE_MS: int(10_000, 0, 600_000),

@@ -33,8 +33,7 @@ export class GatewayError extends Error {
 export const unauthenticated = () => new GatewayError(ErrorCode.UNAUTHENTICATED, "Not authorized");
 export const forbidden = (message: string) => new GatewayError(ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string) => new GatewayError(ErrorCode.NOT_FOUND, `${what} not found`);
-export const badInput = (message: string, cause?: unknown) =>
-  new GatewayError(ErrorCode.BAD_USER_INPUT, message, { cause });
+export const badInput = (message: string, cause?: unknown) => new GatewayError(ErrorCode.BAD_USER_INPUT, message, { cause });
 /** Labels are unique among an account's live connections. */
 export const labelTaken = (label: string, cause?: unknown) => badInput(`label: a connection labelled '${label}' already exists`, cause);
 

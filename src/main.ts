@@ -165,10 +165,7 @@ export interface Gateway {
   stop(graceMs?: number): Promise<void>;
 }
 
-export async function createGateway(
-  config: Config,
-  options: { logDestination?: DestinationStream; out?: (line: string) => void } = {},
-): Promise<Gateway> {
+export async function createGateway(config: Config, options: { logDestination?: DestinationStream; out?: (line: string) => void } = {}): Promise<Gateway> {
   const core = await createCore(config, options);
   let demo: EmbeddedPostgres | null = null;
   try {
@@ -200,7 +197,11 @@ export async function createGateway(
   const checks: ReadinessCheck[] = [
     {
       name: "store",
-      check: () => core.store.dataSource.query("SELECT 1").then(() => undefined, () => Promise.reject(new Error("unreachable"))),
+      check: () =>
+        core.store.dataSource.query("SELECT 1").then(
+          () => undefined,
+          () => Promise.reject(new Error("unreachable")),
+        ),
     },
     {
       name: "migrations",
@@ -218,7 +219,11 @@ export async function createGateway(
   if (redis) {
     checks.push({
       name: "redis",
-      check: () => redis.ping().then(() => undefined, () => Promise.reject(new Error("unreachable"))),
+      check: () =>
+        redis.ping().then(
+          () => undefined,
+          () => Promise.reject(new Error("unreachable")),
+        ),
     });
   }
   const schema = await buildGatewaySchema({

@@ -82,10 +82,17 @@ for (const f of fs.readdirSync(fixtureDir).sort()) {
   for (const q of j.questions ?? []) texts.push(q.question);
 }
 // A few words common in database schemas that fall below the frequency cut (kept if the package has them).
-const SCHEMA_WORDS = "milliseconds reorder subtotal timestamp timestamps uuid guid metadata username usernames hostname checksum sku skus subcategory subcategories payroll lookup login logins url urls";
+const SCHEMA_WORDS =
+  "milliseconds reorder subtotal timestamp timestamps uuid guid metadata username usernames hostname checksum sku skus subcategory subcategories payroll lookup login logins url urls";
 texts.push(SCHEMA_WORDS);
 const fixtureWords = new Set(
-  texts.join(" ").normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase().split(/[^a-z]+/).filter(Boolean),
+  texts
+    .join(" ")
+    .normalize("NFD")
+    .replace(/[\u0300-\u036f]/g, "")
+    .toLowerCase()
+    .split(/[^a-z]+/)
+    .filter(Boolean),
 );
 const added = [];
 for (const w of [...fixtureWords].sort()) if (!keep.has(w) && vectors[w]) (keep.add(w), added.push(w));

@@ -27,9 +27,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, message: original.message, extensions };
   }
   if (original instanceof ArgumentValidationError) {
-    const message = original.extensions.validationErrors
-      .flatMap((v) => Object.values(v.constraints ?? {}).map((c) => `${v.property}: ${c}`))
-      .join("; ");
+    const message = original.extensions.validationErrors.flatMap((v) => Object.values(v.constraints ?? {}).map((c) => `${v.property}: ${c}`)).join("; ");
     return { ...base, message: message || "invalid argument", extensions: { code: ErrorCode.BAD_USER_INPUT } };
   }
   const code = formatted.extensions?.code;

@@ -36,7 +36,6 @@ export interface GraphQLServices {
   logger: Logger;
 }
 
-
 /** The executable schema: resolvers get their services from this explicit map, no global container. */
 export async function buildGatewaySchema(services: GraphQLServices): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
@@ -86,9 +85,7 @@ function isIntrospectionOnly(op: OperationDefinitionNode): boolean {
 }
 
 function labelOf(op: OperationDefinitionNode): string {
-  const names = op.selectionSet.selections
-    .map((s) => (s.kind === Kind.FIELD ? s.name.value : "fragment"))
-    .filter((n) => !n.startsWith("__"));
+  const names = op.selectionSet.selections.map((s) => (s.kind === Kind.FIELD ? s.name.value : "fragment")).filter((n) => !n.startsWith("__"));
   const unique = [...new Set(names)].sort();
   // Root field names come from the schema, so the label set stays bounded whatever clients send.
   return unique.length === 0 ? "introspection" : `${op.operation}.${unique.slice(0, 3).join(",")}${unique.length > 3 ? ",…" : ""}`;
@@ -118,9 +115,7 @@ function gatewayPlugin(): ApolloServerPlugin<GatewayContext> {
           if (response.body.kind !== "single" || !response.body.singleResult.errors) return;
           // The request id lets support find the logged detail behind a bare "Internal server error".
           response.body.singleResult.errors = response.body.singleResult.errors.map((e) =>
-            e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR
-              ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } }
-              : e,
+            e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } } : e,
           );
         },
       };

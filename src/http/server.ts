@@ -71,15 +71,13 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     // Browsers asking for a page get GraphiQL; GET queries from API clients fall through to Apollo.
     if (req.accepts(["application/json", "text/html"]) !== "text/html" || req.query.query !== undefined) return next();
     res.locals.operation = "graphiql";
-    res.setHeader("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'");
+    res.setHeader(
+      "Content-Security-Policy",
+      "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self' data:; worker-src 'self' blob:; connect-src 'self'",
+    );
     res.type("html").send(deps.graphiqlHtml);
   });
-  app.use(
-    "/graphql",
-    corsMiddleware,
-    express.json({ limit: BODY_LIMIT }),
-    expressMiddleware(deps.apollo, { context: ({ req, res }) => contextFor(req, res) }),
-  );
+  app.use("/graphql", corsMiddleware, express.json({ limit: BODY_LIMIT }), expressMiddleware(deps.apollo, { context: ({ req, res }) => contextFor(req, res) }));
   app.use(
     "/v2",
     corsMiddleware,
@@ -112,10 +110,7 @@ function requestIdAndAccessLog(deps: HttpDeps) {
       // /v2 routes and the GraphiQL page name themselves; GraphQL requests by the root fields they select.
       const operation = (res.locals.operation as string | undefined) ?? ctx?.trace.operation ?? "other";
       deps.metrics.observe(operation, res.statusCode, seconds);
-      deps.logger.info(
-        { requestId, method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, operation, ms: Math.round(seconds * 1000) },
-        "request",
-      );
+      deps.logger.info({ requestId, method: req.method, path: req.originalUrl.split("?")[0], status: res.statusCode, operation, ms: Math.round(seconds * 1000) }, "request");
     });
     next();
   };

@@ -19,22 +19,14 @@ export class ConnectionResolver {
 
   @Authorized()
   @Query(() => Connection, { nullable: true, description: "null when there is no such connection in the account." })
-  connection(
-    @Ctx() ctx: GatewayContext,
-    @Arg("id", () => ID) id: string,
-    @Arg("accountId", () => ID, { nullable: true }) accountId?: string,
-  ) {
+  connection(@Ctx() ctx: GatewayContext, @Arg("id", () => ID) id: string, @Arg("accountId", () => ID, { nullable: true }) accountId?: string) {
     assertOwnAccount(principalOf(ctx), accountId);
     return this.service.find(principalOf(ctx), id);
   }
 
   @Authorized("admin")
   @Mutation(() => Connection)
-  createConnection(
-    @Ctx() ctx: GatewayContext,
-    @Arg("input") input: CreateConnectionInput,
-    @Arg("accountId", () => ID, { nullable: true }) accountId?: string,
-  ) {
+  createConnection(@Ctx() ctx: GatewayContext, @Arg("input") input: CreateConnectionInput, @Arg("accountId", () => ID, { nullable: true }) accountId?: string) {
     assertOwnAccount(principalOf(ctx), accountId);
     return this.service.create(principalOf(ctx), input);
   }
@@ -53,11 +45,7 @@ export class ConnectionResolver {
 
   @Authorized("admin")
   @Mutation(() => Connection, { description: "Soft delete: the connection disappears from reads; its row is kept." })
-  deleteConnection(
-    @Ctx() ctx: GatewayContext,
-    @Arg("id", () => ID) id: string,
-    @Arg("accountId", () => ID, { nullable: true }) accountId?: string,
-  ) {
+  deleteConnection(@Ctx() ctx: GatewayContext, @Arg("id", () => ID) id: string, @Arg("accountId", () => ID, { nullable: true }) accountId?: string) {
     assertOwnAccount(principalOf(ctx), accountId);
     return this.service.delete(principalOf(ctx), id);
   }

@@ -27,8 +27,7 @@ export class UpdateConnectionInput {
   @Field(() => String, { nullable: true }) @IsOptional() @MaxLength(DESCRIPTION_MAX) @descriptionText() description?: string | null;
   @Field(() => JSONScalar, {
     nullable: true,
-    description:
-      "Fields to change, merged onto the stored config; null removes an optional field. A secret sent back as its enc:v1 value is kept.",
+    description: "Fields to change, merged onto the stored config; null removes an optional field. A secret sent back as its enc:v1 value is kept.",
   })
   config?: unknown;
 }

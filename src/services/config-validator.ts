@@ -77,12 +77,7 @@ export function mergeConfig(type: ConnectionType, stored: Record<string, unknown
   return { values, newSecrets };
 }
 
-function mergeSecret(
-  f: ConnectionField,
-  given: unknown,
-  previous: unknown,
-  isUpdate: boolean,
-): { problem?: string; keep?: boolean; plaintext?: string } {
+function mergeSecret(f: ConnectionField, given: unknown, previous: unknown, isUpdate: boolean): { problem?: string; keep?: boolean; plaintext?: string } {
   if (given === undefined) return isUpdate && typeof previous === "string" ? { keep: true } : {};
   if (given === null) return {};
   if (typeof given !== "string") return { problem: `config.${f.name}: must be a string` };

@@ -13,7 +13,6 @@ import { toConnection } from "./connection.mapper";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";
 
-
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
 type ConnectionChangeListener = (change: {
   accountId: string;
@@ -73,17 +72,19 @@ export class ConnectionService {
   async markForEmbedding(principal: Principal, id: string): Promise<{ connection: Connection; generation: number }> {
     if (!isUuid(id)) throw notFound("connection");
     const saved = await this.connections.changeLive(principal.accountId, id, (row) => {
-      Object.assign(row, { embeddingState: "PENDING", embeddingGeneration: row.embeddingGeneration + 1, embeddingUpdatedAt: new Date(), embeddingError: null, embeddingProgress: null });
+      Object.assign(row, {
+        embeddingState: "PENDING",
+        embeddingGeneration: row.embeddingGeneration + 1,
+        embeddingUpdatedAt: new Date(),
+        embeddingError: null,
+        embeddingProgress: null,
+      });
     });
     await this.changed(saved.accountId, saved.id, { embedGeneration: saved.embeddingGeneration });
     return { connection: toConnection(saved), generation: saved.embeddingGeneration };
   }
 
-  private async changed(
-    accountId: string,
-    connectionId: string,
-    change: { sourceChanged?: boolean; embedGeneration?: number | null },
-  ): Promise<void> {
+  private async changed(accountId: string, connectionId: string, change: { sourceChanged?: boolean; embedGeneration?: number | null }): Promise<void> {
     // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced,
     // a job that could not be enqueued is picked up by the reconciler from the PENDING state written with the row.
     const event = {
@@ -200,7 +201,6 @@ export class ConnectionService {
     }
     return config;
   }
-
 }
 
 function resolveType(id: string | null | undefined, slug: string | null | undefined): ConnectionType {

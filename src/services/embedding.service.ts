@@ -9,7 +9,7 @@ import type { Connection } from "../schema/connection.type";
 import type { TableMatch } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
-import { DEFAULT_K, MAX_K, MAX_SEARCH_CHARS } from "../limits";
+import { MAX_K, MAX_SEARCH_CHARS } from "../limits";
 
 const BATCH = 64;
 
@@ -73,7 +73,10 @@ export class EmbeddingService {
         await this.vectors.setStatus(id, payload.generation, { state: "RUNNING", progress: fraction });
         await context.progress(fraction);
       }
-      await this.vectors.deleteExcept(id, documents.map((d) => d.table.fullyQualifiedName));
+      await this.vectors.deleteExcept(
+        id,
+        documents.map((d) => d.table.fullyQualifiedName),
+      );
       await this.vectors.setStatus(id, payload.generation, { state: "READY", progress: 1, tableCount: documents.length, model: this.embedder.model, error: null });
       this.logger.info({ connectionId: id, tables: documents.length, embedded: stale.length }, "schema embeddings ready");
     } catch (error) {

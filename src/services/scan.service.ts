@@ -8,7 +8,6 @@ import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, MAX_ROWS, MAX_SQL_CHARS } from "../limi
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
 
-
 /** Scans: one read-only statement, gated by a parser for the dialect it runs in, capped, timed out at the source. */
 export class ScanService {
   constructor(

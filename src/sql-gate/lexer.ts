@@ -101,15 +101,17 @@ export function lex(sql: string, rules: LexRules): Lexed {
     else if (INVISIBLE.test(ch)) {
       const code = ch.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0");
       refuse(`invisible character U+${code} outside a string is not allowed`);
-    }
-    else {
+    } else {
       if (!/\s/.test(ch)) current = true;
       out.push(ch);
     }
     i++;
   }
   if (current) statements++;
-  const text = out.join("").replace(/^[\s;]+/, "").replace(/[\s;]+$/, "");
+  const text = out
+    .join("")
+    .replace(/^[\s;]+/, "")
+    .replace(/[\s;]+$/, "");
   return { text, statements };
 }
 
@@ -127,7 +129,10 @@ function closeQuoted(sql: string, start: number, close: string): number {
 /** Comment and quote openers this server does not have but some node-sql-parser grammar does. */
 function ambiguousMarkers(rules: LexRules): [string, string][] {
   const why = (m: string) => `"${m}" outside a string is read differently by ${rules.name} and by the gate`;
-  const markers: [string, string][] = [["*/", why("*/")], ["--", why("--")]];
+  const markers: [string, string][] = [
+    ["*/", why("*/")],
+    ["--", why("--")],
+  ];
   if (!rules.hash) markers.push(["#", why("#")]);
   if (!rules.slashes) markers.push(["//", why("//")]);
   if (!rules.dollar) markers.push(["$$", why("$$")]);

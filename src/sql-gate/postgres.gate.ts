@@ -87,13 +87,18 @@ export async function checkPostgres(sql: string, sourceCode?: () => Promise<Sour
 function statementReason(kind: string, body: Node): string {
   if (DML[kind]) return `${DML[kind]} modifies data`;
   if (kind === "VariableSetStmt") {
-    const name = String(body.name ?? "").replace(/_/g, " ").toUpperCase();
+    const name = String(body.name ?? "")
+      .replace(/_/g, " ")
+      .toUpperCase();
     if (String(body.kind).startsWith("VAR_RESET")) return "RESET changes session settings";
     if (name === "ROLE" || name === "SESSION AUTHORIZATION") return `SET ${name} changes the session's privileges`;
     return `SET ${clip(name, 40)} changes session settings`.replace("SET  ", "SET ");
   }
   if (STATEMENTS[kind]) return STATEMENTS[kind];
-  const words = kind.replace(/Stmt$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+  const words = kind
+    .replace(/Stmt$/, "")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toUpperCase();
   if (DDL.test(kind)) return `DDL statement (${words}) is not allowed`;
   return `${words} is not a query (only read-only queries can run)`;
 }
@@ -108,7 +113,7 @@ function walk(value: unknown, bytes: Buffer, inCte: boolean, reach: Reach): void
   for (const [key, child] of Object.entries(value as Node)) {
     if (key === "intoClause") refuse("SELECT … INTO creates a table");
     if (key === "lockingClause") {
-      const strength = ((child as { LockingClause?: { strength?: string } }[])[0]?.LockingClause?.strength ?? "");
+      const strength = (child as { LockingClause?: { strength?: string } }[])[0]?.LockingClause?.strength ?? "";
       refuse(`row-locking clause ${LOCKS[strength] ?? "FOR UPDATE"} is not allowed`);
     }
     if (DML[key]) refuse(inCte ? `data-modifying CTE (${DML[key]}) is not allowed` : `${DML[key]} modifies data`);
@@ -176,8 +181,7 @@ function checkSourceCode(reach: Reach, own: SourceCode): void {
   if (relation) refuse(`${clip(relation, 40)} runs the source's own code when read (a view or row policy calls it)`);
 }
 
-const strings = (list: unknown): string[] =>
-  ((list ?? []) as { String?: { sval?: string } }[]).map((n) => n.String?.sval ?? "");
+const strings = (list: unknown): string[] => ((list ?? []) as { String?: { sval?: string } }[]).map((n) => n.String?.sval ?? "");
 
 function checkFunction(call: Node, bytes: Buffer): void {
   const parts = strings(call.funcname);
@@ -193,8 +197,7 @@ function checkFunction(call: Node, bytes: Buffer): void {
   const denied = deniedFunction("pg", lower);
   if (denied) refuse(denied);
   const name = lower[lower.length - 1];
-  const builtIn =
-    PG_READ_ONLY_FUNCTIONS.has(name) || PG_SAFE_VOLATILE.has(name) || REDSHIFT_FUNCTIONS.has(name) || /^pg_stat_get_/.test(name);
+  const builtIn = PG_READ_ONLY_FUNCTIONS.has(name) || PG_SAFE_VOLATILE.has(name) || REDSHIFT_FUNCTIONS.has(name) || /^pg_stat_get_/.test(name);
   if (!builtIn || (lower.length > 1 && lower[0] !== "pg_catalog") || lower.length > 2) {
     refuse(`function ${shown} is not a reviewed built-in (user-defined and volatile functions may write)`);
   }

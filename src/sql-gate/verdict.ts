@@ -22,7 +22,6 @@ export interface GateOptions {
   readonly sourceCode?: () => Promise<SourceCode>;
 }
 
-
 export class Refusal extends Error {
   constructor(readonly reason: string) {
     super(reason);
@@ -53,5 +52,3 @@ export function seriesLength(start: number, stop: number, step = 1): number {
   if (!Number.isFinite(start) || !Number.isFinite(stop) || !Number.isFinite(step) || step === 0) return Infinity;
   return Math.max(0, Math.floor((stop - start) / step) + 1);
 }
-
-

@@ -12,7 +12,12 @@ export class Bm25 {
   private readonly df = new Map<string, number>();
   private readonly avgLength: number;
 
-  constructor(docs: Term[][], private readonly k1 = 1.2, private readonly b = 0.75, lineWeights: number[] = []) {
+  constructor(
+    docs: Term[][],
+    private readonly k1 = 1.2,
+    private readonly b = 0.75,
+    lineWeights: number[] = [],
+  ) {
     this.tfs = docs.map((terms) => {
       const tf = new Map<string, number>();
       for (const { term, line } of terms) tf.set(term, (tf.get(term) ?? 0) + (lineWeights[line] ?? 1));

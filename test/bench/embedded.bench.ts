@@ -90,7 +90,9 @@ async function main(): Promise<void> {
     console.log("|---|---:|");
     console.log(`| PGlite in process | ${lagInProcess.toFixed(0)} ms |`);
     console.log(`| worker thread | ${lagThreaded.toFixed(0)} ms |`);
-    console.log(`\nrunaway (statement timeout 5000 ms): answered 57014 after ${answeredAfter.toFixed(0)} ms; thread reopened in ${restartMs} ms; next statement answered ${servingAgainAfter.toFixed(0)} ms after the error`);
+    console.log(
+      `\nrunaway (statement timeout 5000 ms): answered 57014 after ${answeredAfter.toFixed(0)} ms; thread reopened in ${restartMs} ms; next statement answered ${servingAgainAfter.toFixed(0)} ms after the error`,
+    );
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

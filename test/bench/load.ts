@@ -223,7 +223,6 @@ function cpuMeter(gatewayPids: number[]): () => Cpu {
   };
 }
 
-
 /** Splits c connections (and a request count) over the two instances: half each; c = 1 goes to A. */
 function split(total: number, c: number): [number, number] {
   const a = Math.ceil(c / 2);
@@ -265,12 +264,16 @@ async function inBatches<T, R>(items: T[], width: number, run: (item: T, i: numb
 }
 
 async function createConnections(rig: Rig, pgBase: string, via: Instance, count: number, label: string): Promise<string[]> {
-  return inBatches(Array.from({ length: count }, (_, i) => i), 4, async (i) => {
-    const body = chinookConnection(`${label} ${via.name}${i}`, "postgres", pgBase);
-    const res = await call(via.url, rig.token, "POST", "/v2/connection", body);
-    if (res.status !== 201) throw new Error(`create connection via ${via.name}: ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body.data.id as string;
-  });
+  return inBatches(
+    Array.from({ length: count }, (_, i) => i),
+    4,
+    async (i) => {
+      const body = chinookConnection(`${label} ${via.name}${i}`, "postgres", pgBase);
+      const res = await call(via.url, rig.token, "POST", "/v2/connection", body);
+      if (res.status !== 201) throw new Error(`create connection via ${via.name}: ${res.status} ${JSON.stringify(res.body)}`);
+      return res.body.data.id as string;
+    },
+  );
 }
 
 const normalise = (body: string) => body.replace(/"request_id":"[^"]*"/, '"request_id":"-"');
@@ -465,9 +468,7 @@ async function scanCase(rig: Rig, pgBase: string, kind: "REST" | "GraphQL", c: n
   for (let round = 0; round < options.scanRounds; round++) {
     const sets = await Promise.all(rig.gateways.map((g, i) => createConnections(rig, pgBase, g, perRound[i], `load scan c${c} r${round}`)));
     const warm = await Promise.all(
-      rig.gateways.map((g, i) =>
-        inBatches(sets[i], 4, (id) => call(g.url, rig.token, "POST", `/v2/connection/${id}/scan?limit=${SCAN_ROWS}`, { query: SCAN_SQL })),
-      ),
+      rig.gateways.map((g, i) => inBatches(sets[i], 4, (id) => call(g.url, rig.token, "POST", `/v2/connection/${id}/scan?limit=${SCAN_ROWS}`, { query: SCAN_SQL }))),
     );
     const failedWarm = warm.flat().find((r) => r.status !== 200);
     if (failedWarm) throw new Error(`warm-up scan: ${failedWarm.status} ${JSON.stringify(failedWarm.body)}`);
@@ -496,7 +497,14 @@ async function scanCase(rig: Rig, pgBase: string, kind: "REST" | "GraphQL", c: n
     };
     const amount = sets[0].length * measured + sets[1].length * measured;
     const { value, peak } = await watchBackends(rig.monitor, () =>
-      fire(rig.gateways, spec, c, { requests: amount }, { authorization: rig.token, "content-type": "application/json" }, rig.gateways.map((g) => g.pid)),
+      fire(
+        rig.gateways,
+        spec,
+        c,
+        { requests: amount },
+        { authorization: rig.token, "content-type": "application/json" },
+        rig.gateways.map((g) => g.pid),
+      ),
     );
     value.sourceBackends = peak;
     rounds.push(value);
@@ -559,7 +567,10 @@ async function rateLimitCheck(rig: Rig, pgBase: string, n: number): Promise<Rate
       const rest = Math.floor(i / 2) % 2 === 0;
       const res = rest
         ? await call(g.url, rig.token, "POST", `/v2/connection/${id}/scan?limit=1`, { query: "SELECT 1 AS one" })
-        : await call(g.url, rig.token, "POST", "/graphql", { query: `query($id: ID!) { scan(connectionId: $id, query: "SELECT 1 AS one", limit: 1) { rowCount } }`, variables: { id } });
+        : await call(g.url, rig.token, "POST", "/graphql", {
+            query: `query($id: ID!) { scan(connectionId: $id, query: "SELECT 1 AS one", limit: 1) { rowCount } }`,
+            variables: { id },
+          });
       const code = rest ? res.body?.errors?.[0]?.code : res.body?.errors?.[0]?.extensions?.code;
       const ok = res.status === 200 && (rest ? res.body?.data?.row_count === 1 : res.body?.data?.scan?.rowCount === 1);
       const limited = res.status === 429 && code === "RATE_LIMITED";
@@ -679,11 +690,23 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     for (const c of options.levels) {
       for (const spec of httpCases) {
         const targets = spec.baseline ? noops : gateways;
-        const { samples: _s, ...r } = await fire(targets, spec, c, options.load, headers, targets.map((t) => t.pid));
+        const { samples: _s, ...r } = await fire(
+          targets,
+          spec,
+          c,
+          options.load,
+          headers,
+          targets.map((t) => t.pid),
+        );
         cases.push(r);
         log(`c=${c} ${r.name}: ${r.requests} requests, ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(2)} ms`);
       }
-      const { samples: _b, ...bare } = await barePg(options.pgBase, c, options.load, gateways.map((g) => g.pid));
+      const { samples: _b, ...bare } = await barePg(
+        options.pgBase,
+        c,
+        options.load,
+        gateways.map((g) => g.pid),
+      );
       cases.push(bare);
       log(`c=${c} ${bare.name}: ${bare.requests} queries, ${bare.rps.toFixed(0)} q/s, p50 ${bare.p50.toFixed(2)} ms`);
       for (const kind of ["REST", "GraphQL"] as const) {
@@ -704,7 +727,9 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
 function table(title: string, rows: CaseResult[], baselineOf: (r: CaseResult) => CaseResult | undefined, backends: boolean): string[] {
   const lines = [`\n${title}`];
-  lines.push(`| case | c | requests | req/s | p50 ms | p99 ms | non-2xx (429) | errors | served A / B | peak RSS A / B MB | CPU cores gw / client / db / other |${backends ? " source backends |" : ""} req/s ratio | p50 ratio | p99 ratio |`);
+  lines.push(
+    `| case | c | requests | req/s | p50 ms | p99 ms | non-2xx (429) | errors | served A / B | peak RSS A / B MB | CPU cores gw / client / db / other |${backends ? " source backends |" : ""} req/s ratio | p50 ratio | p99 ratio |`,
+  );
   lines.push(`|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|${backends ? "---:|" : ""}---:|---:|---:|`);
   for (const r of rows) {
     const b = baselineOf(r);
@@ -748,9 +773,7 @@ export function formatLoadReport(report: LoadReport): string {
       true,
     ),
     `\nerrors: socket errors, timeouts and wrong bodies. CPU: cores used during the case by both gateways, by this process (autocannon, or the bare driver), by PostgreSQL and Redis, and by everything else on the machine (other work there makes the figures worse). source backends: peak client backends on ${DATASET_DB} (every client of the server; max_connections ${report.maxConnections}).`,
-    ...report.cases
-      .filter((r) => Object.keys(r.failures).length)
-      .map((r) => `failures in ${r.name} c=${r.concurrency}: ${JSON.stringify(r.failures)}; first: ${r.firstFailure}`),
+    ...report.cases.filter((r) => Object.keys(r.failures).length).map((r) => `failures in ${r.name} c=${r.concurrency}: ${JSON.stringify(r.failures)}; first: ${r.firstFailure}`),
     `answers identical on A and B (one distinct body per case, REST request_id aside): ${differing(report).length ? `no: ${differing(report).join("; ")}` : "yes, every case"}.`,
     `gateway RSS: ${fmt(report.rss.startMb[0], 0)} / ${fmt(report.rss.startMb[1], 0)} MB after start; peak (VmHWM) over the run ${fmt(report.rss.hwmMb[0], 0)} / ${fmt(report.rss.hwmMb[1], 0)} MB (A / B).`,
     `\nRate limit across both instances: ${rl.fired} concurrent scans at one connection, alternating A/B and REST/GraphQL, in ${fmt(rl.ms, 0)} ms`,

@@ -59,14 +59,30 @@ export async function embedderRecall(f: SearchFixture, embedder: LocalEmbedder, 
   const docs = await embedder.embed(f.tables.map(tableDocument));
   const queries = await embedder.embed(f.questions.map((q) => q.question));
   const want = targets(f);
-  return recall(method, queries.map((q, i) => rankOf(docs.map((d) => cosine(q, d)), want[i])));
+  return recall(
+    method,
+    queries.map((q, i) =>
+      rankOf(
+        docs.map((d) => cosine(q, d)),
+        want[i],
+      ),
+    ),
+  );
 }
 
 export function bm25Recall(f: SearchFixture, embedder: LocalEmbedder, lineWeights: number[] = [], method = "BM25"): Recall {
   const analyzer = embedder.textAnalyzer;
-  const bm25 = new Bm25(f.tables.map((t) => analyzer.analyze(tableDocument(t))), 1.2, 0.75, lineWeights);
+  const bm25 = new Bm25(
+    f.tables.map((t) => analyzer.analyze(tableDocument(t))),
+    1.2,
+    0.75,
+    lineWeights,
+  );
   const want = targets(f);
-  return recall(method, f.questions.map((q, i) => rankOf(bm25.scores(analyzer.terms(q.question)), want[i], 0)));
+  return recall(
+    method,
+    f.questions.map((q, i) => rankOf(bm25.scores(analyzer.terms(q.question)), want[i], 0)),
+  );
 }
 
 /** Reciprocal-rank fusion (k = 60) of the local embedder and BM25: a hybrid the search service could use. */
@@ -80,9 +96,15 @@ export async function hybridRecall(f: SearchFixture, embedder: LocalEmbedder, me
   return recall(
     method,
     f.questions.map((q, i) => {
-      const a = ranking(docs.map((d) => cosine(queries[i], d)), -Infinity);
+      const a = ranking(
+        docs.map((d) => cosine(queries[i], d)),
+        -Infinity,
+      );
       const b = ranking(bm25.scores(analyzer.terms(q.question)), 0);
-      return rankOf(a.map((r, j) => 1 / (60 + r) + (Number.isFinite(b[j]) ? 1 / (60 + b[j]) : 0)), want[i]);
+      return rankOf(
+        a.map((r, j) => 1 / (60 + r) + (Number.isFinite(b[j]) ? 1 / (60 + b[j]) : 0)),
+        want[i],
+      );
     }),
   );
 }

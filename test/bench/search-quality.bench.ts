@@ -16,7 +16,7 @@ const TABLES = Number(process.env.BENCH_TABLES ?? 5000);
 /** A deterministic pseudo-random schema: business words, run-together and snake_case names, some comments. */
 export function generatedSchema(count: number, seed = 42): TableForEmbedding[] {
   let s = seed >>> 0;
-  const rand = () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  const rand = () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
   const nouns = (
     "account address agent album allocation approval asset audit balance batch bill booking branch budget campaign " +
@@ -39,7 +39,11 @@ export function generatedSchema(count: number, seed = 42): TableForEmbedding[] {
     const columns = [{ name: join([...words, "id"]), dataType: "bigint", comment: null as string | null }];
     for (let c = 0, n = 4 + Math.floor(rand() * 20); c < n; c++) {
       const col = rand() < 0.4 ? [pick(nouns), "id"] : rand() < 0.5 ? [pick(attributes)] : [pick(nouns), pick(attributes)];
-      columns.push({ name: join(col), dataType: pick(["text", "integer", "numeric", "timestamp", "boolean"]), comment: rand() < 0.3 ? `The ${col.join(" ")} of the ${words.join(" ")}.` : null });
+      columns.push({
+        name: join(col),
+        dataType: pick(["text", "integer", "numeric", "timestamp", "boolean"]),
+        comment: rand() < 0.3 ? `The ${col.join(" ")} of the ${words.join(" ")}.` : null,
+      });
     }
     const comment = rand() < 0.5 ? `${pick(["Records", "Stores", "Tracks", "Lists"])} each ${words.join(" ")} by ${pick(nouns)}.` : null;
     tables.push({ schema: pick(["public", "sales", "ops", "finance", "hr"]), name: `${join(words)}_${i}`, comment, columns });
@@ -94,7 +98,9 @@ async function main(): Promise<void> {
   await fresh.embed(["which customers paid the most tax last quarter"]);
   const queryMs = Number(process.hrtime.bigint() - q0) / 1e6;
   console.log(`\n| case | value |\n|---|---:|`);
-  console.log(`| embed ${TABLES} generated tables (${(chars / 1e6).toFixed(1)} M characters), one call, cold caches | ${(ms / 1000).toFixed(2)} s (${((ms * 1000) / TABLES).toFixed(0)} µs/table) |`);
+  console.log(
+    `| embed ${TABLES} generated tables (${(chars / 1e6).toFixed(1)} M characters), one call, cold caches | ${(ms / 1000).toFixed(2)} s (${((ms * 1000) / TABLES).toFixed(0)} µs/table) |`,
+  );
   console.log(`| embed one question | ${queryMs.toFixed(2)} ms |`);
   console.log(`| vectors | ${vectors.length} x ${vectors[0].length} float32 = ${((vectors.length * vectors[0].length * 4) / 1e6).toFixed(1)} MB |`);
   console.log(`| peak RSS of this process (maxRSS) | ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB |`);

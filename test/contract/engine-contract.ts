@@ -168,7 +168,9 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
     });
 
     it("reports a source-side error with a code and no driver text", async () => {
-      const error = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums.replace(/\btitle\b/i, "no_such_column"), limit: 1, timeoutMs: 5_000 }).catch((e) => e);
+      const error = await engine
+        .scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.firstAlbums.replace(/\btitle\b/i, "no_such_column"), limit: 1, timeoutMs: 5_000 })
+        .catch((e) => e);
       expect(error).toMatchObject({ code: "UPSTREAM_ERROR" });
       expect(error.message).not.toMatch(/no_such_column/);
     });

@@ -37,7 +37,12 @@ export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, adm
     sql: {
       ...POSTGRES_CHINOOK.sql,
       slow: (s) => `SELECT * FROM slow_${s <= 3 ? 3 : 30}`,
-      writes: ["INSERT INTO album VALUES (9999, 'x', 1)", "DELETE FROM album WHERE album_id = 1", "CREATE TABLE gw_contract_probe (a int)", "SELECT * FROM TABLE(system.query(query => 'delete from album'))"],
+      writes: [
+        "INSERT INTO album VALUES (9999, 'x', 1)",
+        "DELETE FROM album WHERE album_id = 1",
+        "CREATE TABLE gw_contract_probe (a int)",
+        "SELECT * FROM TABLE(system.query(query => 'delete from album'))",
+      ],
       albumCount: "SELECT count(*) AS n FROM album",
     },
     firstAlbum: FIRST_ALBUM,
@@ -61,7 +66,12 @@ export async function trinoMariadbFixture(trinoUrl: string, mariaBase: string, a
       bigTable: "SELECT * FROM big_table",
       bigNumbers: "SELECT n FROM big_numbers ORDER BY id",
       slow: (s) => `SELECT * FROM slow_${s <= 3 ? 3 : 30}`,
-      writes: ["INSERT INTO album VALUES (9999, 'x', 1)", "DELETE FROM album WHERE albumid = 1", "CREATE TABLE gw_contract_probe (a int)", "SELECT * FROM TABLE(system.query(query => 'delete from Album'))"],
+      writes: [
+        "INSERT INTO album VALUES (9999, 'x', 1)",
+        "DELETE FROM album WHERE albumid = 1",
+        "CREATE TABLE gw_contract_probe (a int)",
+        "SELECT * FROM TABLE(system.query(query => 'delete from Album'))",
+      ],
       albumCount: "SELECT count(*) AS n FROM album",
     },
     firstAlbum: FIRST_ALBUM,

@@ -45,7 +45,9 @@ describe("first start", () => {
 
     // Embeddings are computed by the in-process runner; search answers from them.
     const gql = (query: string, variables: object) =>
-      fetch(`${first!.url}/graphql`, { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify({ query, variables }) }).then((r) => r.json());
+      fetch(`${first!.url}/graphql`, { method: "POST", headers: { authorization: token, "content-type": "application/json" }, body: JSON.stringify({ query, variables }) }).then(
+        (r) => r.json(),
+      );
     let state = "";
     for (let i = 0; i < 100 && state !== "READY"; i++) {
       state = (await gql(`query($id: ID!) { connection(id: $id) { embedding { state } } }`, { id: demoId })).data.connection.embedding.state;
@@ -65,10 +67,11 @@ describe("first start", () => {
     // npm exits as soon as it is signalled; the gateway under it writes its last lines after: wait for it to close
     // the pipe they share (it exits), or fail after 15 s.
     const stdout = first!.child.stdout!;
-    if (!stdout.closed) await new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error("the gateway under npm did not exit within 15 s of SIGTERM")), 15_000);
-      stdout.once("close", () => resolve(clearTimeout(timer)));
-    });
+    if (!stdout.closed)
+      await new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("the gateway under npm did not exit within 15 s of SIGTERM")), 15_000);
+        stdout.once("close", () => resolve(clearTimeout(timer)));
+      });
     const output = first!.output();
     captured.push(output);
     first = null;

@@ -89,10 +89,7 @@ const available = haveChromium();
 
   /** Clicks the run button and returns the gateway's answer to the request it caused. */
   async function run(operation: string): Promise<Response> {
-    const answered = page.waitForResponse(
-      (r) => r.url() === `${origin}/graphql` && r.request().method() === "POST" && (r.request().postData() ?? "").includes(operation),
-      SOON,
-    );
+    const answered = page.waitForResponse((r) => r.url() === `${origin}/graphql` && r.request().method() === "POST" && (r.request().postData() ?? "").includes(operation), SOON);
     await page.getByRole("button", { name: /^Execute query/ }).click();
     const response = await answered;
     gw.captured.push(await response.text());
@@ -113,8 +110,13 @@ const available = haveChromium();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [
-        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
         `--proxy-server=http://127.0.0.1:${trap.port}`,
       ],
     });

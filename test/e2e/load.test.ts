@@ -58,9 +58,15 @@ describeWith("redis", "load across two gateway processes", (redisUrl) => {
     it("answered identically from both instances: one distinct body per case across A and B", () => {
       expect(differing(report)).toEqual([]);
       for (const name of new Set(gateway().map((r) => r.name))) {
-        const bodies = new Set(gateway().filter((r) => r.name === name).flatMap((r) => [...r.bodies[0], ...r.bodies[1]]));
+        const bodies = new Set(
+          gateway()
+            .filter((r) => r.name === name)
+            .flatMap((r) => [...r.bodies[0], ...r.bodies[1]]),
+        );
         expect(bodies.size, name).toBe(1);
-        const fromB = gateway().filter((r) => r.name === name && r.concurrency > 1).flatMap((r) => r.bodies[1]);
+        const fromB = gateway()
+          .filter((r) => r.name === name && r.concurrency > 1)
+          .flatMap((r) => r.bodies[1]);
         expect(fromB.length, `${name}: B answered`).toBeGreaterThan(0);
       }
       const scan = gateway().find((r) => r.name === "scan: gateway GraphQL")!;

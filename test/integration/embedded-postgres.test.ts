@@ -72,9 +72,7 @@ describe("embedded PostgreSQL (PGlite in a worker thread)", () => {
   });
 
   it("never interleaves two clients' extended-protocol statements (parameters and results stay paired)", async () => {
-    const answers = await Promise.all(
-      Array.from({ length: 400 }, (_, i) => pool.query("SELECT $1::int * 2 AS doubled, $2::text AS tag", [i, `t${i}`]).then((r) => r.rows[0])),
-    );
+    const answers = await Promise.all(Array.from({ length: 400 }, (_, i) => pool.query("SELECT $1::int * 2 AS doubled, $2::text AS tag", [i, `t${i}`]).then((r) => r.rows[0])));
     expect(answers).toEqual(Array.from({ length: 400 }, (_, i) => ({ doubled: i * 2, tag: `t${i}` })));
   });
 
@@ -138,7 +136,10 @@ describe("embedded PostgreSQL (PGlite in a worker thread)", () => {
       request.writeInt32BE(16, 0);
       request.writeInt32BE(80877102, 4);
       await new Promise<void>((resolve, reject) => {
-        socket.on("connect", () => socket.write(request)).on("close", () => resolve()).on("error", reject);
+        socket
+          .on("connect", () => socket.write(request))
+          .on("close", () => resolve())
+          .on("error", reject);
       });
     }
     expect((await pool.query("SELECT 2 AS two")).rows).toEqual([{ two: 2 }]);
@@ -175,16 +176,18 @@ describe("embedded PostgreSQL (PGlite in a worker thread)", () => {
   });
 
   it("refuses a connection past maxConnections with SQLSTATE 53300", async () => {
-    const held = await Promise.all(Array.from({ length: 13 }, async () => {
-      const c = client();
-      c.on("error", () => undefined);
-      try {
-        await c.connect();
-        return { c, error: null };
-      } catch (error) {
-        return { c, error: error as { code?: string } };
-      }
-    }));
+    const held = await Promise.all(
+      Array.from({ length: 13 }, async () => {
+        const c = client();
+        c.on("error", () => undefined);
+        try {
+          await c.connect();
+          return { c, error: null };
+        } catch (error) {
+          return { c, error: error as { code?: string } };
+        }
+      }),
+    );
     try {
       // Thirteen clients against a limit of twelve: at least one is refused, each refusal with 53300.
       const refused = held.filter((h) => h.error);

@@ -1,11 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { Client } from "pg";
 import { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection, sourceConfig } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
-import { runCli, serve, type Served } from "../support/processes";
+import { serve, type Served } from "../support/processes";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith } from "../support/services";
 import { BullmqQueue } from "../../src/datasources/queue/bullmq-queue";
@@ -56,7 +56,9 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
       const id = res.body.data.id;
       await waitForState(gw, id, "READY");
       const names = async () =>
-        (await gw.gateway.core.store.dataSource.query("SELECT fully_qualified_name AS n FROM schema_embeddings WHERE connection_id = $1 ORDER BY 1", [id])).map((r: { n: string }) => r.n);
+        (await gw.gateway.core.store.dataSource.query("SELECT fully_qualified_name AS n FROM schema_embeddings WHERE connection_id = $1 ORDER BY 1", [id])).map(
+          (r: { n: string }) => r.n,
+        );
       expect(await names()).toEqual(["public.drop_me", "public.keep_me"]);
       // The table comment took part: a question in its words finds the table.
       const hit = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "product photos", k: 1) { fullyQualifiedName } }`, { id }, gw.a.reader);
@@ -90,7 +92,11 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
     const ready = await waitForState(gw, id, "READY");
     expect(ready.tableCount).toBeGreaterThanOrEqual(11);
     expect(ready.model).toMatch(/^local-/);
-    const res = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "which songs are on each album", k: 5) { fullyQualifiedName score table { name columns { name } } } }`, { id }, gw.a.reader);
+    const res = await gw.gql(
+      `query($id: ID!) { searchSchema(connectionId: $id, text: "which songs are on each album", k: 5) { fullyQualifiedName score table { name columns { name } } } }`,
+      { id },
+      gw.a.reader,
+    );
     const names = res.body.data.searchSchema.map((m: { fullyQualifiedName: string }) => m.fullyQualifiedName);
     expect(names).toHaveLength(5);
     expect(names).toContain("public.track");
@@ -103,7 +109,10 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
   it("refreshes on request, re-embedding nothing unchanged", async () => {
     const id = await connectChinook(gw, pgBase, "refresh");
     await waitForState(gw, id, "READY");
-    const before: { updated: Date }[] = await gw.gateway.core.store.dataSource.query("SELECT updated FROM schema_embeddings WHERE connection_id = $1 ORDER BY fully_qualified_name", [id]);
+    const before: { updated: Date }[] = await gw.gateway.core.store.dataSource.query(
+      "SELECT updated FROM schema_embeddings WHERE connection_id = $1 ORDER BY fully_qualified_name",
+      [id],
+    );
     const res = await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.a.admin });
     expect(res.status).toBe(200);
     expect(res.body.data.embedding_status.state).toBe("PENDING");
@@ -143,7 +152,15 @@ describeWith("redis", "schema embeddings through BullMQ workers", (redisUrl) => 
     beforeAll(async () => {
       scratch = await createScratchDatabase(pgBase);
       const keys = randomKeyRing();
-      env = { DATABASE_URL: scratch.url, REDIS_URL: redisUrl, ENCRYPTION_KEYS: keys, QUEUE_PREFIX: prefix, ALLOWED_HOSTS: "127.0.0.1/32", LOG_LEVEL: "info", RECONCILE_INTERVAL_MS: "500" };
+      env = {
+        DATABASE_URL: scratch.url,
+        REDIS_URL: redisUrl,
+        ENCRYPTION_KEYS: keys,
+        QUEUE_PREFIX: prefix,
+        ALLOWED_HOSTS: "127.0.0.1/32",
+        LOG_LEVEL: "info",
+        RECONCILE_INTERVAL_MS: "500",
+      };
       gw = await startGateway("postgres", { ...env, DATABASE_URL: scratch.url });
     });
     afterAll(async () => {
@@ -193,7 +210,8 @@ describeWith("redis", "schema embeddings through BullMQ workers", (redisUrl) => 
             else if (type === "set") value = await redis.smembers(key);
             // BullMQ's `…:events` streams carry return values and failure reasons.
             else if (type === "stream") value = await redis.xrange(key, "-", "+");
-            else if (type === "none") continue; // expired between SCAN and TYPE
+            else if (type === "none")
+              continue; // expired between SCAN and TYPE
             else throw new Error(`key ${key} has type ${type}, which this check cannot read`);
             dump.push(key, JSON.stringify(value));
             values++;

@@ -19,8 +19,10 @@ interface Case {
   restNames?: string;
 }
 
-const create = (input: ConnectionInput, accountId?: (gw: TestGateway) => string): Case["run"] =>
-  (t, token, _ids, gw) => t.create(token, input, accountId?.(gw));
+const create =
+  (input: ConnectionInput, accountId?: (gw: TestGateway) => string): Case["run"] =>
+  (t, token, _ids, gw) =>
+    t.create(token, input, accountId?.(gw));
 const withConfig = (config: Record<string, unknown>) => pgInput("bad", { config });
 const base = { host: "1.2.3.10", database: "analytics", user: "reader", password: PLAIN.password };
 
@@ -30,7 +32,13 @@ const CASES: Case[] = [
   { name: "a config that is not an object", who: "adminA", run: create(pgInput("bad", { config: ["host"] })), code: "BAD_USER_INPUT", names: "config" },
   { name: "an unknown connection type", who: "adminA", run: create(pgInput("bad", { connectionConfigSlug: "oracle" })), code: "BAD_USER_INPUT", names: "connectionConfigSlug" },
   { name: "no connection type", who: "adminA", run: create(pgInput("bad", { connectionConfigSlug: undefined })), code: "BAD_USER_INPUT", names: "connectionConfigId" },
-  { name: "a type id and slug that disagree", who: "adminA", run: create(pgInput("bad", { connectionConfigId: "6b1c2f0e-9a51-4d8e-8b0a-000000000002" })), code: "BAD_USER_INPUT", names: "connectionConfigSlug" },
+  {
+    name: "a type id and slug that disagree",
+    who: "adminA",
+    run: create(pgInput("bad", { connectionConfigId: "6b1c2f0e-9a51-4d8e-8b0a-000000000002" })),
+    code: "BAD_USER_INPUT",
+    names: "connectionConfigSlug",
+  },
   { name: "a port out of range", who: "adminA", run: create(withConfig({ ...base, port: 70000 })), code: "BAD_USER_INPUT", names: "config.port" },
   { name: "a port of the wrong type", who: "adminA", run: create(withConfig({ ...base, port: "fifty" })), code: "BAD_USER_INPUT", names: "config.port" },
   { name: "a boolean of the wrong type", who: "adminA", run: create(withConfig({ ...base, ssl: "yes" })), code: "BAD_USER_INPUT", names: "config.ssl" },
@@ -40,17 +48,41 @@ const CASES: Case[] = [
   { name: "the cloud metadata address", who: "adminA", run: create(withConfig({ ...base, host: "169.254.169.254" })), code: "BAD_USER_INPUT", names: "config.host" },
   { name: "an IPv4-mapped loopback", who: "adminA", run: create(withConfig({ ...base, host: "::ffff:127.0.0.1" })), code: "BAD_USER_INPUT", names: "config.host" },
   { name: "a raw URL as host", who: "adminA", run: create(withConfig({ ...base, host: "postgres://u:p@1.2.3.10/db" })), code: "BAD_USER_INPUT", names: "config.host" },
-  { name: "JDBC parameters smuggled in the database", who: "adminA", run: create(withConfig({ ...base, database: "db?socketFactory=x" })), code: "BAD_USER_INPUT", names: "config.database" },
+  {
+    name: "JDBC parameters smuggled in the database",
+    who: "adminA",
+    run: create(withConfig({ ...base, database: "db?socketFactory=x" })),
+    code: "BAD_USER_INPUT",
+    names: "config.database",
+  },
   { name: "a line break in the user", who: "adminA", run: create(withConfig({ ...base, user: "a\nconnection-url=x" })), code: "BAD_USER_INPUT", names: "config.user" },
-  { name: "a ciphertext as a new secret", who: "adminA", run: create(withConfig({ ...base, password: "enc:v1:t1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA" })), code: "BAD_USER_INPUT", names: "config.password" },
-  { name: "a snowflake account that is not an identifier", who: "adminA", run: create({ label: "sf", connectionConfigSlug: "snowflake", config: { account: "evil.com/x", user: "u", password: PLAIN.password, database: "d", warehouse: "w" } }), code: "BAD_USER_INPUT", names: "config.account" },
+  {
+    name: "a ciphertext as a new secret",
+    who: "adminA",
+    run: create(withConfig({ ...base, password: "enc:v1:t1:AAAAAAAAAAAAAAAA:AAAAAAAAAAAAAAAAAAAAAA" })),
+    code: "BAD_USER_INPUT",
+    names: "config.password",
+  },
+  {
+    name: "a snowflake account that is not an identifier",
+    who: "adminA",
+    run: create({ label: "sf", connectionConfigSlug: "snowflake", config: { account: "evil.com/x", user: "u", password: PLAIN.password, database: "d", warehouse: "w" } }),
+    code: "BAD_USER_INPUT",
+    names: "config.account",
+  },
   { name: "an empty label", who: "adminA", run: create(pgInput("")), code: "BAD_USER_INPUT", names: "label" },
   { name: "a blank label", who: "adminA", run: create(pgInput("   ")), code: "BAD_USER_INPUT", names: "label" },
   { name: "a label over 200 characters", who: "adminA", run: create(pgInput("x".repeat(201))), code: "BAD_USER_INPUT", names: "label" },
   { name: "a NUL byte in a label", who: "adminA", run: create(pgInput("nul\u0000label")), code: "BAD_USER_INPUT", names: "label" },
   { name: "a line break in a label", who: "adminA", run: create(pgInput("two\nlines")), code: "BAD_USER_INPUT", names: "label" },
   { name: "a NUL byte in a description", who: "adminA", run: create(pgInput("nul description", { description: "a\u0000b" })), code: "BAD_USER_INPUT", names: "description" },
-  { name: "a NUL byte in an updated description", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { description: "x\u0000" }), code: "BAD_USER_INPUT", names: "description" },
+  {
+    name: "a NUL byte in an updated description",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { description: "x\u0000" }),
+    code: "BAD_USER_INPUT",
+    names: "description",
+  },
   { name: "a description over 2000 characters", who: "adminA", run: create(pgInput("long", { description: "d".repeat(2001) })), code: "BAD_USER_INPUT", names: "description" },
   { name: "a duplicate label", who: "adminA", run: create(pgInput("taken")), code: "BAD_USER_INPUT", names: "label" },
   { name: "a reader creating", who: "readerA", run: create(pgInput("reader")), code: "FORBIDDEN" },
@@ -60,8 +92,22 @@ const CASES: Case[] = [
   { name: "no token creating", who: "none", run: create(pgInput("anon")), code: "UNAUTHENTICATED" },
   { name: "an unknown token", who: "bogus", run: (t, tok, ids) => t.get(tok, ids.ownConnection), code: "UNAUTHENTICATED" },
   { name: "another account's id in a list", who: "adminA", run: (t, tok, _ids, gw) => t.list(tok, gw.b.accountId), code: "FORBIDDEN", names: "accountId", restNames: "account_id" },
-  { name: "another account's id in a get", who: "adminA", run: (t, tok, ids, gw) => t.get(tok, ids.ownConnection, gw.b.accountId), code: "FORBIDDEN", names: "accountId", restNames: "account_id" },
-  { name: "another account's id in a create", who: "adminA", run: create(pgInput("cross"), (gw) => gw.b.accountId), code: "FORBIDDEN", names: "accountId", restNames: "account_id" },
+  {
+    name: "another account's id in a get",
+    who: "adminA",
+    run: (t, tok, ids, gw) => t.get(tok, ids.ownConnection, gw.b.accountId),
+    code: "FORBIDDEN",
+    names: "accountId",
+    restNames: "account_id",
+  },
+  {
+    name: "another account's id in a create",
+    who: "adminA",
+    run: create(pgInput("cross"), (gw) => gw.b.accountId),
+    code: "FORBIDDEN",
+    names: "accountId",
+    restNames: "account_id",
+  },
   { name: "getting another account's connection", who: "adminA", run: (t, tok, ids) => t.get(tok, ids.otherAccountConnection), code: "NOT_FOUND" },
   { name: "updating another account's connection", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.otherAccountConnection, { label: "mine" }), code: "NOT_FOUND" },
   { name: "deleting another account's connection", who: "adminA", run: (t, tok, ids) => t.remove(tok, ids.otherAccountConnection), code: "NOT_FOUND" },
@@ -70,19 +116,55 @@ const CASES: Case[] = [
   { name: "deleting a deleted connection", who: "adminA", run: (t, tok, ids) => t.remove(tok, ids.deletedConnection), code: "NOT_FOUND" },
   { name: "getting a missing connection", who: "adminA", run: (t, tok, ids) => t.get(tok, ids.missing), code: "NOT_FOUND" },
   { name: "updating a malformed id", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.malformed, { label: "x" }), code: "NOT_FOUND" },
-  { name: "changing the host without the secret", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { host: "1.2.4.1" } }), code: "BAD_USER_INPUT", names: "config.password" },
-  { name: "changing the user while echoing the ciphertext", who: "adminA", run: async (t, tok, ids) => {
+  {
+    name: "changing the host without the secret",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { host: "1.2.4.1" } }),
+    code: "BAD_USER_INPUT",
+    names: "config.password",
+  },
+  {
+    name: "changing the user while echoing the ciphertext",
+    who: "adminA",
+    run: async (t, tok, ids) => {
       const own = await t.get(tok, ids.ownConnection);
       return t.update(tok, ids.ownConnection, { config: { user: "admin", password: own.ok ? own.data.config.password : "" } });
-    }, code: "BAD_USER_INPUT", names: "config.password" },
-  { name: "another connection's ciphertext", who: "adminA", run: async (t, tok, ids) => {
+    },
+    code: "BAD_USER_INPUT",
+    names: "config.password",
+  },
+  {
+    name: "another connection's ciphertext",
+    who: "adminA",
+    run: async (t, tok, ids) => {
       const other = await t.create(tok, pgInput(`donor ${t.name} ${Math.random()}`));
       const stolen = other.ok ? other.data.config.password : "";
       return t.update(tok, ids.ownConnection, { config: { password: stolen } });
-    }, code: "BAD_USER_INPUT", names: "config.password" },
-  { name: "an update to a loopback host", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { host: "127.0.0.2", password: PLAIN.password3 } }), code: "BAD_USER_INPUT", names: "config.host" },
-  { name: "an unknown field in an update", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { options: "-c statement_timeout=0" } }), code: "BAD_USER_INPUT", names: "config.options" },
-  { name: "removing a required field", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { database: null, password: PLAIN.password3 } }), code: "BAD_USER_INPUT", names: "config.database" },
+    },
+    code: "BAD_USER_INPUT",
+    names: "config.password",
+  },
+  {
+    name: "an update to a loopback host",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { host: "127.0.0.2", password: PLAIN.password3 } }),
+    code: "BAD_USER_INPUT",
+    names: "config.host",
+  },
+  {
+    name: "an unknown field in an update",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { options: "-c statement_timeout=0" } }),
+    code: "BAD_USER_INPUT",
+    names: "config.options",
+  },
+  {
+    name: "removing a required field",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { config: { database: null, password: PLAIN.password3 } }),
+    code: "BAD_USER_INPUT",
+    names: "config.database",
+  },
   { name: "relabelling to a taken label", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "TAKEN" }), code: "BAD_USER_INPUT", names: "label" },
   { name: "an unknown connection type by slug", who: "adminA", run: (t, tok) => t.getConfig(tok, "db2"), code: "NOT_FOUND" },
 ];
@@ -138,7 +220,8 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
       if (name === "rest") {
         expect(outcome.status).toBe(STATUS[c.code]);
         if (c.code === "UNAUTHENTICATED") expect(outcome.body).toEqual({ message: "Not authorized", status: 401 });
-        else expect(outcome.body).toMatchObject({ status: STATUS[c.code], request_id: expect.any(String), errors: [{ code: c.code, level: "error", timestamp: expect.any(String) }] });
+        else
+          expect(outcome.body).toMatchObject({ status: STATUS[c.code], request_id: expect.any(String), errors: [{ code: c.code, level: "error", timestamp: expect.any(String) }] });
       } else if (c.code === "UNAUTHENTICATED") {
         expect(outcome.status).toBe(401);
       }

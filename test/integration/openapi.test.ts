@@ -90,7 +90,9 @@ class Contract {
         throw new Error(`${where}: header ${name}: ${JSON.stringify(value)} ${this.ajv.errorsText(valid.errors)}`);
       }
     }
-    const mediaType = String(reply.headers["content-type"] ?? "").split(";")[0].trim();
+    const mediaType = String(reply.headers["content-type"] ?? "")
+      .split(";")[0]
+      .trim();
     const content = response.content ?? {};
     if (!(mediaType in content)) throw new Error(`${where}: content-type ${mediaType || "(none)"} is not documented (${Object.keys(content).join(", ")})`);
     const valid = this.validator(`${at}${pointer("content", mediaType, "schema")}`);
@@ -118,15 +120,12 @@ class Contract {
 const templateMatches = (template: string, concrete: string) => new RegExp(`^${template.replace(/\{\w+\}/g, "[^/]+")}$`).test(concrete);
 
 /** Every operation of the document as "METHOD /path". */
-const documentedOperations = () =>
-  Object.entries(doc.paths).flatMap(([template, item]) => METHODS.filter((m) => item[m]).map((m) => key(m, template)));
+const documentedOperations = () => Object.entries(doc.paths).flatMap(([template, item]) => METHODS.filter((m) => item[m]).map((m) => key(m, template)));
 
 /** What the router answers, read from the Express router itself rather than from a list kept beside it. */
 function registeredRoutes(): string[] {
   const router = restRouter({ apollo: {} as never, contextFor: () => Promise.reject(new Error("not called")), onRoute: () => undefined });
-  const routes = router.stack.flatMap((layer) =>
-    layer.route ? layer.route.stack.map((l) => key(l.method, layer.route!.path.replace(/:(\w+)/g, "{$1}"))) : [],
-  );
+  const routes = router.stack.flatMap((layer) => (layer.route ? layer.route.stack.map((l) => key(l.method, layer.route!.path.replace(/:(\w+)/g, "{$1}"))) : []));
   return [...new Set(routes)];
 }
 
@@ -482,11 +481,25 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     const trinoGw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", TRINO_URL: trinoUrl });
     const viaTrino = caller(contract, () => trinoGw);
     try {
-      const created = await viaTrino({ method: "post", path: "/connection", token: trinoGw.a.admin, body: { label: "chinook via trino", connection_config_slug: "postgres", config: pgConfig() } });
+      const created = await viaTrino({
+        method: "post",
+        path: "/connection",
+        token: trinoGw.a.admin,
+        body: { label: "chinook via trino", connection_config_slug: "postgres", config: pgConfig() },
+      });
       const id = created.body.data.id;
-      const scan = await viaTrino({ method: "post", path: "/connection/{id}/scan", params: { id }, token: trinoGw.a.reader, body: { query: "SELECT * FROM invoice" }, query: { limit: "5" } });
+      const scan = await viaTrino({
+        method: "post",
+        path: "/connection/{id}/scan",
+        params: { id },
+        token: trinoGw.a.reader,
+        body: { query: "SELECT * FROM invoice" },
+        query: { limit: "5" },
+      });
       expect(scan.body.data.row_count).toBe(5);
-      expect((await viaTrino({ method: "post", path: "/connection/{id}/scan", params: { id }, token: trinoGw.a.reader, body: { query: "SELECT * FROM no_such_table" } })).status).toBe(502);
+      expect(
+        (await viaTrino({ method: "post", path: "/connection/{id}/scan", params: { id }, token: trinoGw.a.reader, body: { query: "SELECT * FROM no_such_table" } })).status,
+      ).toBe(502);
       expect((await viaTrino({ method: "get", path: "/connection/{id}/schema", params: { id }, token: trinoGw.a.reader })).status).toBe(200);
       expect((await viaTrino({ method: "get", path: "/connection/{id}/schema/{table}", params: { id, table: "public.album" }, token: trinoGw.a.reader })).status).toBe(200);
     } finally {
@@ -511,8 +524,7 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     const missing = documented.filter((d) => !seen.includes(d));
     expect(missing.sort()).toEqual(Object.keys(NOT_PROVOKED).sort());
     console.info(
-      `openapi: ${documentedOperations().length} operations, ${documented.length} documented responses, ` +
-        `${seen.length} provoked, ${contract.validated} replies validated`,
+      `openapi: ${documentedOperations().length} operations, ${documented.length} documented responses, ` + `${seen.length} provoked, ${contract.validated} replies validated`,
     );
   });
 });

@@ -49,7 +49,10 @@ describe("operations endpoints (embedded store)", () => {
 
   it("logs each request as JSON with its request id and no token", async () => {
     await gw.http("GET", "/v2/connection", { token: gw.a.admin, headers: { "x-request-id": "log-check-1" } });
-    const line = gw.logs.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.requestId === "log-check-1" && l.msg === "request");
+    const line = gw.logs
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.requestId === "log-check-1" && l.msg === "request");
     expect(line).toMatchObject({ method: "GET", path: "/v2/connection", status: 200, operation: "GET /v2/connection" });
     expect(gw.logs.join("\n")).not.toContain(gw.a.admin);
   });

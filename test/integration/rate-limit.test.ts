@@ -56,7 +56,7 @@ function rateLimitSuite(name: string, env: () => Record<string, string>) {
     it("counts every spelling of an id against one budget, through GraphQL and REST", async () => {
       const id = await pgConnection(gw, gw.a.admin, pgBase, `rl ${name} spellings`);
       // Each alias spells the id with different letters in upper case: all of them are the same connection.
-      const spell = (i: number) => [...id].map((c, j) => ((i >> j % 8) & 1 ? c.toUpperCase() : c)).join("");
+      const spell = (i: number) => [...id].map((c, j) => ((i >> (j % 8)) & 1 ? c.toUpperCase() : c)).join("");
       const aliased = Array.from({ length: 30 }, (_, i) => `s${i}: scan(connectionId: "${spell(i)}", query: "SELECT 1", limit: 1) { rowCount }`);
       const results = await Promise.all(aliased.map((field) => gw.gql(`{ ${field} }`, {}, gw.a.reader)));
       expect(results.filter((r) => r.body.data && Object.values(r.body.data)[0]).length).toBe(10);

@@ -31,20 +31,33 @@ describeWith("postgres", "scan through the API", (pgBase) => {
   });
 
   const scanGql = (id: string, query: string, limit?: number, token = gw.a.reader) =>
-    gw.gql(`query($id: ID!, $q: String!, $l: Int) { scan(connectionId: $id, query: $q, limit: $l) { columns { name dataType } rows rowCount truncated } }`, { id, q: query, l: limit }, token);
+    gw.gql(
+      `query($id: ID!, $q: String!, $l: Int) { scan(connectionId: $id, query: $q, limit: $l) { columns { name dataType } rows rowCount truncated } }`,
+      { id, q: query, l: limit },
+      token,
+    );
 
   it("returns rows keyed by column name through GraphQL", async () => {
     const res = await scanGql(pgId, "SELECT album_id, title FROM album ORDER BY album_id", 2);
     expect(res.body.data.scan).toEqual({
-      columns: [{ name: "album_id", dataType: "int4" }, { name: "title", dataType: "varchar" }],
-      rows: [{ album_id: 1, title: "For Those About To Rock We Salute You" }, { album_id: 2, title: "Balls to the Wall" }],
+      columns: [
+        { name: "album_id", dataType: "int4" },
+        { name: "title", dataType: "varchar" },
+      ],
+      rows: [
+        { album_id: 1, title: "For Those About To Rock We Salute You" },
+        { album_id: 2, title: "Balls to the Wall" },
+      ],
       rowCount: 2,
       truncated: true,
     });
   });
 
   it("returns the Lytics shape through POST /v2/connection/{id}/scan", async () => {
-    const res = await gw.http("POST", `/v2/connection/${pgId}/scan?limit=3`, { token: gw.a.reader, body: { query: "SELECT name FROM genre ORDER BY genre_id", primary_keys: ["name"] } });
+    const res = await gw.http("POST", `/v2/connection/${pgId}/scan?limit=3`, {
+      token: gw.a.reader,
+      body: { query: "SELECT name FROM genre ORDER BY genre_id", primary_keys: ["name"] },
+    });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({
       columns: [{ column_name: "name", column_datatype: "varchar" }],
@@ -126,7 +139,10 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     if (!mariaBase) return ctx.skip();
     const id = (await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: chinookConnection("maria bytes", "mariadb", mariaBase) })).body.data.id;
     // Three 5 MB cells: one 15 MB row, under MariaDB's 16 MB packet limit and over the 10 MB budget.
-    const res = await gw.http("POST", `/v2/connection/${id}/scan`, { token: gw.a.reader, body: { query: "SELECT REPEAT('x', 5000000) a, REPEAT('y', 5000000) b, REPEAT('z', 5000000) c" } });
+    const res = await gw.http("POST", `/v2/connection/${id}/scan`, {
+      token: gw.a.reader,
+      body: { query: "SELECT REPEAT('x', 5000000) a, REPEAT('y', 5000000) b, REPEAT('z', 5000000) c" },
+    });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].message).toContain("SCAN_MAX_BYTES");
     expect((await gw.http("POST", `/v2/connection/${id}/scan`, { token: gw.a.reader, body: { query: "SELECT 1 AS one" } })).body.data.rows).toEqual([{ one: 1 }]);
@@ -139,7 +155,10 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     ["q=albums&q=tracks", "q"],
     ["k=2&k=3", "k"],
   ])("refuses the repeated or structured query parameter in %s by name", async (query, name) => {
-    const path = name === "account_id" ? `/v2/connection?${query.replace(/\bA\b/, gw.a.accountId).replace(/\bB\b/, gw.b.accountId)}` : `/v2/connection/${pgId}/search?${query}${name === "q" ? "" : "&q=albums"}`;
+    const path =
+      name === "account_id"
+        ? `/v2/connection?${query.replace(/\bA\b/, gw.a.accountId).replace(/\bB\b/, gw.b.accountId)}`
+        : `/v2/connection/${pgId}/search?${query}${name === "q" ? "" : "&q=albums"}`;
     const res = await gw.http("GET", path, { token: gw.a.reader });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([expect.objectContaining({ code: "BAD_USER_INPUT", message: `${name}: give this query parameter once, as a single value` })]);

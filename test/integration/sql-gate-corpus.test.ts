@@ -23,7 +23,16 @@ const CORPUS: Row[] = fs
   .filter((line) => line.trim())
   .map((line) => {
     const [id, dialect, verdict, sql] = line.split("\t");
-    return { id, dialect, verdict: verdict as Row["verdict"], sql: sql.replace(/\\t/g, "\t").replace(/⏎/g, "\n").replace(/<NBSP>/g, "\u00a0").replace("$VICTIM", "12345") };
+    return {
+      id,
+      dialect,
+      verdict: verdict as Row["verdict"],
+      sql: sql
+        .replace(/\\t/g, "\t")
+        .replace(/⏎/g, "\n")
+        .replace(/<NBSP>/g, "\u00a0")
+        .replace("$VICTIM", "12345"),
+    };
   });
 
 const SCAN = `query($id: ID!, $q: String!) { scan(connectionId: $id, query: $q, limit: 5) { rowCount } }`;
@@ -84,7 +93,11 @@ describeWith("postgres", "the read-only corpus through the API against real sour
 
   it("refuses every blocked PostgreSQL row, runs every allowed one, and the source is unchanged", async () => {
     const before = await fingerprint();
-    const results = await runCorpus(gw, CORPUS.filter((r) => r.dialect === "pg"), pgConnection(gw));
+    const results = await runCorpus(
+      gw,
+      CORPUS.filter((r) => r.dialect === "pg"),
+      pgConnection(gw),
+    );
     expectVerdicts(results);
     // Allowed rows really ran: none failed at the source.
     expect(results.filter((r) => r.row.verdict === "allow" && r.code !== null)).toEqual([]);
@@ -100,15 +113,22 @@ describeWith("postgres", "the read-only corpus through the API against real sour
     const db = `gw_corpus_${Date.now()}`;
     try {
       await admin.query(`CREATE DATABASE ${db}; USE ${db}; CREATE TABLE t (id INT PRIMARY KEY, name TEXT); INSERT INTO t VALUES (1, 'a'), (2, 'b')`);
-      const print = async () => JSON.stringify((await admin.query(`SELECT (SELECT COUNT(*) FROM ${db}.t) AS n, (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '${db}') AS tables`))[0]);
+      const print = async () =>
+        JSON.stringify(
+          (await admin.query(`SELECT (SELECT COUNT(*) FROM ${db}.t) AS n, (SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = '${db}') AS tables`))[0],
+        );
       const before = await print();
-      const results = await runCorpus(gw, CORPUS.filter((r) => r.dialect === "mysql"), async () => {
-        const res = await gw.http("POST", "/v2/connection", {
-          token: gw.a.admin,
-          body: { label: `corpus my ${Math.random()}`, connection_config_slug: "mariadb", config: sourceConfig(url.toString(), db) },
-        });
-        return res.body.data.id as string;
-      });
+      const results = await runCorpus(
+        gw,
+        CORPUS.filter((r) => r.dialect === "mysql"),
+        async () => {
+          const res = await gw.http("POST", "/v2/connection", {
+            token: gw.a.admin,
+            body: { label: `corpus my ${Math.random()}`, connection_config_slug: "mariadb", config: sourceConfig(url.toString(), db) },
+          });
+          return res.body.data.id as string;
+        },
+      );
       expectVerdicts(results);
       expect(await print()).toBe(before);
     } finally {
@@ -124,11 +144,23 @@ describeWith("postgres", "the read-only corpus through the API against real sour
     try {
       const before = await fingerprint();
       const newConnection = pgConnection(trinoGw);
-      const results = await runCorpus(trinoGw, CORPUS.filter((r) => r.dialect === "trino"), newConnection);
+      const results = await runCorpus(
+        trinoGw,
+        CORPUS.filter((r) => r.dialect === "trino"),
+        newConnection,
+      );
       expectVerdicts(results);
       // And a plain read runs through the connection's catalog.
-      const ok = await trinoGw.gql(`query($id: ID!) { scan(connectionId: $id, query: "SELECT id, name FROM t ORDER BY id") { rows } }`, { id: await newConnection() }, trinoGw.a.reader);
-      expect(ok.body.data.scan.rows).toEqual([{ id: 1, name: "a" }, { id: 2, name: "b" }, { id: 3, name: "c" }]);
+      const ok = await trinoGw.gql(
+        `query($id: ID!) { scan(connectionId: $id, query: "SELECT id, name FROM t ORDER BY id") { rows } }`,
+        { id: await newConnection() },
+        trinoGw.a.reader,
+      );
+      expect(ok.body.data.scan.rows).toEqual([
+        { id: 1, name: "a" },
+        { id: 2, name: "b" },
+        { id: 3, name: "c" },
+      ]);
       expect(await fingerprint()).toBe(before);
     } finally {
       await trinoGw.stop();

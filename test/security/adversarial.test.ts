@@ -97,7 +97,10 @@ describeWith("postgres", "adversarial attempts by class", (pgBase) => {
       );
       record("6 bad input", "secret in a refused input", Boolean(res.body.errors) && !res.text.includes(PLAIN.password));
     }
-    for (const [name, value] of [["limit", "null"], ["k", "null"]] as const) {
+    for (const [name, value] of [
+      ["limit", "null"],
+      ["k", "null"],
+    ] as const) {
       const res: HttpResult =
         name === "limit"
           ? await gw.gql(`query($id: ID!) { scan(connectionId: $id, query: "SELECT 1", limit: ${value}) { rowCount } }`, { id }, gw.a.reader)
@@ -123,7 +126,11 @@ describeWith("postgres", "adversarial attempts by class", (pgBase) => {
       ["table(name: huge)", `query($id: ID!, $n: String!) { connection(id: $id) { table(name: $n) { name } } }`, { id, n: huge }],
       ["scan(limit: -1)", `query($id: ID!) { scan(connectionId: $id, query: "SELECT 1", limit: -1) { rowCount } }`, { id }],
       ["scan(query: huge)", `query($id: ID!, $q: String!) { scan(connectionId: $id, query: $q) { rowCount } }`, { id, q: `SELECT '${huge}'` }],
-      ["scan(primaryKeys: huge)", `query($id: ID!, $k: [String!]) { scan(connectionId: $id, query: "SELECT 1 AS a", primaryKeys: $k) { rowCount } }`, { id, k: Array(10_000).fill("a") }],
+      [
+        "scan(primaryKeys: huge)",
+        `query($id: ID!, $k: [String!]) { scan(connectionId: $id, query: "SELECT 1 AS a", primaryKeys: $k) { rowCount } }`,
+        { id, k: Array(10_000).fill("a") },
+      ],
       ["searchSchema(text: huge)", `query($id: ID!, $t: String!) { searchSchema(connectionId: $id, text: $t) { fullyQualifiedName } }`, { id, t: huge }],
       ["searchSchema(k: 10^6)", `query($id: ID!) { searchSchema(connectionId: $id, text: "albums", k: 1000000) { fullyQualifiedName } }`, { id }],
       ["searchSchema(k: -1)", `query($id: ID!) { searchSchema(connectionId: $id, text: "albums", k: -1) { fullyQualifiedName } }`, { id }],
@@ -140,8 +147,16 @@ describeWith("postgres", "adversarial attempts by class", (pgBase) => {
       ["updateConnection(config: nested)", `mutation($id: ID!, $c: JSON) { updateConnection(id: $id, input: { config: $c }) { id } }`, { id, c: { host: { nested: [1] } } }],
       ["deleteConnection(id: 100k)", `mutation($id: ID!) { deleteConnection(id: $id) { id } }`, { id: longId }],
       ["refreshConnectionSchema(id: 100k)", `mutation($id: ID!) { refreshConnectionSchema(id: $id) { id } }`, { id: longId }],
-      ["createConnection(config: 2,000 keys)", `mutation($c: JSON!) { createConnection(input: { label: "many keys", connectionConfigSlug: "postgres", config: $c }) { id } }`, { c: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, i])) }],
-      ["createConnection(connectionConfigSlug: huge)", `mutation($s: String) { createConnection(input: { label: "slug", connectionConfigSlug: $s, config: {} }) { id } }`, { s: huge }],
+      [
+        "createConnection(config: 2,000 keys)",
+        `mutation($c: JSON!) { createConnection(input: { label: "many keys", connectionConfigSlug: "postgres", config: $c }) { id } }`,
+        { c: Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`k${i}`, i])) },
+      ],
+      [
+        "createConnection(connectionConfigSlug: huge)",
+        `mutation($s: String) { createConnection(input: { label: "slug", connectionConfigSlug: $s, config: {} }) { id } }`,
+        { s: huge },
+      ],
     ];
     // What a refused request could change (the embedding status moves on its own as the worker runs).
     const stored = async () => {
@@ -187,11 +202,45 @@ describeWith("postgres", "adversarial attempts by class", (pgBase) => {
   it("7. hosts: every special-purpose range and embedded-IPv4 form is refused", async () => {
     const hosts = [
       // 127.0.0.1 itself is admitted here (ALLOWED_HOSTS, for the Chinook source): its neighbour stands in for loopback.
-      "127.0.0.2", "0.0.0.0", "10.0.0.1", "100.64.0.1", "169.254.169.254", "172.16.0.1", "192.0.0.9", "192.0.2.1",
-      "192.88.99.1", "192.168.0.1", "198.18.0.1", "198.51.100.1", "203.0.113.1", "224.0.0.1", "240.0.0.1", "255.255.255.255",
-      "::", "::1", "::ffff:127.0.0.2", "::ffff:0:127.0.0.2", "::127.0.0.2", "64:ff9b::7f00:2", "64:ff9b:1::7f00:2",
-      "2002:7f00:2::", "2001::1", "2001:0:4136:e378:8000:63bf:3fff:fdd2", "100::1", "2001:db8::1", "3fff::1", "5f00::1",
-      "fc00::1", "fe80::1", "fec0::1", "ff02::1", "2001:2::1", "127.1", "2130706433", "0x7f000001", "0177.0.0.1",
+      "127.0.0.2",
+      "0.0.0.0",
+      "10.0.0.1",
+      "100.64.0.1",
+      "169.254.169.254",
+      "172.16.0.1",
+      "192.0.0.9",
+      "192.0.2.1",
+      "192.88.99.1",
+      "192.168.0.1",
+      "198.18.0.1",
+      "198.51.100.1",
+      "203.0.113.1",
+      "224.0.0.1",
+      "240.0.0.1",
+      "255.255.255.255",
+      "::",
+      "::1",
+      "::ffff:127.0.0.2",
+      "::ffff:0:127.0.0.2",
+      "::127.0.0.2",
+      "64:ff9b::7f00:2",
+      "64:ff9b:1::7f00:2",
+      "2002:7f00:2::",
+      "2001::1",
+      "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+      "100::1",
+      "2001:db8::1",
+      "3fff::1",
+      "5f00::1",
+      "fc00::1",
+      "fe80::1",
+      "fec0::1",
+      "ff02::1",
+      "2001:2::1",
+      "127.1",
+      "2130706433",
+      "0x7f000001",
+      "0177.0.0.1",
     ];
     for (const host of hosts) {
       const res = await gw.http("POST", "/v2/connection", {

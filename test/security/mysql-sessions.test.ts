@@ -78,7 +78,10 @@ describeWith("mariadb", "scans leave nothing in a MariaDB session", (mariaBase) 
         tally.record(CLASS, `${probe} after ${leak}: ${String(seen)}`, seen === clean);
       }
     }
-    for (const [leak, lock] of [["SELECT take_lock() AS v", "gw_scan_lock"], ["SELECT take_lock_by_concat() AS v", "gw_lock_2"]]) {
+    for (const [leak, lock] of [
+      ["SELECT take_lock() AS v", "gw_scan_lock"],
+      ["SELECT take_lock_by_concat() AS v", "gw_lock_2"],
+    ]) {
       tally.record(CLASS, `${leak} ran`, (await value(leak, 3)) === 1);
       const [rows] = await admin.query(`SELECT IS_USED_LOCK('${lock}') AS holder`);
       tally.record(CLASS, `${lock} is free after the scan`, (rows as { holder: unknown }[])[0].holder === null);

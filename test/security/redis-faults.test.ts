@@ -58,8 +58,16 @@ describeWith("redis", "Redis never hangs a request", () => {
         ["GET schema/{table}", rest("GET", `/v2/connection/${id}/schema/public.album`), (r) => r.status === 200],
         ["POST scan", rest("POST", `/v2/connection/${id}/scan`, { query: "SELECT 1 AS one" }), (r) => r.status === 200],
         ["GET search", rest("GET", `/v2/connection/${id}/search?q=albums`), (r) => r.status < 500],
-        ["GraphQL tables", () => gw.gql(`query($id: ID!) { connection(id: $id) { tables { totalCount } } }`, { id }, gw.a.reader), (r) => r.body.data?.connection?.tables?.totalCount > 5],
-        ["GraphQL scan", () => gw.gql(`query($id: ID!) { scan(connectionId: $id, query: "SELECT 1 AS one") { rowCount } }`, { id }, gw.a.reader), (r) => r.body.data?.scan?.rowCount === 1],
+        [
+          "GraphQL tables",
+          () => gw.gql(`query($id: ID!) { connection(id: $id) { tables { totalCount } } }`, { id }, gw.a.reader),
+          (r) => r.body.data?.connection?.tables?.totalCount > 5,
+        ],
+        [
+          "GraphQL scan",
+          () => gw.gql(`query($id: ID!) { scan(connectionId: $id, query: "SELECT 1 AS one") { rowCount } }`, { id }, gw.a.reader),
+          (r) => r.body.data?.scan?.rowCount === 1,
+        ],
         ["GET /metrics", rest("GET", "/metrics"), (r) => r.status === 200 && (r.text ?? "").includes("gateway_embed_queue_depth -1")],
         ["GET /readyz", rest("GET", "/readyz"), (r) => r.status === 503 && /^failing/.test(r.body.checks?.redis ?? "")],
         ["DELETE", rest("DELETE", `/v2/connection/${id}`), (r) => r.status === 200 || r.status === 204],
@@ -99,7 +107,10 @@ describeWith("redis", "Redis never hangs a request", () => {
       const second = await createScratchDatabase(pgBase);
       const client = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 1 });
       try {
-        for (const [db, table] of [[first, "before_table"], [second, "after_table"]] as const) {
+        for (const [db, table] of [
+          [first, "before_table"],
+          [second, "after_table"],
+        ] as const) {
           const c = new Client({ connectionString: db.url });
           await c.connect();
           await c.query(`CREATE TABLE ${table} (a int)`);
@@ -111,7 +122,10 @@ describeWith("redis", "Redis never hangs a request", () => {
         const reads: [string, () => Promise<string>][] = [
           ["REST schema", async () => JSON.stringify((await gw.http("GET", `/v2/connection/${id}/schema`, { token: gw.a.reader })).body)],
           ["GraphQL tables", async () => JSON.stringify((await gw.gql(`query($id: ID!) { connection(id: $id) { tables { tables { name } } } }`, { id }, gw.a.reader)).body)],
-          ["GraphQL table", async () => JSON.stringify((await gw.gql(`query($id: ID!) { connection(id: $id) { table(name: "public.before_table") { name } } }`, { id }, gw.a.reader)).body)],
+          [
+            "GraphQL table",
+            async () => JSON.stringify((await gw.gql(`query($id: ID!) { connection(id: $id) { table(name: "public.before_table") { name } } }`, { id }, gw.a.reader)).body),
+          ],
         ];
         for (const [, read] of reads) await read(); // cached for the first config
         await client.connect();

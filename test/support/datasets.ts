@@ -82,10 +82,9 @@ export async function ensureMariadbDataset(baseUrl: string): Promise<void> {
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${DATASET_DB}`);
     await conn.query(`USE ${DATASET_DB}`);
-    const [marker] = await conn.query<mysql.RowDataPacket[]>(
-      "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'gw_dataset'",
-      [DATASET_DB],
-    );
+    const [marker] = await conn.query<mysql.RowDataPacket[]>("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = 'gw_dataset'", [
+      DATASET_DB,
+    ]);
     if (marker[0].n > 0) {
       const [v] = await conn.query<mysql.RowDataPacket[]>("SELECT version FROM gw_dataset");
       if (v[0]?.version === DATASET_VERSION) return;

@@ -40,7 +40,9 @@ export async function runEmbedScale(pgBase: string, tables: number): Promise<Emb
         END LOOP; END $$`);
     }
     await db.end();
-    const core = await createCore(loadConfig({ DATABASE_URL: store.url, ENCRYPTION_KEYS: randomKeyRing(), ALLOWED_HOSTS: "127.0.0.1/32", LOG_LEVEL: "warn", DEMO: "false" }), { redis: false });
+    const core = await createCore(loadConfig({ DATABASE_URL: store.url, ENCRYPTION_KEYS: randomKeyRing(), ALLOWED_HOSTS: "127.0.0.1/32", LOG_LEVEL: "warn", DEMO: "false" }), {
+      redis: false,
+    });
     try {
       const rssBeforeMb = mb();
       const account = await core.accounts.create("scale");
@@ -59,7 +61,10 @@ export async function runEmbedScale(pgBase: string, tables: number): Promise<Emb
       await core.embeddings.refresh(principal, connection.id);
       await waitReady(core, connection.id);
       const secondMs = Date.now() - started;
-      const [{ rewritten }] = await core.store.dataSource.query("SELECT count(*)::int AS rewritten FROM schema_embeddings WHERE connection_id = $1 AND updated > $2", [connection.id, stamp]);
+      const [{ rewritten }] = await core.store.dataSource.query("SELECT count(*)::int AS rewritten FROM schema_embeddings WHERE connection_id = $1 AND updated > $2", [
+        connection.id,
+        stamp,
+      ]);
       return { tables, rssBeforeMb, first: { written: n, ms: firstMs, rssMb: rssFirst }, second: { written: rewritten, ms: secondMs, rssMb: mb() } };
     } finally {
       await core.close();

@@ -1,9 +1,7 @@
 import type { TestGateway } from "./gateway";
 
 /** One outcome shape for both paths, so the same table of cases runs through GraphQL and through /v2. */
-export type Outcome =
-  | { ok: true; status: number; data: any }
-  | { ok: false; status: number; code: string; message: string; body: any };
+export type Outcome = { ok: true; status: number; data: any } | { ok: false; status: number; code: string; message: string; body: any };
 
 export interface ConnectionInput {
   label?: unknown;
@@ -40,16 +38,22 @@ export function graphqlTransport(gw: TestGateway): Transport {
   return {
     name: "graphql",
     list: (token, accountId) => run(`query($a: ID) { result: connections(accountId: $a) { ${FIELDS} } }`, { a: accountId }, token),
-    get: (token, id, accountId) =>
-      run(`query($id: ID!, $a: ID) { result: connection(id: $id, accountId: $a) { ${FIELDS} } }`, { id, a: accountId }, token),
+    get: (token, id, accountId) => run(`query($id: ID!, $a: ID) { result: connection(id: $id, accountId: $a) { ${FIELDS} } }`, { id, a: accountId }, token),
     create: (token, input, accountId) =>
       run(`mutation($i: CreateConnectionInput!, $a: ID) { result: createConnection(input: $i, accountId: $a) { ${FIELDS} } }`, { i: input, a: accountId }, token),
     update: (token, id, input, accountId) =>
-      run(`mutation($id: ID!, $i: UpdateConnectionInput!, $a: ID) { result: updateConnection(id: $id, input: $i, accountId: $a) { ${FIELDS} } }`, { id, i: input, a: accountId }, token),
-    remove: (token, id, accountId) =>
-      run(`mutation($id: ID!, $a: ID) { result: deleteConnection(id: $id, accountId: $a) { ${FIELDS} } }`, { id, a: accountId }, token),
+      run(
+        `mutation($id: ID!, $i: UpdateConnectionInput!, $a: ID) { result: updateConnection(id: $id, input: $i, accountId: $a) { ${FIELDS} } }`,
+        { id, i: input, a: accountId },
+        token,
+      ),
+    remove: (token, id, accountId) => run(`mutation($id: ID!, $a: ID) { result: deleteConnection(id: $id, accountId: $a) { ${FIELDS} } }`, { id, a: accountId }, token),
     getConfig: (token, idOrSlug) =>
-      run(`query($s: String!) { result: connectionConfig(idOrSlug: $s) { id slug name description fields { name label type required secret default description } } }`, { s: idOrSlug }, token),
+      run(
+        `query($s: String!) { result: connectionConfig(idOrSlug: $s) { id slug name description fields { name label type required secret default description } } }`,
+        { s: idOrSlug },
+        token,
+      ),
   };
 }
 
@@ -91,8 +95,7 @@ export function restTransport(gw: TestGateway): Transport {
     return { ok: true, status: res.status, data: fromRest(res.body.data) };
   };
   const q = (accountId?: string) => (accountId ? `?account_id=${encodeURIComponent(accountId)}` : "");
-  const toBody = (input: ConnectionInput) =>
-    Object.fromEntries(Object.entries(input).map(([k, v]) => [SNAKE[k] ?? k, v]));
+  const toBody = (input: ConnectionInput) => Object.fromEntries(Object.entries(input).map(([k, v]) => [SNAKE[k] ?? k, v]));
   return {
     name: "rest",
     list: (token, accountId) => run("GET", `/v2/connection${q(accountId)}`, token),

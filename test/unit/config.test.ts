@@ -6,7 +6,18 @@ const KEY = Buffer.alloc(32, 7).toString("base64");
 describe("loadConfig", () => {
   it("applies the documented defaults", () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ port: 4000, host: "127.0.0.1", databaseUrl: null, redisUrl: null, trinoUrl: null, scanTimeoutMs: 30_000, logLevel: "info", migrateOnStart: true, encryptionKeys: null, demo: true });
+    expect(c).toMatchObject({
+      port: 4000,
+      host: "127.0.0.1",
+      databaseUrl: null,
+      redisUrl: null,
+      trinoUrl: null,
+      scanTimeoutMs: 30_000,
+      logLevel: "info",
+      migrateOnStart: true,
+      encryptionKeys: null,
+      demo: true,
+    });
     expect(c.dataDir).toMatch(/\.data$/);
     expect(Object.isFrozen(c)).toBe(true);
   });

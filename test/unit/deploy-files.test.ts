@@ -305,7 +305,11 @@ const properties = (text: string): Record<string, string> =>
       .filter((l) => l !== "" && !l.startsWith("#"))
       .map((l) => [l.slice(0, l.indexOf("=")).trim(), l.slice(l.indexOf("=") + 1).trim()]),
   );
-const lines = (text: string) => text.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+const lines = (text: string) =>
+  text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
 
 // ================================================================== tests
 
@@ -353,7 +357,11 @@ describe("Dockerfile", () => {
     const deps = fromStage("node_modules");
     expect(deps, "COPY --from=... node_modules").toBeDefined();
     const depsStage = stages.find((s) => s.name === deps!.from)!;
-    expect(all(depsStage, "RUN").map((r) => r.args).join("\n")).toMatch(/npm (ci|prune) [^\n]*--omit=dev/);
+    expect(
+      all(depsStage, "RUN")
+        .map((r) => r.args)
+        .join("\n"),
+    ).toMatch(/npm (ci|prune) [^\n]*--omit=dev/);
   });
 
   it("copies every file the code reads from the project root at run time, where the code looks for it", () => {
@@ -368,9 +376,23 @@ describe("Dockerfile", () => {
 
   it("has a build context (.dockerignore) with every file it copies and none of the local state", () => {
     const dockerignore = read(".dockerignore");
-    const copied = stages.flatMap((s) => copiesOf(s).filter((c) => c.from === null).flatMap((c) => c.sources.map((p) => p.replace(/\/+$/, ""))));
+    const copied = stages.flatMap((s) =>
+      copiesOf(s)
+        .filter((c) => c.from === null)
+        .flatMap((c) => c.sources.map((p) => p.replace(/\/+$/, ""))),
+    );
     for (const file of [...copied, ...runtimeAssets()]) expect(inBuildContext(file, dockerignore), file).toBe(true);
-    for (const file of ["node_modules/pg/package.json", "dist/src/cli.js", ".data/encryption-keys", ".tools/trino/etc/rules.json", ".git/HEAD", ".env", "test/unit/config.test.ts", "test-artifacts/x.log", "src/.env"]) {
+    for (const file of [
+      "node_modules/pg/package.json",
+      "dist/src/cli.js",
+      ".data/encryption-keys",
+      ".tools/trino/etc/rules.json",
+      ".git/HEAD",
+      ".env",
+      "test/unit/config.test.ts",
+      "test-artifacts/x.log",
+      "src/.env",
+    ]) {
       expect(inBuildContext(file, dockerignore), file).toBe(false);
     }
   });
@@ -398,7 +420,10 @@ describe("docker-compose.yml", () => {
       expect(unknown, `${name}: not read by src/config.ts`).toEqual([]);
     }
     const inHealthChecks = [...composeText.matchAll(/process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
-    expect(inHealthChecks.filter((n) => !configNames.has(n)), "process.env names in health checks").toEqual([]);
+    expect(
+      inHealthChecks.filter((n) => !configNames.has(n)),
+      "process.env names in health checks",
+    ).toEqual([]);
     const unknown = [...interpolatedNames(composeText)].filter((n) => !configNames.has(n) && !COMPOSE_ONLY.has(n));
     expect(unknown, "interpolated names neither in src/config.ts nor compose-only").toEqual([]);
   });
@@ -410,7 +435,10 @@ describe("docker-compose.yml", () => {
       expect(config.databaseUrl, name).toBe("postgres://gateway:pw@postgres:5432/gateway");
       expect(config.redisUrl, name).toBe("redis://redis:6379");
       expect(config.trinoUrl, name).toBe("http://trino:8080");
-      expect(config.encryptionKeys?.map((k) => k.id), name).toEqual(["k1"]);
+      expect(
+        config.encryptionKeys?.map((k) => k.id),
+        name,
+      ).toEqual(["k1"]);
     }
     const gateway = loadConfig({ ...imageEnv, ...environmentOf(compose.services.gateway) });
     expect(gateway.migrateOnStart).toBe(false);
@@ -422,7 +450,12 @@ describe("docker-compose.yml", () => {
     expect(environmentOf(composeRaw.services.gateway).ENCRYPTION_KEYS).toMatch(/^\$\{ENCRYPTION_KEYS:\?[^}]*\}$/);
     expect(() => composeWith({ POSTGRES_PASSWORD: "pw" })).toThrow(/ENCRYPTION_KEYS is missing/);
     expect(() => composeWith({ ENCRYPTION_KEYS: KEY })).toThrow(/POSTGRES_PASSWORD is missing/);
-    const own = composeWith({ ENCRYPTION_KEYS: KEY, DATABASE_URL: "postgres://u:p@db.example.com/gw", REDIS_URL: "rediss://cache.example.com:6380", TRINO_URL: "https://trino.example.com" });
+    const own = composeWith({
+      ENCRYPTION_KEYS: KEY,
+      DATABASE_URL: "postgres://u:p@db.example.com/gw",
+      REDIS_URL: "rediss://cache.example.com:6380",
+      TRINO_URL: "https://trino.example.com",
+    });
     const config = loadConfig(environmentOf(own.services.worker));
     expect([config.databaseUrl, config.redisUrl, config.trinoUrl]).toEqual(["postgres://u:p@db.example.com/gw", "rediss://cache.example.com:6380", "https://trino.example.com"]);
     expect(() => composeWith({ ENCRYPTION_KEYS: KEY, DATABASE_URL: "postgres://u:p@db.example.com/gw" })).not.toThrow();

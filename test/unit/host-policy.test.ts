@@ -14,8 +14,7 @@ function fakeDns(records: Record<string, string[]>) {
   return { calls, lookup };
 }
 
-const refused = (promise: Promise<unknown>, pattern: RegExp) =>
-  expect(promise).rejects.toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringMatching(pattern) });
+const refused = (promise: Promise<unknown>, pattern: RegExp) => expect(promise).rejects.toMatchObject({ code: "BAD_USER_INPUT", message: expect.stringMatching(pattern) });
 
 describe("HostPolicy.classify and check on IP literals", () => {
   it.each([

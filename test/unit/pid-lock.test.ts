@@ -71,13 +71,15 @@ describe("PidLock", () => {
       process.stdout.write(r instanceof PidLock ? "won" : "lost");
       setTimeout(() => process.exit(0), 5000);`;
     const outcomes = await Promise.all(
-      Array.from({ length: 8 }, () =>
-        new Promise<string>((resolve) => {
-          const child = spawn(process.execPath, ["-e", script]);
-          let out = "";
-          child.stdout.on("data", (d) => (out += d));
-          child.on("exit", () => resolve(out));
-        }),
+      Array.from(
+        { length: 8 },
+        () =>
+          new Promise<string>((resolve) => {
+            const child = spawn(process.execPath, ["-e", script]);
+            let out = "";
+            child.stdout.on("data", (d) => (out += d));
+            child.on("exit", () => resolve(out));
+          }),
       ),
     );
     expect(outcomes.filter((o) => o === "won")).toHaveLength(1);

@@ -51,7 +51,7 @@ describe(SecretBox.name, () => {
     expect(error.message).not.toContain("s3cret-value");
   });
 
-  it("keeps (\"a:b\", \"c\") and (\"a\", \"b:c\") apart", () => {
+  it('keeps ("a:b", "c") and ("a", "b:c") apart', () => {
     const value = box.encrypt("x", { accountId: "a:b", connectionId: "c", field: "f" });
     const moved = { accountId: "a", connectionId: "b:c", field: "f" };
     expect(failure(() => box.decrypt(value, moved)).reason).toBe("tampered-or-misbound");
@@ -163,7 +163,10 @@ describe(loadOrCreateKeyring.name, () => {
     const dataDir = tempDir();
     const file = path.join(dataDir, "encryption-keys");
     fs.writeFileSync(file, content);
-    const error = await loadOrCreateKeyring(dataDir).then(() => new Error("resolved"), (e: Error) => e);
+    const error = await loadOrCreateKeyring(dataDir).then(
+      () => new Error("resolved"),
+      (e: Error) => e,
+    );
     expect(error.message).toContain(file);
     if (content.includes(":")) expect(error.message).not.toContain(content.split(":")[1]);
   });

@@ -6,7 +6,11 @@ import { checkReadOnly, type Dialect, type GateOptions } from "../../src/sql-gat
 const FIXTURES = path.resolve(__dirname, "../fixtures/sql-gate");
 
 /** The corpus spells a tab `\t`, a newline `⏎` and U+00A0 `<NBSP>` (README.md next to it). */
-const decode = (sql: string) => sql.replace(/\\t/g, "\t").replace(/⏎/g, "\n").replace(/<NBSP>/g, "\u00a0");
+const decode = (sql: string) =>
+  sql
+    .replace(/\\t/g, "\t")
+    .replace(/⏎/g, "\n")
+    .replace(/<NBSP>/g, "\u00a0");
 
 const corpus = fs
   .readFileSync(path.join(FIXTURES, "corpus.tsv"), "utf8")
@@ -341,11 +345,7 @@ const LIMITED: Record<Dialect, string[]> = {
     "SELECT * FROM TABLE(GENERATOR(ROWCOUNT => 10))",
     "SELECT $$a -- b$$ AS s // a Snowflake comment",
   ],
-  bigquery: [
-    "SELECT a, b FROM s.t WHERE x = 1 ORDER BY a LIMIT 10",
-    "SELECT * FROM t, UNNEST(arr) AS x",
-    "SELECT 1 # comment",
-  ],
+  bigquery: ["SELECT a, b FROM s.t WHERE x = 1 ORDER BY a LIMIT 10", "SELECT * FROM t, UNNEST(arr) AS x", "SELECT 1 # comment"],
   clickhouse: [
     "SELECT a, b FROM db.t WHERE x = 1 ORDER BY a LIMIT 10",
     "SELECT toStartOfDay(ts) AS d, uniqExact(u), count() FROM db.events GROUP BY d ORDER BY d DESC LIMIT 5",
@@ -353,9 +353,7 @@ const LIMITED: Record<Dialect, string[]> = {
   ],
 };
 const DIALECTS = Object.keys(QUOTED) as Dialect[];
-const allowedRows = DIALECTS.flatMap((dialect) =>
-  [...COMMON.map((sql) => sql.replace(/\bT$/, QUOTED[dialect])), ...LIMITED[dialect]].map((sql) => ({ dialect, sql })),
-);
+const allowedRows = DIALECTS.flatMap((dialect) => [...COMMON.map((sql) => sql.replace(/\bT$/, QUOTED[dialect])), ...LIMITED[dialect]].map((sql) => ({ dialect, sql })));
 
 describe("checkReadOnly", () => {
   it("reads every row of the corpus", () => {

@@ -39,10 +39,14 @@ export class RedisSchemaCache implements SchemaCache {
   async set(accountId: string, connectionId: string, entry: string, value: unknown): Promise<void> {
     const key = keyOf(accountId, connectionId);
     try {
-      const write = this.redis.multi().hset(key, entry, JSON.stringify({ at: Date.now(), value })).expire(key, this.ttlSeconds).exec();
+      const write = this.redis
+        .multi()
+        .hset(key, entry, JSON.stringify({ at: Date.now(), value }))
+        .expire(key, this.ttlSeconds)
+        .exec();
       // ioredis resolves a transaction with each command's error beside its reply instead of rejecting.
-      const failed = (await withDeadline(write, REDIS_DEADLINE_MS, "schema cache write"))?.find(([error]) => error);
-      if (failed) throw failed[0];
+      const failed = (await withDeadline(write, REDIS_DEADLINE_MS, "schema cache write"))?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
     } catch (error) {
       this.logger.warn({ err: { message: (error as Error).message } }, "schema cache write failed");
     }

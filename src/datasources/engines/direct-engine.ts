@@ -71,8 +71,12 @@ export abstract class DirectEngine<P, C> implements QueryEngine {
       this.cancelRunning(pool, conn);
     };
     try {
-      return await guardScan(request, { cancel, isTimeout: (e) => this.isTimeout(e), socket: this.socketOf(conn) }, () =>
-        this.runScan({ pool, conn, connection, request, cancel }), started);
+      return await guardScan(
+        request,
+        { cancel, isTimeout: (e) => this.isTimeout(e), socket: this.socketOf(conn) },
+        () => this.runScan({ pool, conn, connection, request, cancel }),
+        started,
+      );
     } catch (error) {
       healthy = false;
       throw error;

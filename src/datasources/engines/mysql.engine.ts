@@ -53,9 +53,7 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
   }
 
   protected async runScan({ pool: source, conn, request, cancel }: ScanStep<Source, PoolConnection>): Promise<ScanOutcome> {
-    const limit = source.mariadb
-      ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}`
-      : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
+    const limit = source.mariadb ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}` : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
     // Read-only for the session as well (a reset below clears what the pool set at connect): DDL commits the
     // scan's transaction implicitly and would otherwise go on in a fresh read-write one.
     const readOnly = source.mariadb ? "tx_read_only = 1" : "transaction_read_only = 1";

@@ -95,6 +95,6 @@ export class PgBatch {
 
   handleReadyForQuery(): void {
     if (this.failed) return;
-    this.resolve({ rows: this.rows, fields: this.result.fields as pg.FieldDef[], more: this.more });
+    this.resolve({ rows: this.rows, fields: this.result.fields, more: this.more });
   }
 }

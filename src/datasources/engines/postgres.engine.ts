@@ -203,12 +203,7 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
       // pg-pool's wait for a free client, or a source that took the TCP connection and never answered the
       // startup message ("Connection terminated due to connection timeout" / "timeout expired"): unreachable.
       if (busy || /timeout exceeded when trying to connect|connection timeout|timeout expired/.test(String((error as Error).message))) {
-        throw upstreamUnavailable(
-          busy
-            ? `all ${this.limits.size} connections to this source are busy; retry shortly`
-            : "the source did not accept a connection in time",
-          error,
-        );
+        throw upstreamUnavailable(busy ? `all ${this.limits.size} connections to this source are busy; retry shortly` : "the source did not accept a connection in time", error);
       }
       // The source's own time limit ran out before the session started (an embedded database answers so when the
       // connection waited behind a statement that ran past it): the same limit a scan reports.

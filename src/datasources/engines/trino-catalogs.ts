@@ -17,7 +17,7 @@ function catalogProperties(connection: EngineConnection, address: string | null)
   const host = tls || !address ? String(c.host) : address.includes(":") ? `[${address}]` : address;
   const credentials = { "connection-user": String(c.user), "connection-password": typeof c.password === "string" ? c.password : "" };
   if (!connection.type.catalog) throw new Error(`no Trino connector for ${connection.type.slug}`);
-  return connection.type.catalog({ config: c, host, port: c.port, tls, credentials });
+  return connection.type.catalog({ config: c, host, port: String(c.port), tls, credentials });
 }
 
 export function createCatalogSql(connection: EngineConnection, address: string | null): string {

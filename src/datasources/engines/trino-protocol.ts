@@ -27,8 +27,7 @@ interface RequestClient {
 }
 
 /** Integers beyond 2^53 stay strings: JSON.parse would round 9007199254740993 to …992. */
-const parseBody = (text: unknown) =>
-  typeof text === "string" && text.length > 0 ? parseLossless(text, undefined, (n: string) => (isSafeNumber(n) ? Number(n) : n)) : text;
+const parseBody = (text: unknown) => (typeof text === "string" && text.length > 0 ? parseLossless(text, undefined, (n: string) => (isSafeNumber(n) ? Number(n) : n)) : text);
 
 export interface TrinoRun {
   server: string;
@@ -75,7 +74,9 @@ export async function runTrino(run: TrinoRun): Promise<TrinoResult> {
   if (run.catalog) headers["X-Trino-Catalog"] = run.catalog;
   if (run.schema) headers["X-Trino-Schema"] = run.schema;
   if (run.session && Object.keys(run.session).length > 0) {
-    headers["X-Trino-Session"] = Object.entries(run.session).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join(",");
+    headers["X-Trino-Session"] = Object.entries(run.session)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join(",");
   }
   const deadline = Date.now() + run.timeoutMs;
   let received = 0;

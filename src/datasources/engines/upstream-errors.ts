@@ -15,12 +15,10 @@ export function toUpstream(error: unknown, what: string): GatewayError {
 }
 
 /** The source refused (bad SQL, missing table, permission): the message keeps only the class, never driver text. */
-export const upstreamError = (what: string, cause: unknown) =>
-  new GatewayError(ErrorCode.UPSTREAM_ERROR, `the source refused the ${what}${detailOf(cause)}`, { cause });
+export const upstreamError = (what: string, cause: unknown) => new GatewayError(ErrorCode.UPSTREAM_ERROR, `the source refused the ${what}${detailOf(cause)}`, { cause });
 export const upstreamTimeout = (ms: number, cause?: unknown) =>
   new GatewayError(ErrorCode.UPSTREAM_TIMEOUT, `the scan ran past SCAN_TIMEOUT_MS (${ms} ms) and was cancelled at the source`, { cause });
-export const upstreamUnavailable = (message: string, cause?: unknown) =>
-  new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { cause });
+export const upstreamUnavailable = (message: string, cause?: unknown) => new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, message, { cause });
 export const resultTooLarge = (maxBytes: number) =>
   new GatewayError(
     ErrorCode.BAD_USER_INPUT,

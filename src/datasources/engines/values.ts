@@ -1,9 +1,7 @@
 import { types } from "pg";
 import type { TableInfo } from "./query-engine";
 
-const PG_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(types.builtins).map(([name, oid]) => [oid as number, name.toLowerCase()]),
-);
+const PG_NAMES: Record<number, string> = Object.fromEntries(Object.entries(types.builtins).map(([name, oid]) => [oid as number, name.toLowerCase()]));
 
 export function pgTypeName(oid: number | undefined): string {
   return oid === undefined ? "unknown" : (PG_NAMES[oid] ?? `oid ${oid}`);
@@ -34,9 +32,7 @@ function safeIntegerOrString(text: string): number | string {
 }
 
 /** Rows of (schema, table, column, type) in order → one TableInfo per table; a table without columns keeps []. */
-export function groupTables(
-  rows: { s: string; t: string; c: string | null; d: string | null; tc?: string | null; cc?: string | null }[],
-): TableInfo[] {
+export function groupTables(rows: { s: string; t: string; c: string | null; d: string | null; tc?: string | null; cc?: string | null }[]): TableInfo[] {
   const tables: TableInfo[] = [];
   let current: TableInfo | null = null;
   for (const r of rows) {

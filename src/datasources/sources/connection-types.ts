@@ -22,7 +22,7 @@ export interface CatalogTarget {
   readonly config: Readonly<Record<string, unknown>>;
   /** The host to put in the URL: the checked IP address, or the name when TLS must check it. */
   readonly host: string;
-  readonly port: unknown;
+  readonly port: string;
   readonly tls: boolean;
   /** connection-user and connection-password. */
   readonly credentials: Record<string, string>;
@@ -57,8 +57,7 @@ export interface ConnectionType {
 }
 
 /** MySQL-style sources: the catalog exposes every database as a schema, so the default is the configured one. */
-const theDatabase = (config: Readonly<Record<string, unknown>>) =>
-  typeof config.database === "string" && config.database ? config.database.toLowerCase() : undefined;
+const theDatabase = (config: Readonly<Record<string, unknown>>) => (typeof config.database === "string" && config.database ? config.database.toLowerCase() : undefined);
 
 const field = (
   name: string,
@@ -109,7 +108,7 @@ const types: ConnectionType[] = [
     fields: jdbcFields("PostgreSQL server", 5432, { required: true }, false),
     directEngine: "postgres",
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:postgresql://${host}:${port}/${c.database}${tls ? "?ssl=true&sslmode=verify-full" : ""}`,
+      "connection-url": `jdbc:postgresql://${host}:${port}/${String(c.database)}${tls ? "?ssl=true&sslmode=verify-full" : ""}`,
       ...credentials,
     }),
     defaultSchema: () => "public",
@@ -161,7 +160,7 @@ const types: ConnectionType[] = [
     fields: jdbcFields("Redshift endpoint", 5439, { required: true }, true),
     directEngine: "postgres",
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:redshift://${host}:${port}/${c.database}${tls ? "?ssl=true" : ""}`,
+      "connection-url": `jdbc:redshift://${host}:${port}/${String(c.database)}${tls ? "?ssl=true" : ""}`,
       ...credentials,
     }),
     defaultSchema: () => "public",
@@ -178,7 +177,7 @@ const types: ConnectionType[] = [
     fields: jdbcFields("SQL Server", 1433, { required: true }, true),
     directEngine: null,
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:sqlserver://${host}:${port};databaseName=${c.database};encrypt=${tls}`,
+      "connection-url": `jdbc:sqlserver://${host}:${port};databaseName=${String(c.database)};encrypt=${tls}`,
       ...credentials,
     }),
     defaultSchema: () => "dbo",
@@ -201,7 +200,7 @@ const types: ConnectionType[] = [
     ],
     directEngine: null,
     catalog: ({ config: c, credentials }) => ({
-      "connection-url": `jdbc:snowflake://${c.account}.snowflakecomputing.com`,
+      "connection-url": `jdbc:snowflake://${String(c.account)}.snowflakecomputing.com`,
       ...credentials,
       "snowflake.account": String(c.account),
       "snowflake.database": String(c.database),
@@ -243,7 +242,7 @@ const types: ConnectionType[] = [
     fields: jdbcFields("ClickHouse server", 8123, { required: false, label: "Default database" }, false),
     directEngine: null,
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:clickhouse://${host}:${port}/${c.database ?? ""}${tls ? "?ssl=true" : ""}`,
+      "connection-url": `jdbc:clickhouse://${host}:${port}/${String(c.database ?? "")}${tls ? "?ssl=true" : ""}`,
       ...credentials,
     }),
     defaultSchema: theDatabase,

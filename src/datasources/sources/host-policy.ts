@@ -10,8 +10,7 @@ export interface ResolvedHost {
 
 type Lookup = (host: string) => Promise<{ address: string; family: number }[]>;
 
-const REFUSAL =
-  "connections to loopback, private, link-local, cloud metadata and other special-purpose addresses are refused unless ALLOWED_HOSTS admits them";
+const REFUSAL = "connections to loopback, private, link-local, cloud metadata and other special-purpose addresses are refused unless ALLOWED_HOSTS admits them";
 
 const blockList = (ranges: string[]): net.BlockList => {
   const list = new net.BlockList();
@@ -138,10 +137,7 @@ export class HostPolicy {
    * resolvable only from the query layer's network) cannot be judged: it is stored, and the check at connect
    * time, which always resolves, decides. Addresses that do resolve are judged at once either way.
    */
-  async check(
-    host: string,
-    options: { field?: string; port?: number; unresolved?: "refuse" | "accept" } = {},
-  ): Promise<ResolvedHost | null> {
+  async check(host: string, options: { field?: string; port?: number; unresolved?: "refuse" | "accept" } = {}): Promise<ResolvedHost | null> {
     const field = options.field ?? "host";
     const name = parseHost(host, field);
     const key = name.toLowerCase();

@@ -10,9 +10,7 @@ export class ConnectionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   listLive(accountId: string): Promise<ConnectionEntity[]> {
-    return this.dataSource
-      .getRepository(ConnectionEntity)
-      .find({ where: { accountId, deleted: IsNull() }, order: { created: "ASC", id: "ASC" } });
+    return this.dataSource.getRepository(ConnectionEntity).find({ where: { accountId, deleted: IsNull() }, order: { created: "ASC", id: "ASC" } });
   }
 
   findLive(accountId: string, id: string): Promise<ConnectionEntity | null> {

@@ -61,9 +61,7 @@ export class EmbeddingRepository {
     if (status.tableCount !== undefined) patch.embeddingTableCount = status.tableCount;
     if (status.model !== undefined) patch.embeddingModel = status.model;
     if (status.error !== undefined) patch.embeddingError = status.error;
-    const result = await this.dataSource
-      .getRepository(ConnectionEntity)
-      .update({ id: connectionId, embeddingGeneration: generation, deleted: IsNull() }, patch);
+    const result = await this.dataSource.getRepository(ConnectionEntity).update({ id: connectionId, embeddingGeneration: generation, deleted: IsNull() }, patch);
     return (result.affected ?? 0) > 0;
   }
 

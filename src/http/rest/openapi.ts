@@ -9,7 +9,6 @@ import { CONNECTION_TYPES, type ConnectionType, type FieldType } from "../../dat
 import { ErrorCode } from "../../errors";
 import { BODY_LIMIT, DESCRIPTION_MAX, LABEL_MAX, MAX_PRIMARY_KEYS, MAX_SQL_CHARS, SCAN_BUDGET } from "../../limits";
 import {
-  arrayOf,
   COLUMN,
   CONNECTION,
   CONNECTION_CONFIG,
@@ -26,7 +25,7 @@ import {
   type JsonSchema,
   type Resource,
 } from "./resources";
-import { openApiPath, ROUTES, type ErrorStatus, type Parameter, type Ref, type Route } from "./routes";
+import { openApiPath, ROUTES, type Parameter, type Ref, type Route } from "./routes";
 
 export type { JsonSchema, Parameter, Ref };
 
@@ -71,7 +70,6 @@ export interface OpenApiDocument {
   };
 }
 
-
 const JSON_TYPE: Record<FieldType, string> = { string: "string", text: "string", integer: "integer", boolean: "boolean" };
 const SECRET_FIELDS = [...new Set(CONNECTION_TYPES.flatMap((t) => t.fields.filter((f) => f.secret).map((f) => f.name)))];
 const ALL_FIELDS = [...new Set(CONNECTION_TYPES.flatMap((t) => t.fields.map((f) => f.name)))];
@@ -83,9 +81,7 @@ function configValues(t: ConnectionType): JsonSchema {
     description: `${t.name} config as stored. Secret fields appear only as enc:v1 ciphertext.`,
     additionalProperties: false,
     required: t.fields.filter((f) => f.required || f.default !== null).map((f) => f.name),
-    properties: Object.fromEntries(
-      t.fields.map((f) => [f.name, f.secret ? schema("EncryptedSecret") : { type: JSON_TYPE[f.type], description: f.description }]),
-    ),
+    properties: Object.fromEntries(t.fields.map((f) => [f.name, f.secret ? schema("EncryptedSecret") : { type: JSON_TYPE[f.type], description: f.description }])),
   };
 }
 
@@ -138,8 +134,7 @@ const ERROR_RESPONSES = {
   "504": "GatewayTimeout",
 } as const;
 
-const errors = (...statuses: (keyof typeof ERROR_RESPONSES)[]) =>
-  Object.fromEntries(statuses.map((s) => [s, ref("responses", ERROR_RESPONSES[s])]));
+const errors = (...statuses: (keyof typeof ERROR_RESPONSES)[]) => Object.fromEntries(statuses.map((s) => [s, ref("responses", ERROR_RESPONSES[s])]));
 
 /** Every authenticated route takes account_id and X-Request-Id after its own parameters. */
 const params = (...own: (Parameter | Ref)[]) => [...own, ref("parameters", "AccountId"), ref("parameters", "RequestId")];
@@ -159,7 +154,7 @@ function operationOf(route: Route): Operation {
     tags: [doc.tag],
     parameters: params(...(doc.parameters ?? [])),
     ...(doc.requestBody ? { requestBody: { required: doc.requestBody.required, content: json(schema(doc.requestBody.schema)) } } : {}),
-    responses: { [status]: success(status, doc.response.schema, doc.response.description), ...routeErrors(...((doc.errors ?? []) as ErrorStatus[])) },
+    responses: { [status]: success(status, doc.response.schema, doc.response.description), ...routeErrors(...(doc.errors ?? [])) },
   };
 }
 
@@ -198,7 +193,7 @@ export const openApiDocument: OpenApiDocument = {
     description: [
       "Every /v2 route runs the same GraphQL operation as /graphql and reshapes the result to snake_case.",
       "Success: `{data, status, request_id}`. Error: `{status, errors: [{code, level, message, timestamp}], request_id}`,",
-      "except 401, which is exactly `{\"message\":\"Not authorized\",\"status\":401}`.",
+      'except 401, which is exactly `{"message":"Not authorized","status":401}`.',
       "Every response carries `X-Request-Id` (the request's own when it is 1-64 of `A-Za-z0-9._-`, otherwise a new UUID), equal to `request_id`.",
       "Any other method or path under /v2 answers 404 with the error envelope (`NOT_FOUND`, `no route …`).",
       `Request bodies are JSON of at most ${BODY_SIZE}; a body that is not valid JSON is refused with 400 on every route.`,

@@ -69,7 +69,7 @@ export function restRouter(deps: {
           sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
           return;
         }
-        const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body).find((k) => !route.bodyKeys!.includes(k)) : undefined;
+        const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body as object).find((k) => !route.bodyKeys!.includes(k)) : undefined;
         if (stray !== undefined) {
           const message = `${stray.slice(0, 64)}: unknown field; the body takes ${route.bodyKeys!.join(", ")}${stray === "limit" ? " (give limit as a query parameter)" : ""}`;
           sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
@@ -85,10 +85,7 @@ export function restRouter(deps: {
       }
       // An absent query parameter must stay absent (so the argument's default applies), not become null.
       const variables = Object.fromEntries(Object.entries(route.variables(req)).filter(([, v]) => v !== undefined));
-      const response = await deps.apollo.executeOperation(
-        { query: route.document, variables },
-        { contextValue },
-      );
+      const response = await deps.apollo.executeOperation({ query: route.document, variables }, { contextValue });
       for (const [name, value] of response.http.headers) res.setHeader(name, value);
       if (response.body.kind !== "single") throw new Error("incremental delivery is not used by /v2");
       const { data, errors } = response.body.singleResult;
@@ -99,7 +96,7 @@ export function restRouter(deps: {
         sendRestError(res, contextValue.requestId, status, mapped);
         return;
       }
-      const result = (data as Json | null | undefined)?.result as Json | null;
+      const result = data?.result as Json | null;
       if (result === null && route.missing) {
         sendRestError(res, contextValue.requestId, 404, [{ code: ErrorCode.NOT_FOUND, message: `${route.missing} not found` }]);
         return;
@@ -114,9 +111,7 @@ export function restRouter(deps: {
     });
   }
   router.use((req, res) => {
-    sendRestError(res, String(res.locals.requestId), 404, [
-      { code: ErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.baseUrl}${req.path}` },
-    ]);
+    sendRestError(res, String(res.locals.requestId), 404, [{ code: ErrorCode.NOT_FOUND, message: `no route ${req.method} ${req.baseUrl}${req.path}` }]);
   });
   return router;
 }

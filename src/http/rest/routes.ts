@@ -6,20 +6,7 @@
  */
 import type { Request } from "express";
 import { DEFAULT_K, DEFAULT_ROWS, MAX_K, MAX_ROWS, MAX_SEARCH_CHARS, SCAN_BUDGET } from "../../limits";
-import {
-  arrayOf,
-  CONNECTION,
-  CONNECTION_CONFIG,
-  COLUMN,
-  ref,
-  SCAN_RESULT,
-  schemaRef,
-  selection,
-  TABLE_MATCH,
-  TABLE_SUMMARY,
-  toRest,
-  type JsonSchema,
-} from "./resources";
+import { arrayOf, CONNECTION, CONNECTION_CONFIG, COLUMN, ref, SCAN_RESULT, schemaRef, selection, TABLE_MATCH, TABLE_SUMMARY, toRest, type JsonSchema } from "./resources";
 
 type Json = Record<string, unknown>;
 
@@ -213,10 +200,7 @@ export const ROUTES: Route[] = [
     doc: {
       summary: "List the source's tables",
       tag: "schema",
-      parameters: [
-        CONNECTION_ID,
-        { name: "refresh", in: "query", required: false, description: "`true` bypasses the cache.", schema: { type: "boolean", default: false } },
-      ],
+      parameters: [CONNECTION_ID, { name: "refresh", in: "query", required: false, description: "`true` bypasses the cache.", schema: { type: "boolean", default: false } }],
       response: { schema: arrayOf("TableSummary"), description: "Tables ordered by fully qualified name." },
       errors: ["404", "502", "503", "504"],
     },
@@ -310,9 +294,7 @@ export const ROUTES: Route[] = [
     doc: {
       summary: "One connection type",
       tag: "connection types",
-      parameters: [
-        { name: "idOrSlug", in: "path", required: true, description: "The type's id or slug (case-insensitive), e.g. `postgres`.", schema: { type: "string" } },
-      ],
+      parameters: [{ name: "idOrSlug", in: "path", required: true, description: "The type's id or slug (case-insensitive), e.g. `postgres`.", schema: { type: "string" } }],
       response: { schema: schemaRef("ConnectionConfig"), description: "The connection type." },
       errors: ["404"],
     },

@@ -40,7 +40,10 @@ describeWith("postgres", "embedded mode under runaway scans, CLI writes and rest
   /** Scans are rate-limited per connection (10 per 10 s): each round and each stream of traffic has its own. */
   const demoCopies: string[] = [];
   const sources: string[] = [];
-  const api = (t = () => token) => (method: string, pathName: string, body?: unknown) => apiClient(() => served.url, t())(method, pathName, body);
+  const api =
+    (t = () => token) =>
+    (method: string, pathName: string, body?: unknown) =>
+      apiClient(() => served.url, t())(method, pathName, body);
   const call = api();
   const scan = (id: string, query: string) => call("POST", `/v2/connection/${id}/scan`, { query });
   const start = async (extra: Record<string, string> = {}) => {
@@ -64,7 +67,10 @@ describeWith("postgres", "embedded mode under runaway scans, CLI writes and rest
     token = /Admin API token \(shown once, store it now\): (gwt_[A-Za-z0-9_-]+)/.exec(served.output())![1];
     memory["after first start"] = rssMb(served.child.pid!);
     demoId = (await call("GET", "/v2/connection")).body.data[0].id;
-    const created = await call("POST", "/v2/connection", { ...chinookConnection("source", "postgres", postgresUrl), config: { ...chinookConnection("source", "postgres", postgresUrl).config, password: PLAIN.password } });
+    const created = await call("POST", "/v2/connection", {
+      ...chinookConnection("source", "postgres", postgresUrl),
+      config: { ...chinookConnection("source", "postgres", postgresUrl).config, password: PLAIN.password },
+    });
     expect(created.status).toBe(201);
     sourceId = created.body.data.id;
     const demo = (await call("GET", `/v2/connection/${demoId}`)).body.data;
@@ -173,12 +179,20 @@ describeWith("postgres", "embedded mode under runaway scans, CLI writes and rest
     expect(r.stdout).toContain(`kept ${oldKid} for decryption`);
     expect(r.stdout).toContain("secrets re-encrypted 1, already current 0, failed 0");
     expect(r.stdout).toContain(`every secret uses ${newKid}; ${oldKid} can now be dropped`);
-    expect(fs.readFileSync(path.join(dataDir, "encryption-keys"), "utf8").split("\n").map((l) => l.split(":")[0])).toEqual([newKid, oldKid, ""]);
+    expect(
+      fs
+        .readFileSync(path.join(dataDir, "encryption-keys"), "utf8")
+        .split("\n")
+        .map((l) => l.split(":")[0]),
+    ).toEqual([newKid, oldKid, ""]);
 
     // The running server reads the rotated ring: the re-encrypted secret decrypts, and new secrets use the new key.
     expect(kidOf((await call("GET", `/v2/connection/${sourceId}`)).body.data.config.password)).toBe(newKid);
     expect((await scan(sourceId, "SELECT 1 AS one")).body.data.rows).toEqual([{ one: 1 }]);
-    const another = await call("POST", "/v2/connection", { ...chinookConnection("second", "postgres", postgresUrl), config: { ...chinookConnection("second", "postgres", postgresUrl).config, password: PLAIN.password2 } });
+    const another = await call("POST", "/v2/connection", {
+      ...chinookConnection("second", "postgres", postgresUrl),
+      config: { ...chinookConnection("second", "postgres", postgresUrl).config, password: PLAIN.password2 },
+    });
     expect(kidOf(another.body.data.config.password)).toBe(newKid);
     expect((await call("GET", "/readyz")).body.checks.secrets).toBe("ok");
   });
@@ -201,7 +215,10 @@ describeWith("postgres", "embedded mode under runaway scans, CLI writes and rest
     await stop();
     expect(fs.existsSync(path.join(dataDir, "gateway.lock"))).toBe(false);
     await start({ SCAN_TIMEOUT_MS: "120000" });
-    const runaway = scan(demoId, "SELECT pg_sleep(100)").then(() => "answered", () => "cut");
+    const runaway = scan(demoId, "SELECT pg_sleep(100)").then(
+      () => "answered",
+      () => "cut",
+    );
     await sleep(500);
     const signalled = performance.now();
     const exit = await stop();

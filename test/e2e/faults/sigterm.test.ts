@@ -63,7 +63,10 @@ describeWith("postgres", "fault: SIGTERM during scans", (pgBase) => {
     await locker.query("BEGIN; LOCK TABLE held IN ACCESS EXCLUSIVE MODE");
     // pg_stat_activity is read once per transaction (a cached snapshot): clear it, or the locker sees no change.
     const waiting = async () =>
-      (await locker.query("SELECT pg_stat_clear_snapshot()"), await locker.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE '%FROM held%'")).rows[0].n as number;
+      (await locker.query("SELECT pg_stat_clear_snapshot()"),
+      await locker.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE '%FROM held%'",
+      )).rows[0].n as number;
     return { locker, waiting, release: async () => (await locker.query("ROLLBACK"), await locker.end()) };
   }
 

@@ -101,10 +101,7 @@ describeWith("postgres", "fault: a source that stalls", (pgBase) => {
       expect(res.body.errors[0].code).toBe("UPSTREAM_TIMEOUT");
       expect(res.ms).toBeLessThan(SCAN_TIMEOUT_MS + 1_500);
       await sleep(300);
-      const [rows] = await locker.query(
-        "SELECT count(*) AS n FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID() AND info LIKE '%stalled%'",
-        [mariaDb],
-      );
+      const [rows] = await locker.query("SELECT count(*) AS n FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID() AND info LIKE '%stalled%'", [mariaDb]);
       expect(Number((rows as { n: number }[])[0].n)).toBe(0);
     } finally {
       await locker.query("UNLOCK TABLES");

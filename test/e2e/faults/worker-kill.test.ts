@@ -29,7 +29,9 @@ describeWith("redis", "embedding jobs under faults", () => {
       const db = new Client({ connectionString: source.url });
       await db.connect();
       // Enough tables that a job runs for a few seconds: time to kill its worker half-way.
-      await db.query(`DO $$ BEGIN FOR i IN 1..${TABLES} LOOP EXECUTE format('CREATE TABLE t_%s (id int, customer_name text, order_total numeric, created_at timestamptz)', i); END LOOP; END $$`);
+      await db.query(
+        `DO $$ BEGIN FOR i IN 1..${TABLES} LOOP EXECUTE format('CREATE TABLE t_%s (id int, customer_name text, order_total numeric, created_at timestamptz)', i); END LOOP; END $$`,
+      );
       await db.end();
       store = await createScratchDatabase(pgBase);
       redisPort = await freePort();
@@ -68,10 +70,14 @@ describeWith("redis", "embedding jobs under faults", () => {
       const id = await connectionTo("killed mid-job");
       const first = await worker();
       procs.push(first);
-      await until(async () => {
-        const s = await state(gw, id);
-        return s.s === "RUNNING" && (s.p ?? 0) > 0;
-      }, 60_000, "the first worker to be half-way");
+      await until(
+        async () => {
+          const s = await state(gw, id);
+          return s.s === "RUNNING" && (s.p ?? 0) > 0;
+        },
+        60_000,
+        "the first worker to be half-way",
+      );
       await first.stop("SIGKILL");
       const killedAt = new Date();
       const before = Number((await gw.gateway.core.store.dataSource.query("SELECT count(*) AS n FROM schema_embeddings WHERE connection_id = $1", [id]))[0].n);

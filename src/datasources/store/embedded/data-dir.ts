@@ -32,9 +32,7 @@ export async function claimDataDir(dataDir: string, command: string, options: { 
   fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, LOCK_FILE);
   const serving = (h: LockHolder) => h.command === "serve" && h.socketDir !== undefined;
-  const result = await PidLock.acquire(file, command, WAIT_FOR_OTHERS_MS, (holder) =>
-    command === "serve" ? holder.command !== "serve" : !serving(holder),
-  );
+  const result = await PidLock.acquire(file, command, WAIT_FOR_OTHERS_MS, (holder) => (command === "serve" ? holder.command !== "serve" : !serving(holder)));
   if (result instanceof PidLock) {
     if (options.requireServer) {
       result.release();

@@ -307,17 +307,20 @@ export class EmbeddedPostgres {
     if (this.idleWatch) return;
     const owner = this.sessionOwner;
     const limit = this.options.statementTimeoutMs / 2;
-    this.idleWatch = setTimeout(() => {
-      this.idleWatch = null;
-      const idle = this.sessionOwner === owner && owner !== null && owner !== INTERNAL && this.running === null;
-      if (!idle || this.queue.length === 0 || this.queue.some((i) => i.handlerId === owner)) return this.pump();
-      if (performance.now() - this.ownerIdleSince < limit) return this.watchIdleOwner();
-      const client = this.clients.get(owner);
-      client?.socket.write(errorResponse(SqlState.IDLE_IN_TRANSACTION_TIMEOUT, "terminating connection due to idle-in-transaction timeout", "FATAL"));
-      if (client) endSoon(client.socket);
-      this.departed.add(owner);
-      this.pump();
-    }, Math.max(1, this.ownerIdleSince + limit - performance.now()));
+    this.idleWatch = setTimeout(
+      () => {
+        this.idleWatch = null;
+        const idle = this.sessionOwner === owner && owner !== null && owner !== INTERNAL && this.running === null;
+        if (!idle || this.queue.length === 0 || this.queue.some((i) => i.handlerId === owner)) return this.pump();
+        if (performance.now() - this.ownerIdleSince < limit) return this.watchIdleOwner();
+        const client = this.clients.get(owner);
+        client?.socket.write(errorResponse(SqlState.IDLE_IN_TRANSACTION_TIMEOUT, "terminating connection due to idle-in-transaction timeout", "FATAL"));
+        if (client) endSoon(client.socket);
+        this.departed.add(owner);
+        this.pump();
+      },
+      Math.max(1, this.ownerIdleSince + limit - performance.now()),
+    );
   }
 
   /**
@@ -354,21 +357,23 @@ export class EmbeddedPostgres {
   private reopen(reason = "the thread had stopped", after: Promise<void> = Promise.resolve()): void {
     if (this.opening || this.closed) return;
     const started = performance.now();
-    this.opening = after.then(() => PgliteThread.start(this.options.dir)).then(
-      async (thread) => {
-        this.opening = null;
-        if (this.closed) return thread.close();
-        this.thread = thread;
-        this.options.onRestart?.({ reason, restartMs: Math.round(performance.now() - started), restarts: this.restartCount });
-        this.pump();
-      },
-      (error: Error) => {
-        this.opening = null;
-        for (const item of this.queue.splice(0)) {
-          this.reply(item, SqlState.CANNOT_CONNECT_NOW, `the ${this.options.name} could not be reopened: ${error.message}`, "FATAL");
-        }
-      },
-    );
+    this.opening = after
+      .then(() => PgliteThread.start(this.options.dir))
+      .then(
+        async (thread) => {
+          this.opening = null;
+          if (this.closed) return thread.close();
+          this.thread = thread;
+          this.options.onRestart?.({ reason, restartMs: Math.round(performance.now() - started), restarts: this.restartCount });
+          this.pump();
+        },
+        (error: Error) => {
+          this.opening = null;
+          for (const item of this.queue.splice(0)) {
+            this.reply(item, SqlState.CANNOT_CONNECT_NOW, `the ${this.options.name} could not be reopened: ${error.message}`, "FATAL");
+          }
+        },
+      );
   }
 
   private internal(work: Work): Item {

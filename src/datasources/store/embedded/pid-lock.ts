@@ -149,7 +149,9 @@ function processStart(pid: number): string | null {
  */
 function takeOverStale(file: string, seen: LockHolder | "unreadable"): void {
   const guard = `${file}.takeover`;
-  if (!publish(guard, { pid: process.pid, command: "takeover", startedAt: new Date().toISOString(), processStart: processStart(process.pid) ?? undefined, hostname: os.hostname() })) {
+  if (
+    !publish(guard, { pid: process.pid, command: "takeover", startedAt: new Date().toISOString(), processStart: processStart(process.pid) ?? undefined, hostname: os.hostname() })
+  ) {
     const other = readLock(guard);
     if (other === "unreadable" || (other !== "missing" && !isAlive(other))) fs.rmSync(guard, { force: true });
     // Someone else is taking over (it takes microseconds): pause a moment, then the caller reads the lock again.
@@ -158,8 +160,7 @@ function takeOverStale(file: string, seen: LockHolder | "unreadable"): void {
   }
   try {
     const now = readLock(file);
-    const same =
-      seen === "unreadable" ? now === "unreadable" : now !== "missing" && now !== "unreadable" && now.pid === seen.pid && now.startedAt === seen.startedAt;
+    const same = seen === "unreadable" ? now === "unreadable" : now !== "missing" && now !== "unreadable" && now.pid === seen.pid && now.startedAt === seen.startedAt;
     if (same) fs.rmSync(file, { force: true });
   } finally {
     fs.rmSync(guard, { force: true });
