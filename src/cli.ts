@@ -15,6 +15,8 @@ const USAGE = `usage: cli <command>
   account create --name NAME              create an account; prints its id
   token create --account ID [--role admin|reader] [--name LABEL]
                                           create an API token; prints it (shown once, stored hashed)
+  token list --account ID                 the account's tokens: id, role, name, created, revoked (never the token)
+  token revoke TOKEN_ID                   revoke a token; every gateway refuses it within a second
   worker                                  run BullMQ workers for schema embeddings (needs REDIS_URL)
   keys rotate                             re-encrypt every stored secret with the first ENCRYPTION_KEYS key
   keys rotate --new-key                   embedded mode: add a new first key to DATA_DIR/encryption-keys
@@ -35,7 +37,10 @@ async function main(argv: string[]): Promise<void> {
     allowPositionals: true,
     options: { name: { type: "string" }, account: { type: "string" }, role: { type: "string" }, "new-key": { type: "boolean" }, help: { type: "boolean" } },
   });
-  const command = positionals.join(" ");
+  // Two words name the command; only `token revoke` takes an argument after them.
+  const command = positionals.slice(0, 2).join(" ");
+  const args = positionals.slice(2);
+  if (args.length > (command === "token revoke" ? 1 : 0)) return fail(`${command}: unexpected argument '${args.at(-1)!.slice(0, 64)}'\n${USAGE}`);
   if (values.help || command === "" || command === "help") {
     process.stdout.write(USAGE + "\n");
     return;
@@ -78,6 +83,30 @@ async function main(argv: string[]): Promise<void> {
       const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
       try {
         process.stdout.write((await core.auth.createToken(values.account, role, values.name ?? null)).token + "\n");
+      } finally {
+        await core.close();
+      }
+      return;
+    }
+    case "token list": {
+      if (!values.account) return fail("token list: --account ID is required");
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
+      try {
+        const rows = await core.auth.listTokens(values.account);
+        const line = (cells: string[]) => cells.join("\t") + "\n";
+        process.stdout.write(line(["id", "role", "name", "created", "revoked"]));
+        for (const t of rows) process.stdout.write(line([t.id, t.role, t.name ?? "", t.created.toISOString(), t.revoked?.toISOString() ?? ""]));
+      } finally {
+        await core.close();
+      }
+      return;
+    }
+    case "token revoke": {
+      if (!args[0]) return fail("token revoke: the token's id is required (see token list)");
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
+      try {
+        await core.auth.revokeToken(args[0]);
+        process.stdout.write(`revoked ${args[0]}\n`);
       } finally {
         await core.close();
       }

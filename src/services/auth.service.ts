@@ -5,13 +5,23 @@ import type { TokenRepository } from "../datasources/store/token.repository";
 import { badInput } from "../errors";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";
+import { TtlCache } from "./ttl-cache";
 
 const TOKEN_PREFIX = "gwt_";
 
 /** Tokens carry 256 random bits, so a plain SHA-256 is enough to store them (no slow hash needed). */
 export const hashToken = (token: string) => createHash("sha256").update(token, "utf8").digest("hex");
 
+/**
+ * A verified token is trusted this long without asking the store again. Revocation is a write to the store that no
+ * instance is told of, so this bounds how long a revoked token keeps working anywhere: under a second.
+ */
+export const TOKEN_CACHE_MS = 500;
+
 export class AuthService {
+  // Hash → principal, for tokens the store confirmed; unknown tokens are never remembered (they would fill it).
+  private readonly verified = new TtlCache<string, Principal>(TOKEN_CACHE_MS, 10_000);
+
   constructor(
     private readonly tokens: TokenRepository,
     private readonly accounts: AccountRepository,
@@ -22,8 +32,31 @@ export class AuthService {
     if (!header) return null;
     const token = header.replace(/^Bearer\s+/i, "").trim();
     if (!token.startsWith(TOKEN_PREFIX) || token.length > 128) return null;
-    const row = await this.tokens.findActiveByHash(hashToken(token));
-    return row ? { tokenId: row.id, accountId: row.accountId, role: row.role } : null;
+    const hash = hashToken(token);
+    const cached = this.verified.get(hash);
+    if (cached) return cached;
+    const row = await this.tokens.findActiveByHash(hash);
+    if (!row) return null;
+    const principal: Principal = { tokenId: row.id, accountId: row.accountId, role: row.role };
+    this.verified.set(hash, principal);
+    return principal;
+  }
+
+  /** The account's tokens (id, role, name, created, revoked): for `cli token list`. */
+  async listTokens(accountId: string) {
+    if (!isUuid(accountId)) throw badInput("account: must be an account id (UUID)");
+    if (!(await this.accounts.find(accountId))) throw badInput(`account: no account ${accountId}`);
+    return this.tokens.listByAccount(accountId);
+  }
+
+  /**
+   * Revokes a token in the store. This instance stops accepting it at once; every other instance within
+   * TOKEN_CACHE_MS, when its cached verification expires.
+   */
+  async revokeToken(id: string): Promise<void> {
+    if (!isUuid(id)) throw badInput("token: must be a token id (UUID)");
+    if (!(await this.tokens.revoke(id))) throw badInput(`token: no active token ${id}`);
+    this.verified.clear();
   }
 
   /** Returns the token itself: the only time it exists outside the caller's hands. */

@@ -12,6 +12,7 @@ import { mergeConfig, type MergedConfig } from "./config-validator";
 import { toConnection } from "./connection.mapper";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";
+import { TtlCache } from "./ttl-cache";
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
 type ConnectionChangeListener = (change: {
@@ -24,8 +25,16 @@ type ConnectionChangeListener = (change: {
 }) => Promise<void>;
 
 /** The rules for connections: validation against the type, secrets, host policy, soft delete, account scope. */
+/**
+ * How long a connection with its decrypted config stays in this process's memory unused (never in Redis, never
+ * logged). Every scan still asks the store for the live row's version, so a config changed on another instance is
+ * never used here, and a deleted connection is never scanned.
+ */
+const OPENED_TTL_MS = 60_000;
+
 export class ConnectionService {
   private readonly listeners: ConnectionChangeListener[] = [];
+  private readonly opened = new TtlCache<string, EngineConnection>(OPENED_TTL_MS, 1_000);
 
   constructor(
     private readonly connections: ConnectionRepository,
@@ -37,11 +46,25 @@ export class ConnectionService {
     this.listeners.push(listener);
   }
 
-  /** The live connection with its secrets decrypted, for an engine to use; never returned to a client. */
+  /**
+   * The live connection with its secrets decrypted, for an engine to use; never returned to a client. One indexed
+   * lookup of its version per call; the row is read and decrypted again only when that version is new here.
+   */
   async openForQuery(principal: Principal, id: string): Promise<EngineConnection> {
-    const row = isUuid(id) ? await this.connections.findLive(principal.accountId, id) : null;
+    if (!isUuid(id)) throw notFound("connection");
+    const key = `${principal.accountId}:${id.toLowerCase()}`;
+    const version = await this.connections.liveVersion(principal.accountId, id);
+    if (version === null) {
+      this.opened.delete(key);
+      throw notFound("connection");
+    }
+    const cached = this.opened.get(key);
+    if (cached?.configVersion === version) return cached;
+    const row = await this.connections.findLive(principal.accountId, id);
     if (!row) throw notFound("connection");
-    return this.toEngineConnection(row);
+    const opened = this.toEngineConnection(row);
+    this.opened.set(key, opened);
+    return opened;
   }
 
   /** For background work (embedding jobs): the row and its engine view, or null when missing or deleted. */
@@ -85,6 +108,8 @@ export class ConnectionService {
   }
 
   private async changed(accountId: string, connectionId: string, change: { sourceChanged?: boolean; embedGeneration?: number | null }): Promise<void> {
+    // This instance forgets it at once; others see the new version on their next scan.
+    this.opened.delete(`${accountId}:${connectionId.toLowerCase()}`);
     // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced,
     // a job that could not be enqueued is picked up by the reconciler from the PENDING state written with the row.
     const event = {

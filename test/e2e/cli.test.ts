@@ -42,12 +42,44 @@ describe("cli", () => {
     expect(r.stdout).toMatch(/^gwt_[A-Za-z0-9_-]{43}\n$/);
   });
 
+  it("lists the account's tokens without the tokens themselves, and revokes one", async () => {
+    const token = (await run(["token", "create", "--account", accountId, "--role", "admin", "--name", "to revoke"])).stdout.trim();
+    const listed = await run(["token", "list", "--account", accountId]);
+    expect(listed.code).toBe(0);
+    const [header, ...rows] = listed.stdout
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((l) => l.split("\t"));
+    expect(header).toEqual(["id", "role", "name", "created", "revoked"]);
+    expect(rows.map((r) => [r[1], r[2], r[4]])).toEqual([
+      ["reader", "", ""],
+      ["admin", "to revoke", ""],
+    ]);
+    expect(listed.stdout).not.toContain(token);
+    const id = rows[1][0];
+    const revoked = await run(["token", "revoke", id]);
+    expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${id}\n` });
+    const after = (await run(["token", "list", "--account", accountId])).stdout.replace(/\n$/, "").split("\n").at(-1)!.split("\t");
+    expect(after[4]).toMatch(/^\d{4}-\d\d-\d\dT/);
+    // Once is enough: a second revoke, or an id that is no token, says so and changes nothing.
+    const again = await run(["token", "revoke", id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`no active token ${id}`);
+  });
+
   it.each([
     [["account", "create"], 2, "--name NAME is required"],
     [["token", "create"], 2, "--account ID is required"],
     [["token", "create", "--account", "7d444840-9dc0-4b4c-9a5f-1d1b5d1a0f00"], 1, "no account 7d444840"],
     [["token", "create", "--account", "x", "--role", "owner"], 2, "--role must be admin or reader"],
     [["frobnicate"], 2, "unknown command 'frobnicate'"],
+    [["token", "list"], 2, "--account ID is required"],
+    [["token", "list", "--account", "not-a-uuid"], 1, "account: must be an account id"],
+    [["token", "revoke"], 2, "the token's id is required"],
+    [["token", "revoke", "not-a-uuid"], 1, "token: must be a token id"],
+    [["token", "revoke", "7d444840-9dc0-4b4c-9a5f-1d1b5d1a0f00"], 1, "no active token 7d444840"],
+    [["token", "revoke", "a", "b"], 2, "unexpected argument 'b'"],
+    [["account", "create", "extra"], 2, "unexpected argument 'extra'"],
   ])("refuses %j with exit %i", async (args, code, message) => {
     const r = await run(args);
     expect(r.code).toBe(code);

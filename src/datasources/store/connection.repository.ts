@@ -17,6 +17,12 @@ export class ConnectionRepository {
     return this.dataSource.getRepository(ConnectionEntity).findOneBy({ id, accountId, deleted: IsNull() });
   }
 
+  /** The live row's config version, or null when it is missing, deleted or another account's: one indexed lookup. */
+  async liveVersion(accountId: string, id: string): Promise<number | null> {
+    const rows: { v: number }[] = await this.dataSource.query("SELECT config_version AS v FROM connections WHERE id = $1 AND account_id = $2 AND deleted IS NULL", [id, accountId]);
+    return rows[0]?.v ?? null;
+  }
+
   /**
    * Read-modify-write of one live row of the account under a row lock (a concurrent update must not drop a secret
    * change): NOT_FOUND when it is missing, deleted or another account's; `change` edits the row, which is then
