@@ -35,17 +35,18 @@ export function barChartSvg(title: string, unit: string, panels: Panel[]): strin
     y += TITLE_H;
     const max = Math.max(...panel.bars.map((b) => b.value), panel.reference?.value ?? 0) || 1;
     const scale = (v: number) => (v / max) * span;
-    const top = y;
+    const bottom = y + panel.bars.length * (BAR_H + GAP) - GAP;
+    // The reference line first, so the bars and their values are drawn over it.
+    if (panel.reference) {
+      const x = (x0 + scale(panel.reference.value)).toFixed(1);
+      out.push(`<line x1="${x}" y1="${y - 4}" x2="${x}" y2="${bottom + 4}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="5,3"/>`);
+      out.push(`<text x="${x}" y="${y - 7}" font-size="11" fill="#c0392b" text-anchor="middle">${escape(panel.reference.label)}</text>`);
+    }
     for (const bar of panel.bars) {
       out.push(`<text x="${LABEL_W}" y="${y + BAR_H - 5}" font-size="12" text-anchor="end">${escape(bar.label)}</text>`);
       out.push(`<rect x="${x0}" y="${y}" width="${scale(bar.value).toFixed(1)}" height="${BAR_H}" fill="#4a78b5"/>`);
-      out.push(`<text x="${(x0 + scale(bar.value) + 4).toFixed(1)}" y="${y + BAR_H - 5}" font-size="12">${fmt(bar.value)} ${escape(unit)}</text>`);
+      out.push(`<text x="${(x0 + scale(bar.value) + 4).toFixed(1)}" y="${y + BAR_H - 5}" font-size="12" paint-order="stroke" stroke="white" stroke-width="3">${fmt(bar.value)} ${escape(unit)}</text>`);
       y += BAR_H + GAP;
-    }
-    if (panel.reference) {
-      const x = (x0 + scale(panel.reference.value)).toFixed(1);
-      out.push(`<line x1="${x}" y1="${top - 4}" x2="${x}" y2="${y - GAP + 4}" stroke="#c0392b" stroke-width="1.5" stroke-dasharray="5,3"/>`);
-      out.push(`<text x="${x}" y="${top - 7}" font-size="11" fill="#c0392b" text-anchor="middle">${escape(panel.reference.label)}</text>`);
     }
     y += 14;
   }
