@@ -1,9 +1,12 @@
 /**
  * The processes scan.bench.ts measures, each its own OS process so no server shares an event loop with the client:
  * gateways as operators run them (`cli migrate`, an account and tokens from the CLI, then `cli serve`) on a scratch
- * PostgreSQL metadata store with Redis, and the thin wrappers (thin-wrapper.ts) next to them.
+ * PostgreSQL metadata store (or the embedded one in a scratch DATA_DIR) with Redis, and the thin wrappers
+ * (thin-wrapper.ts) next to them.
  */
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
@@ -31,31 +34,42 @@ async function start(args: string[], env: Record<string, string>): Promise<Serve
 }
 
 export interface Rig {
-  storeUrl: string;
+  /** The PostgreSQL metadata store; null with the embedded store, which no other process can read. */
+  storeUrl: string | null;
   accountId: string;
   admin: string;
   reader: string;
   /** A `cli serve` on the rig's store; `extra` adds to its environment (TRINO_URL for Trino mode). */
   gateway(extra?: Record<string, string>): Promise<Served>;
-  /** A thin wrapper process for `kind`, reading `sourceUrl`, knowing the reader token, reading the rig's store. */
+  /** A thin wrapper process for `kind`, reading `sourceUrl`, knowing the reader token, reading the rig's store if it can. */
   thinWrapper(kind: "postgres" | "mariadb", sourceUrl: string): Promise<Served>;
   close(): Promise<void>;
 }
 
-export async function startRig(pgBase: string, redisUrl: string): Promise<Rig> {
+export async function startRig(pgBase: string, redisUrl: string, store: "postgres" | "pglite"): Promise<Rig> {
   const cleanups: (() => Promise<unknown>)[] = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error) => console.error(`bench cleanup: ${(error as Error).message}`));
   };
   try {
-    const scratch = await createScratchDatabase(pgBase);
-    cleanups.push(() => scratch.drop());
+    let storeEnv: Record<string, string>;
+    let storeUrl: string | null = null;
+    if (store === "postgres") {
+      const scratch = await createScratchDatabase(pgBase);
+      cleanups.push(() => scratch.drop());
+      storeUrl = scratch.url;
+      storeEnv = { DATABASE_URL: scratch.url };
+    } else {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-bench-"));
+      cleanups.push(async () => fs.rmSync(dataDir, { recursive: true, force: true }));
+      storeEnv = { DATA_DIR: dataDir };
+    }
     // Its own queue prefix: no worker elsewhere on the machine picks up these connections' embedding jobs, and
     // serve with REDIS_URL only enqueues them, so no embedding runs inside the measured gateway either.
     const prefix = `gwbench${randomBytes(4).toString("hex")}`;
     cleanups.push(() => dropKeys(redisUrl, `${prefix}:*`));
     const env = {
-      DATABASE_URL: scratch.url,
+      ...storeEnv,
       REDIS_URL: redisUrl,
       ENCRYPTION_KEYS: randomKeyRing(),
       ALLOWED_HOSTS: "127.0.0.1",
@@ -71,7 +85,7 @@ export async function startRig(pgBase: string, redisUrl: string): Promise<Rig> {
       return served;
     };
     return {
-      storeUrl: scratch.url,
+      storeUrl,
       accountId,
       admin,
       reader,
@@ -79,7 +93,7 @@ export async function startRig(pgBase: string, redisUrl: string): Promise<Rig> {
       thinWrapper: (kind, sourceUrl) =>
         start([path.join(ROOT, "dist/test/bench/thin-wrapper.js"), kind], {
           THIN_SOURCE_URL: sourceUrl,
-          THIN_STORE_URL: scratch.url,
+          ...(storeUrl ? { THIN_STORE_URL: storeUrl } : {}),
           THIN_TOKENS: JSON.stringify({ [reader]: accountId }),
         }).then(own),
       close,
