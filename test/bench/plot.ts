@@ -45,7 +45,9 @@ export function barChartSvg(title: string, unit: string, panels: Panel[]): strin
     for (const bar of panel.bars) {
       out.push(`<text x="${LABEL_W}" y="${y + BAR_H - 5}" font-size="12" text-anchor="end">${escape(bar.label)}</text>`);
       out.push(`<rect x="${x0}" y="${y}" width="${scale(bar.value).toFixed(1)}" height="${BAR_H}" fill="#4a78b5"/>`);
-      out.push(`<text x="${(x0 + scale(bar.value) + 4).toFixed(1)}" y="${y + BAR_H - 5}" font-size="12" paint-order="stroke" stroke="white" stroke-width="3">${fmt(bar.value)} ${escape(unit)}</text>`);
+      out.push(
+        `<text x="${(x0 + scale(bar.value) + 4).toFixed(1)}" y="${y + BAR_H - 5}" font-size="12" paint-order="stroke" stroke="white" stroke-width="3">${fmt(bar.value)} ${escape(unit)}</text>`,
+      );
       y += BAR_H + GAP;
     }
     y += 14;

@@ -98,10 +98,14 @@ async function inRounds(src: Source, total: number, call: (id: string) => Promis
 }
 const timedScans = async (src: Source, n: number, call: (id: string) => Promise<unknown>) => (await inRounds(src, WARM + n, call)).slice(WARM);
 
-const restScan = (gw: KeepAliveClient, sql: string, limit = ROWS) => (id: string) =>
-  gw.ok("POST", `/v2/connection/${id}/scan?limit=${limit}`, { query: sql }, `"row_count":${limit}`);
-const gqlScan = (gw: KeepAliveClient, sql: string, limit = ROWS) => (id: string) =>
-  gw.ok("POST", "/graphql", { query: SCAN_GQL, variables: { id, q: sql, l: limit } }, `"rowCount":${limit}`);
+const restScan =
+  (gw: KeepAliveClient, sql: string, limit = ROWS) =>
+  (id: string) =>
+    gw.ok("POST", `/v2/connection/${id}/scan?limit=${limit}`, { query: sql }, `"row_count":${limit}`);
+const gqlScan =
+  (gw: KeepAliveClient, sql: string, limit = ROWS) =>
+  (id: string) =>
+    gw.ok("POST", "/graphql", { query: SCAN_GQL, variables: { id, q: sql, l: limit } }, `"rowCount":${limit}`);
 
 interface SourceResult {
   bare: Row;
@@ -157,7 +161,11 @@ async function run(rig: Rig, urls: { pg: string; maria: string; trino?: string }
   const mariadb = await sourceCases(mySrc, gw, tMy, "mysql2", (sql) => my.query(sql));
   await my.end();
 
-  const typename = stats("gateway GraphQL { __typename }, no source (÷ postgres thin)", await timed(N, () => gw.ok("POST", "/graphql", { query: "{ __typename }" }, '"__typename":"Query"')), postgres.thin);
+  const typename = stats(
+    "gateway GraphQL { __typename }, no source (÷ postgres thin)",
+    await timed(N, () => gw.ok("POST", "/graphql", { query: "{ __typename }" }, '"__typename":"Query"')),
+    postgres.thin,
+  );
 
   // One connection row: the gateway's REST read against the thin wrapper's one SELECT on the same store.
   const [kept] = await pgSrc.create(1);
@@ -221,8 +229,14 @@ interface Goal {
 function goals(r: Results): Goal[] {
   const out: Goal[] = [];
   const ratio = (a: number, b: number) => a / b;
-  for (const [name, s] of [["postgres", r.postgres], ["mariadb", r.mariadb]] as const) {
-    for (const [kind, row] of [["REST", s.rest], ["GraphQL", s.gql]] as const) {
+  for (const [name, s] of [
+    ["postgres", r.postgres],
+    ["mariadb", r.mariadb],
+  ] as const) {
+    for (const [kind, row] of [
+      ["REST", s.rest],
+      ["GraphQL", s.gql],
+    ] as const) {
       out.push({ what: `${name} ${kind} scan p50 ÷ thin wrapper p50`, ratio: ratio(row.p50, s.thin.p50), target: 2.0 });
       out.push({ what: `${name} ${kind} scan p99 ÷ thin wrapper p99`, ratio: ratio(row.p99, s.thin.p99), target: 2.5 });
     }

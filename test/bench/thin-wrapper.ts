@@ -95,7 +95,7 @@ function main(): void {
         } catch {
           query = undefined;
         }
-        if (typeof query !== "string") return send(res, 400, { error: "body must be {\"query\": \"…\"}" });
+        if (typeof query !== "string") return send(res, 400, { error: 'body must be {"query": "…"}' });
         work = scan(query).then(({ columns, rows }) => send(res, 200, { data: { columns, rows, row_count: rows.length } }));
       } else if (req.method === "GET" && connection && store) {
         work = store.query(CONNECTION_ROW, [connection[1], accountId]).then((r) => (r.rows[0] ? send(res, 200, { data: r.rows[0] }) : send(res, 404, { error: "not found" })));
