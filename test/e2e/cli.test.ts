@@ -130,12 +130,12 @@ describe("cli", () => {
       });
       expect(plain).toEqual([PLAIN.password, PLAIN.password2, PLAIN.password3]);
       captured.push(JSON.stringify(rows));
-    });
+    }, 90_000); // an embedded store starts inside: 17 s on a loaded machine
 
     it("is idempotent: a second run finds every secret current", async () => {
       const r = await run(["keys", "rotate"], { ENCRYPTION_KEYS: newKey });
       expect(r.stdout).toContain("rows 3, secrets re-encrypted 0, already current 3, failed 0");
-    });
+    }, 90_000);
 
     it("reports a ciphertext moved to another row as unreadable, fails, and leaves that row untouched", async () => {
       const core = await createCore(loadConfig({ ...env, ENCRYPTION_KEYS: newKey }));
@@ -153,6 +153,6 @@ describe("cli", () => {
       const afterRows = await check.store.dataSource.query("SELECT config FROM connections WHERE id = $1", [ids[1]]);
       await check.close();
       expect(afterRows).toEqual(before);
-    });
+    }, 90_000);
   });
 });

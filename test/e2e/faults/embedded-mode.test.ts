@@ -122,7 +122,8 @@ describeWith("postgres", "embedded mode under runaway scans, CLI writes and rest
         expect(r.ms).toBeLessThan(TIMEOUT_MS + 1_000);
       }
       expect(health.length).toBeGreaterThan(20);
-      expect(percentile(health, 99)).toBeLessThan(100);
+      // Frozen, it waited as long as the runaway (seconds); 250 ms leaves room for a loaded machine.
+      expect(percentile(health, 99)).toBeLessThan(250);
       expect(others.length).toBeGreaterThan(4);
       expect(others.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
       // The demo comes back by itself: the next scan waits for the restarted database and answers.
