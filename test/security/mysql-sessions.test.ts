@@ -83,8 +83,13 @@ describeWith("mariadb", "scans leave nothing in a MariaDB session", (mariaBase) 
       ["SELECT take_lock_by_concat() AS v", "gw_lock_2"],
     ]) {
       tally.record(CLASS, `${leak} ran`, (await value(leak, 3)) === 1);
-      const [rows] = await admin.query(`SELECT IS_USED_LOCK('${lock}') AS holder`);
-      tally.record(CLASS, `${lock} is free after the scan`, (rows as { holder: unknown }[])[0].holder === null);
+      // The session is reset as its connection goes back to the pool, just after the answer: within a second.
+      let free = false;
+      for (const started = Date.now(); !free && Date.now() - started < 1_000;) {
+        const [rows] = await admin.query(`SELECT IS_USED_LOCK('${lock}') AS holder`);
+        free = (rows as { holder: unknown }[])[0].holder === null;
+      }
+      tally.record(CLASS, `${lock} is free after the scan`, free);
     }
     tally.expectHeld(CLASS, 3 * 9 + 2 * 2);
   });

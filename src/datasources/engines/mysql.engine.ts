@@ -5,6 +5,7 @@ import { DirectEngine, type ScanStep } from "./direct-engine";
 import type { ColumnInfo, EngineConnection, ScanOutcome, TableInfo } from "./query-engine";
 import { toUpstream, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
+import { DEFAULT_ROWS } from "../../limits";
 
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
 // MySQL's max_execution_time (3024) and MariaDB's max_statement_time (1969, which mysql2 knows no name for).
@@ -26,6 +27,9 @@ interface Source {
  */
 export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
   readonly name = "mysql";
+  /** The SET each pooled session was last given; none means not known, so a scan sets it up first. */
+  private readonly prepared = new WeakMap<PoolConnection, string>();
+  private readonly owners = new WeakMap<PoolConnection, Source>();
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
     const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
@@ -52,24 +56,32 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
     return rows.length === 0 ? null : rows.map((r) => ({ name: r.c, dataType: r.d }));
   }
 
+  /**
+   * Between scans every pooled session is reset and set up again for the next one (releaseConnection), so in the
+   * common case a scan sends nothing before its statement: the session is read-only (every statement runs in a
+   * read-only transaction), has the time limit and the row cap. Only another cap than the last costs a round trip.
+   */
   protected async runScan({ pool: source, conn, request, cancel }: ScanStep<Source, PoolConnection>): Promise<ScanOutcome> {
-    const limit = source.mariadb ? `max_statement_time = ${Math.max(0.001, request.timeoutMs / 1000)}` : `max_execution_time = ${Math.max(1, Math.floor(request.timeoutMs))}`;
-    // Read-only for the session as well (a reset below clears what the pool set at connect): DDL commits the
-    // scan's transaction implicitly and would otherwise go on in a fresh read-write one.
-    const readOnly = source.mariadb ? "tx_read_only = 1" : "transaction_read_only = 1";
-    await run(conn, `SET SESSION sql_select_limit = ${request.limit + 1}, SESSION ${limit}, SESSION ${readOnly}`);
-    await run(conn, "START TRANSACTION READ ONLY");
+    const settings = this.sessionSettings(source, request.limit + 1, request.timeoutMs);
+    if (this.prepared.get(conn) !== settings) {
+      await run(conn, settings);
+      this.prepared.set(conn, settings);
+    }
     const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
     // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest.
     if (more) cancel();
-    else {
-      await run(conn, "ROLLBACK");
-      // COM_RESET_CONNECTION: whatever the statement left in the session (user variables, named locks taken
-      // inside a stored function, temporary tables, settings) is gone before the next scan gets this connection.
-      await new Promise<void>((resolve, reject) => conn.reset((error) => (error ? reject(error) : resolve())));
-    }
     const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
     return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
+  }
+
+  /**
+   * The session a scan runs in. Read-only for the session, not per transaction: every statement, DDL that would
+   * commit implicitly included, then runs in a read-only transaction.
+   */
+  private sessionSettings(source: Source, cap: number, timeoutMs: number): string {
+    const limit = source.mariadb ? `max_statement_time = ${Math.max(0.001, timeoutMs / 1000)}` : `max_execution_time = ${Math.max(1, Math.floor(timeoutMs))}`;
+    const readOnly = source.mariadb ? "tx_read_only = 1" : "transaction_read_only = 1";
+    return `SET SESSION sql_select_limit = ${cap}, SESSION ${limit}, SESSION ${readOnly}`;
   }
 
   protected runMetadata<R>(conn: PoolConnection, sql: string, params: unknown[]): Promise<R[]> {
@@ -95,9 +107,28 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
     conn.destroy();
   }
 
+  /**
+   * After the answer has gone out, off the scan's own time: COM_RESET_CONNECTION clears whatever the statement left
+   * in the session (user variables, named locks taken inside a stored function, temporary tables, settings, an
+   * open transaction), then the session is set up for the next scan with the default row cap. Only then does the
+   * connection go back to the pool; if either step fails it is closed instead.
+   */
   protected releaseConnection(conn: PoolConnection, healthy: boolean): void {
-    if (healthy) conn.release();
-    else conn.destroy();
+    const source = this.owners.get(conn);
+    this.prepared.delete(conn);
+    if (!healthy || !source) {
+      conn.destroy();
+      return;
+    }
+    const settings = this.sessionSettings(source, DEFAULT_ROWS + 1, this.defaultTimeoutMs);
+    conn.reset((resetError) => {
+      if (resetError) return conn.destroy();
+      conn.query(settings, (setError) => {
+        if (setError) return conn.destroy();
+        this.prepared.set(conn, settings);
+        conn.release();
+      });
+    });
   }
 
   protected closePool(source: Source): Promise<void> {
@@ -165,7 +196,10 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
         done = true;
         clearTimeout(timer);
         if (error) reject(toUpstream(error, "connection"));
-        else resolve(conn);
+        else {
+          this.owners.set(conn, source);
+          resolve(conn);
+        }
       });
     });
   }
