@@ -1,3 +1,4 @@
+import { TOKEN_CACHE_MS } from "../../src/services/auth.service";
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_ALIASES } from "../../src/limits";
@@ -105,6 +106,8 @@ describe("operations endpoints (embedded store)", () => {
   });
 
   it("hides internal failures behind INTERNAL_SERVER_ERROR with a request id, detail only in the log", async () => {
+    // Past the verified-token cache, so the token itself is looked up in the store that is gone.
+    await new Promise((r) => setTimeout(r, TOKEN_CACHE_MS + 50));
     await gw.gateway.core.store.dataSource.destroy();
     const graphql = await gw.gql("{ connections { id } }", {}, gw.a.admin);
     expect(graphql.status).toBe(503);

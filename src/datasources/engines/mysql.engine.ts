@@ -84,7 +84,12 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
     return `SET SESSION sql_select_limit = ${cap}, SESSION ${limit}, SESSION ${readOnly}`;
   }
 
-  protected runMetadata<R>(conn: PoolConnection, sql: string, params: unknown[]): Promise<R[]> {
+  protected async runMetadata<R>(conn: PoolConnection, sql: string, params: unknown[]): Promise<R[]> {
+    // A session set up for scans caps every SELECT at the scan's row cap; a catalogue query needs all its rows.
+    if (this.prepared.has(conn)) {
+      this.prepared.delete(conn);
+      await run(conn, "SET SESSION sql_select_limit = DEFAULT");
+    }
     return new Promise<R[]>((resolve, reject) =>
       conn.query({ sql, values: params, timeout: this.defaultTimeoutMs }, (error, rows) => (error ? reject(error) : resolve(rows as R[]))),
     );
