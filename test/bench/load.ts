@@ -24,7 +24,7 @@ import { Redis } from "ioredis";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection, DATASET_DB, datasetUrl } from "../support/datasets";
 import { apiClient, provision, sleep } from "../support/faults";
-import { CLI, serve, type Served } from "../support/processes";
+import { CLI, reapOnExit, serve, type Served } from "../support/processes";
 import { percentile } from "./stats";
 
 // autocannon ships no types: the part used here.
@@ -597,24 +597,9 @@ async function rateLimitCheck(rig: Rig, pgBase: string, n: number): Promise<Rate
   };
 }
 
-// Children still running when this process exits (a crash, a killed run) are taken down with it.
-const running = new Set<number>();
-process.once("exit", () => {
-  for (const pid of running) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-});
-
 async function start(command: string, args: string[], env: Record<string, string>, name: "A" | "B"): Promise<Instance> {
-  const served = await serve(command, args, env);
-  const pid = served.child.pid!;
-  running.add(pid);
-  served.child.once("exit", () => running.delete(pid));
-  return { name, served, url: served.url, pid };
+  const served = reapOnExit(await serve(command, args, env));
+  return { name, served, url: served.url, pid: served.child.pid! };
 }
 
 /** Starts the rig, runs every case at every level, checks the rate limit across instances, and takes it all down. */

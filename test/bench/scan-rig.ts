@@ -11,26 +11,10 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { provision } from "../support/faults";
-import { CLI, ROOT, runCli, serve, type Served } from "../support/processes";
-
-// Children still running when this process exits (a crash, an interrupted run) are taken down with it.
-const running = new Set<number>();
-process.once("exit", () => {
-  for (const pid of running) {
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-});
+import { CLI, reapOnExit, ROOT, runCli, serve, type Served } from "../support/processes";
 
 async function start(args: string[], env: Record<string, string>): Promise<Served> {
-  const served = await serve(process.execPath, args, env);
-  const pid = served.child.pid!;
-  running.add(pid);
-  served.child.once("exit", () => running.delete(pid));
-  return served;
+  return reapOnExit(await serve(process.execPath, args, env));
 }
 
 export interface Rig {

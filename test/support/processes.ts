@@ -83,3 +83,23 @@ export function serve(
     }, timeoutMs);
   });
 }
+
+// Children still running when this process exits (a crash, an interrupted run) are taken down with it.
+const running = new Set<number>();
+process.once("exit", () => {
+  for (const pid of running) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+});
+
+/** Registers a served child (started detached, in a group of its own) to be killed if this process exits first. */
+export function reapOnExit(served: Served): Served {
+  const pid = served.child.pid!;
+  running.add(pid);
+  served.child.once("exit", () => running.delete(pid));
+  return served;
+}

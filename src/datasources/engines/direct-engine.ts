@@ -47,7 +47,7 @@ export abstract class DirectEngine<P, C> implements QueryEngine {
   /** A connection from the pool, or UPSTREAM_UNAVAILABLE once limits.acquireTimeoutMs has passed. */
   protected abstract acquire(pool: P): Promise<C>;
   /** Back to the pool when healthy; otherwise closed. */
-  protected abstract releaseConnection(conn: C, healthy: boolean): void;
+  protected abstract releaseConnection(pool: P, conn: C, healthy: boolean): void;
   /** The socket the guard counts bytes on. */
   protected abstract socketOf(conn: C): Readable;
   /** Stops the running statement at the source and cuts what is still arriving. */
@@ -81,7 +81,7 @@ export abstract class DirectEngine<P, C> implements QueryEngine {
       healthy = false;
       throw error;
     } finally {
-      this.releaseConnection(conn, healthy);
+      this.releaseConnection(pool, conn, healthy);
     }
   }
 
@@ -98,7 +98,8 @@ export abstract class DirectEngine<P, C> implements QueryEngine {
   }
 
   protected async metadata<R>(connection: EngineConnection, sql: string, params: unknown[]): Promise<R[]> {
-    const conn = await this.acquire(await this.pool(connection));
+    const pool = await this.pool(connection);
+    const conn = await this.acquire(pool);
     let healthy = true;
     try {
       return await this.runMetadata<R>(conn, sql, params);
@@ -106,7 +107,7 @@ export abstract class DirectEngine<P, C> implements QueryEngine {
       healthy = false;
       throw this.metadataError(error);
     } finally {
-      this.releaseConnection(conn, healthy);
+      this.releaseConnection(pool, conn, healthy);
     }
   }
 }

@@ -29,7 +29,6 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
   readonly name = "mysql";
   /** The SET each pooled session was last given; none means not known, so a scan sets it up first. */
   private readonly prepared = new WeakMap<PoolConnection, string>();
-  private readonly owners = new WeakMap<PoolConnection, Source>();
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
     const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
@@ -118,10 +117,9 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
    * open transaction), then the session is set up for the next scan with the default row cap. Only then does the
    * connection go back to the pool; if either step fails it is closed instead.
    */
-  protected releaseConnection(conn: PoolConnection, healthy: boolean): void {
-    const source = this.owners.get(conn);
+  protected releaseConnection(source: Source, conn: PoolConnection, healthy: boolean): void {
     this.prepared.delete(conn);
-    if (!healthy || !source) {
+    if (!healthy) {
       conn.destroy();
       return;
     }
@@ -201,10 +199,7 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
         done = true;
         clearTimeout(timer);
         if (error) reject(toUpstream(error, "connection"));
-        else {
-          this.owners.set(conn, source);
-          resolve(conn);
-        }
+        else resolve(conn);
       });
     });
   }

@@ -145,7 +145,7 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
     this.socketOf(client).destroy();
   }
 
-  protected releaseConnection(client: pg.PoolClient, healthy: boolean): void {
+  protected releaseConnection(_pool: pg.Pool, client: pg.PoolClient, healthy: boolean): void {
     client.release(!healthy);
   }
 

@@ -192,6 +192,3 @@ export const TABLE_MATCH: Resource = {
     nested("columns", "table.columns", COLUMN, true),
   ],
 };
-
-/** Every resource with a component of its own in the OpenAPI document, in the document's order. */
-export const RESOURCES = [EMBEDDING_STATUS, CONNECTION, CONNECTION_CONFIG_FIELD, CONNECTION_CONFIG, COLUMN, SCAN_RESULT, TABLE_SUMMARY, TABLE_MATCH];
