@@ -25,6 +25,8 @@ export class ScanService {
     limit: number = DEFAULT_ROWS,
     options: { signal?: AbortSignal; primaryKeys?: string[] | null } = {},
   ): Promise<ScanResult> {
+    // The time limit covers the whole scan, including opening the connection and checking the statement.
+    const startedAt = performance.now();
     if (!query.trim()) throw badInput("query: must not be empty");
     if (query.length > MAX_SQL_CHARS) throw badInput(`query: longer than ${MAX_SQL_CHARS} characters`);
     if (!Number.isInteger(limit) || limit < 1) throw badInput(`limit: must be an integer of at least 1 (at most ${MAX_ROWS} are returned)`);
@@ -47,6 +49,7 @@ export class ScanService {
         timeoutMs: this.timeoutMs,
         maxBytes: this.maxBytes,
         signal: options.signal,
+        startedAt,
       });
       this.metrics.observeScan(engine.name, "ok", (performance.now() - started) / 1000);
     } catch (error) {

@@ -3,7 +3,7 @@
  * source, PostgreSQL store), its self time summed by layer, printed as ms per scan and drawn as a bar chart.
  * Run: `node dist/test/bench/profile.js run DIR` (a `cli serve` under --cpu-prof, its profile written to DIR when it
  * stops; the creates and deletes around the scans are in it too), then `… summarise RUN.cpuprofile STARTUP.cpuprofile LABEL OUT.json` (STARTUP: a run with PROFILE_SCANS=0)
- * and `… plot BEFORE.json AFTER.json OUT.svg`. GATEWAY_ROOT points at another checkout's build to profile it (before).
+ * and `… plot BEFORE.json AFTER.json OUT.svg`. PROFILE_PATHS=rest or graphql drives one path only (default both, alternating). GATEWAY_ROOT points at another checkout's build to profile it (before).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -60,6 +60,9 @@ function summarise(file: string, startupFile: string, label: string, scans: numb
   return { label, scans, msPerScan };
 }
 
+/** The fields the REST scan answers with, so both paths do the same work. */
+const GRAPHQL_SCAN = `query($id: ID!, $q: String!) { scan(connectionId: $id, query: $q) { columns { name dataType } rows rowCount truncated } }`;
+
 /** Starts `cli serve` of `root`'s build under --cpu-prof (its own process, so the client's work is not in it) and drives it. */
 async function run(dir: string): Promise<void> {
   const root = process.env.GATEWAY_ROOT ?? path.resolve(__dirname, "../../..");
@@ -67,6 +70,8 @@ async function run(dir: string): Promise<void> {
   const pgBase = process.env.DATABASE_URL;
   if (!pgBase) throw new Error("profile needs DATABASE_URL");
   const scans = Number(process.env.PROFILE_SCANS ?? 600);
+  // PROFILE_PATHS=rest or graphql profiles one path alone, to see what one costs that the other does not.
+  const paths = process.env.PROFILE_PATHS ?? "both";
   const store = await createScratchDatabase(pgBase);
   // With Redis the embedding jobs of the connections made here only wait in a queue nobody works: not in the profile.
   const redisUrl = process.env.REDIS_URL;
@@ -105,8 +110,9 @@ async function run(dir: string): Promise<void> {
     for (let done = 0, i = 0; done < scans; i++) {
       const id = (await call("POST", "/v2/connection", chinookConnection(`profile ${i}`, "postgres", pgBase))).data.id!;
       for (let k = 0; k < 10 && done < scans; k++, done++) {
-        if (k % 2 === 0) await call("POST", `/v2/connection/${id}/scan`, { query: sql });
-        else await call("POST", "/graphql", { query: `query($id: ID!, $q: String!) { scan(connectionId: $id, query: $q) { rows } }`, variables: { id, q: sql } });
+        const rest = paths === "rest" || (paths === "both" && k % 2 === 0);
+        if (rest) await call("POST", `/v2/connection/${id}/scan`, { query: sql });
+        else await call("POST", "/graphql", { query: GRAPHQL_SCAN, variables: { id, q: sql } });
       }
       // Deleting it closes its pool: the source's connection limit is not the thing measured.
       await call("DELETE", `/v2/connection/${id}`);

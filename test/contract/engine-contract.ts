@@ -121,6 +121,16 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
       expect(await waitUntil(async () => (await f.runningSlowQueries()) === 0, 1_000)).toBe(true);
     });
 
+    it("counts the time limit from the scan's start, so time spent before the engine is not added to it", async () => {
+      const started = Date.now();
+      // 6 of the 8 seconds were spent on the way (opening the connection, checking the statement): 2 s are left.
+      const request = { maxBytes: MAX_BYTES, sql: f.sql.slow(30), limit: 5, timeoutMs: 8_000, startedAt: performance.now() - 6_000 };
+      await expect(engine.scan(f.connection, request)).rejects.toMatchObject({ code: "UPSTREAM_TIMEOUT", message: expect.stringContaining("8000 ms") });
+      // Counted from the engine's own start it would take 8 s; Trino enforces its limit in whole seconds, late.
+      expect(Date.now() - started).toBeLessThan(5_000);
+      expect(await waitUntil(async () => (await f.runningSlowQueries()) === 0, 1_000)).toBe(true);
+    });
+
     it("cancels a statement at the source when the client goes away", async () => {
       const controller = new AbortController();
       const scan = engine.scan(f.connection, { maxBytes: MAX_BYTES, sql: f.sql.slow(30), limit: 5, timeoutMs: 60_000, signal: controller.signal });

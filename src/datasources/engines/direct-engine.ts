@@ -62,7 +62,7 @@ export abstract class DirectEngine<P, C> implements QueryEngine {
 
   async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
     if (request.signal?.aborted) throw cancelledByClient();
-    const started = performance.now();
+    const started = request.startedAt ?? performance.now();
     const pool = await this.pool(connection);
     const conn = await this.acquire(pool);
     let healthy = true;

@@ -3,7 +3,7 @@ import pg from "pg";
 import Cursor from "pg-cursor";
 import type { GatewayError } from "../../errors";
 import { DirectEngine, type ScanStep } from "./direct-engine";
-import type { ColumnInfo, EngineConnection, ScanOutcome, SourceCode, TableInfo } from "./query-engine";
+import { remainingMs, type ColumnInfo, type EngineConnection, type ScanOutcome, type SourceCode, type TableInfo } from "./query-engine";
 import { toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, pgTypeName, toJsonValue } from "./values";
 
@@ -105,7 +105,7 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
   protected async runScan({ conn: client, connection, request }: ScanStep<pg.Pool, pg.PoolClient>): Promise<ScanOutcome> {
     // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
     // extended protocol below, where a second statement cannot ride along.
-    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${Math.max(1, Math.floor(request.timeoutMs))}`);
+    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${remainingMs(request)}`);
     const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
     const { rows, fields } = await read(cursor, request.limit + 1);
     // A closed connection (the byte budget ran out) never answers Close: the guard has answered already.

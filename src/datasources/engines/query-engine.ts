@@ -55,6 +55,17 @@ export interface ScanRequest {
   readonly maxBytes: number;
   /** Aborted when the client goes away: the engine cancels at the source. */
   readonly signal?: AbortSignal;
+  /**
+   * When the scan began (performance.now()), before its connection was opened and its statement checked: timeoutMs
+   * counts from here, so time spent on the way (a busy store, the source-code lookup) is not added to it.
+   */
+  readonly startedAt?: number;
+}
+
+/** What is left of the scan's time limit, for the source's own statement timeout (at least 1 ms). */
+export function remainingMs(request: ScanRequest): number {
+  const spent = request.startedAt === undefined ? 0 : performance.now() - request.startedAt;
+  return Math.max(1, Math.floor(request.timeoutMs - spent));
 }
 
 export interface ScanOutcome {

@@ -1,6 +1,6 @@
 import { GatewayError } from "../../errors";
 import type { HostPolicy } from "../sources/host-policy";
-import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
+import { remainingMs, type ColumnInfo, type EngineConnection, type QueryEngine, type ScanOutcome, type ScanRequest, type TableInfo } from "./query-engine";
 import { catalogNameOf, createCatalogSql, defaultSchemaOf, trinoLiteral } from "./trino-catalogs";
 import { PoolRegistry } from "./pool-registry";
 import { runTrino, TrinoQueryError, TrinoResultTooLarge, type TrinoRun } from "./trino-protocol";
@@ -63,11 +63,12 @@ export class TrinoEngine implements QueryEngine {
   }
 
   async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {
-    const seconds = Math.max(1, Math.ceil(request.timeoutMs / 1000));
+    const left = remainingMs(request);
+    const seconds = Math.max(1, Math.ceil(left / 1000));
     const out = await this.query(connection, {
       sql: request.sql,
       maxRows: request.limit + 1,
-      timeoutMs: request.timeoutMs + 1_000,
+      timeoutMs: left + 1_000,
       maxBytes: request.maxBytes,
       signal: request.signal,
       session: { query_max_execution_time: `${seconds}s` },

@@ -126,9 +126,17 @@ describeWith("postgres", "embedded mode under runaway scans, CLI writes and rest
       expect(percentile(health, 99)).toBeLessThan(250);
       expect(others.length).toBeGreaterThan(4);
       expect(others.filter((r) => r.status !== 200).map((r) => r.body)).toEqual([]);
-      // The demo comes back by itself: the next scan waits for the restarted database and answers.
-      const after = await scan(demoCopy, "SELECT count(*) AS n FROM track");
-      expect(after.body.data?.rows).toEqual([{ n: 3503 }]);
+      // The demo comes back by itself: the next scan waits for the restarted database and answers. On a loaded
+      // machine the reopening can outlast one scan's time limit; that scan is then told to retry (503/504 with an
+      // UPSTREAM_ code), never anything else, and a later one answers.
+      let after = await scan(demoCopy, "SELECT count(*) AS n FROM track");
+      for (let retry = 0; after.status !== 200 && retry < 3; retry++) {
+        expect([503, 504], JSON.stringify(after.body)).toContain(after.status);
+        expect(after.body.errors[0].code).toMatch(/^UPSTREAM_(UNAVAILABLE|TIMEOUT)$/);
+        await sleep(500);
+        after = await scan(demoCopy, "SELECT count(*) AS n FROM track");
+      }
+      expect(after.body.data?.rows, JSON.stringify(after.body)).toEqual([{ n: 3503 }]);
       memory[`after runaway round ${round}`] = rssMb(served.child.pid!);
     }
     // Stopping a runaway frees what it used: memory does not grow with the number of scans.
