@@ -62,7 +62,14 @@ export function createHttpApp(deps: HttpDeps): express.Express {
     res.on("close", () => {
       if (!res.writableFinished) disconnected.abort();
     });
-    const ctx: GatewayContext = { requestId, principal, logger: deps.logger.child({ requestId }), trace: {}, signal: disconnected.signal };
+    const ctx: GatewayContext = {
+      requestId,
+      principal,
+      logger: deps.logger.child({ requestId }),
+      trace: {},
+      signal: disconnected.signal,
+      receivedAt: res.locals.receivedAt as number,
+    };
     res.locals.context = ctx;
     return ctx;
   };
@@ -102,6 +109,7 @@ function requestIdAndAccessLog(deps: HttpDeps) {
     const given = req.header("x-request-id");
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
     res.locals.requestId = requestId;
+    res.locals.receivedAt = performance.now();
     res.setHeader("x-request-id", requestId);
     const started = process.hrtime.bigint();
     res.on("finish", () => {

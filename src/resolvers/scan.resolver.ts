@@ -25,6 +25,6 @@ export class ScanResolver {
     @Arg("primaryKeys", () => [String], { nullable: true, description: `Columns that identify a row (at most ${MAX_PRIMARY_KEYS}); each must be in the result.` })
     primaryKeys?: string[] | null,
   ) {
-    return this.scans.scan(principalOf(ctx), connectionId, query, limit, { signal: ctx.signal, primaryKeys });
+    return this.scans.scan(principalOf(ctx), connectionId, query, limit, { signal: ctx.signal, primaryKeys, startedAt: ctx.receivedAt });
   }
 }

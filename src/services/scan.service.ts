@@ -23,10 +23,11 @@ export class ScanService {
     connectionId: string,
     query: string,
     limit: number = DEFAULT_ROWS,
-    options: { signal?: AbortSignal; primaryKeys?: string[] | null } = {},
+    /** startedAt: when the request arrived (performance.now()); the time limit covers everything from then on. */
+    options: { signal?: AbortSignal; primaryKeys?: string[] | null; startedAt?: number } = {},
   ): Promise<ScanResult> {
     // The time limit covers the whole scan, including opening the connection and checking the statement.
-    const startedAt = performance.now();
+    const startedAt = options.startedAt ?? performance.now();
     if (!query.trim()) throw badInput("query: must not be empty");
     if (query.length > MAX_SQL_CHARS) throw badInput(`query: longer than ${MAX_SQL_CHARS} characters`);
     if (!Number.isInteger(limit) || limit < 1) throw badInput(`limit: must be an integer of at least 1 (at most ${MAX_ROWS} are returned)`);

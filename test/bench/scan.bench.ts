@@ -8,7 +8,7 @@
  *  - SELECT * FROM a million-row table through scan against the same with LIMIT 100, and the schema listing cached
  *    against uncached.
  * Every HTTP case goes through one keep-alive node:http client (http-client.ts): sequential calls after an untimed
- * warm-up. Prints p50/p99 tables, then PASS/MISS for each goal of issue 12 (a miss does not fail the run).
+ * warm-up; a gateway case and its baseline are taken in turn, call by call, so neither gains from running later. Prints p50/p99 tables, then PASS/MISS for each goal of issue 12 (a miss does not fail the run).
  *
  * Needs DATABASE_URL, MARIADB_URL and REDIS_URL; TRINO_URL adds Trino. BENCH_N (default 400) timed calls per case,
  * BENCH_TRINO_N (default 100) per Trino case; BENCH_PLOT=1 also writes docs/scan-latency.svg; BENCH_STORE=pglite
@@ -85,18 +85,33 @@ function source(name: string, slug: "postgres" | "mariadb", baseUrl: string, sql
  * `total` sequential calls, each on a warm connection under its budget: rounds of up to ROUND fresh connections,
  * each opened by one untimed scan, PER_CONNECTION timed calls each, then deleted (closing their source sessions).
  */
-async function inRounds(src: Source, total: number, call: (id: string) => Promise<unknown>): Promise<number[]> {
+async function inRounds(src: Source, total: number, call: (id: string, index: number) => Promise<unknown>): Promise<number[]> {
   const samples: number[] = [];
   while (samples.length < total) {
     const ids = await src.create(Math.min(ROUND, Math.ceil((total - samples.length) / PER_CONNECTION)));
     for (const id of ids) await src.warm(id);
     const count = Math.min(total - samples.length, ids.length * PER_CONNECTION);
-    samples.push(...(await timeEach(count, (i) => call(ids[Math.floor(i / PER_CONNECTION)]))));
+    const before = samples.length;
+    samples.push(...(await timeEach(count, (i) => call(ids[Math.floor(i / PER_CONNECTION)], before + i))));
     await src.drop(ids);
   }
   return samples;
 }
-const timedScans = async (src: Source, n: number, call: (id: string) => Promise<unknown>) => (await inRounds(src, WARM + n, call)).slice(WARM);
+
+/**
+ * Several cases taken in turn, call by call (A B C A B C …), each with n timed calls after WARM untimed ones: the
+ * gateway's JIT warming up and the machine's drift touch every case alike, instead of favouring whichever runs last.
+ * A call that needs no connection (a baseline) ignores the id; only the gateway's scans count against its budget.
+ */
+async function interleaved(src: Source, n: number, calls: ((id: string) => Promise<unknown>)[]): Promise<number[][]> {
+  return byTurn(await inRounds(src, (WARM + n) * calls.length, (id, i) => calls[i % calls.length](id)), calls.length);
+}
+
+/** The same, for calls that need no connection. */
+const takeTurns = async (n: number, calls: (() => Promise<unknown>)[]) => byTurn(await timeEach((WARM + n) * calls.length, (i) => calls[i % calls.length]()), calls.length);
+
+/** Samples taken in turn → one list per case, its warm-up calls dropped. */
+const byTurn = (all: number[], cases: number) => Array.from({ length: cases }, (_, k) => all.filter((_, i) => i % cases === k).slice(WARM));
 
 const restScan =
   (gw: KeepAliveClient, sql: string, limit = ROWS) =>
@@ -119,9 +134,11 @@ interface SourceResult {
 async function sourceCases(src: Source, gw: KeepAliveClient, thin: KeepAliveClient, driver: string, bare: (sql: string) => Promise<unknown>): Promise<SourceResult> {
   const n = src.name;
   const viaBare = stats(`${n}: bare ${driver}, open connection`, await timed(N, () => bare(src.sql)));
-  const viaThin = stats(`${n}: thin wrapper (÷ bare)`, await timed(N, () => thin.ok("POST", "/scan", { query: src.sql }, `"row_count":${ROWS}`)), viaBare);
-  const rest = stats(`${n}: gateway REST scan (÷ thin)`, await timedScans(src, N, restScan(gw, src.sql)), viaThin);
-  const gql = stats(`${n}: gateway GraphQL scan (÷ thin)`, await timedScans(src, N, gqlScan(gw, src.sql)), viaThin);
+  const thinScan = () => thin.ok("POST", "/scan", { query: src.sql }, `"row_count":${ROWS}`);
+  const [thinSamples, restSamples, gqlSamples] = await interleaved(src, N, [thinScan, restScan(gw, src.sql), gqlScan(gw, src.sql)]);
+  const viaThin = stats(`${n}: thin wrapper (÷ bare)`, thinSamples, viaBare);
+  const rest = stats(`${n}: gateway REST scan (÷ thin)`, restSamples, viaThin);
+  const gql = stats(`${n}: gateway GraphQL scan (÷ thin)`, gqlSamples, viaThin);
 
   const bigBare = stats(`${n}: bare ${driver}, big_table LIMIT 100`, await timeEach(SIDE_N, () => bare("SELECT * FROM big_table LIMIT 100")));
   const bigScan = stats(`${n}: scan SELECT * FROM big_table, limit 100 (÷ bare)`, await inRounds(src, SIDE_N, gqlScan(gw, "SELECT * FROM big_table", 100)), bigBare);
@@ -171,8 +188,12 @@ async function run(rig: Rig, urls: { pg: string; maria: string; trino?: string }
   const [kept] = await pgSrc.create(1);
   let get: Results["get"] = null;
   if (rig.storeUrl) {
-    const thin = stats("thin wrapper: one row from the metadata store", await timed(N, () => tPg.ok("GET", `/connection/${kept}`, undefined, kept)));
-    get = { thin, gateway: stats("gateway REST get one connection (÷ thin)", await timed(N, () => gw.ok("GET", `/v2/connection/${kept}`, undefined, kept)), thin) };
+    const [thinSamples, gatewaySamples] = await takeTurns(N, [
+      () => tPg.ok("GET", `/connection/${kept}`, undefined, kept),
+      () => gw.ok("GET", `/v2/connection/${kept}`, undefined, kept),
+    ]);
+    const thin = stats("thin wrapper: one row from the metadata store", thinSamples);
+    get = { thin, gateway: stats("gateway REST get one connection (÷ thin)", gatewaySamples, thin) };
   }
 
   // A refreshed listing spends the scan budget like a scan does; a cached one does not.
@@ -207,9 +228,10 @@ async function trinoCases(rig: Rig, trinoUrl: string, pgBase: string) {
       const pages = await trino.query(qualified);
       for await (const page of pages) if (page.error) throw new Error(page.error.message);
     };
-    const baseline = stats("trino: bare trino-client", await timed(TRINO_N, bare));
-    const viaGql = stats("trino: gateway GraphQL scan (÷ bare)", await timedScans(src, TRINO_N, gqlScan(gw, sql)), baseline);
-    const viaRest = stats("trino: gateway REST scan (÷ bare)", await timedScans(src, TRINO_N, restScan(gw, sql)), baseline);
+    const [bareSamples, gqlSamples, restSamples] = await interleaved(src, TRINO_N, [bare, gqlScan(gw, sql), restScan(gw, sql)]);
+    const baseline = stats("trino: bare trino-client", bareSamples);
+    const viaGql = stats("trino: gateway GraphQL scan (÷ bare)", gqlSamples, baseline);
+    const viaRest = stats("trino: gateway REST scan (÷ bare)", restSamples, baseline);
     await src.drop([kept]);
     return { bare: baseline, gql: viaGql, rest: viaRest };
   } finally {

@@ -1,8 +1,8 @@
 import type { Socket } from "node:net";
 import pg from "pg";
-import Cursor from "pg-cursor";
 import type { GatewayError } from "../../errors";
 import { DirectEngine, type ScanStep } from "./direct-engine";
+import { PgBatch } from "./pg-batch";
 import { remainingMs, type ColumnInfo, type EngineConnection, type ScanOutcome, type SourceCode, type TableInfo } from "./query-engine";
 import { toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, pgTypeName, toJsonValue } from "./values";
@@ -102,22 +102,31 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
     return code;
   }
 
+  /**
+   * One round trip: `BEGIN READ ONLY`, the scan's own statement_timeout (what is left of its time limit), the statement
+   * through a portal that hands over at most limit + 1 rows, and `ROLLBACK`, sent together (pg-batch.ts). The user's
+   * statement is the only one bound to the portal, so a second statement cannot ride along. A session cannot be
+   * changed by what the gate lets through (SET, set_config, advisory locks, LISTEN, the source's own code are all
+   * refused), so it is reset only for sources whose own code the gate cannot see (Redshift).
+   */
   protected async runScan({ conn: client, connection, request }: ScanStep<pg.Pool, pg.PoolClient>): Promise<ScanOutcome> {
-    // Our own fixed text, so two statements per round trip; the user's statement alone goes through the
-    // extended protocol below, where a second statement cannot ride along.
-    await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${remainingMs(request)}`);
-    const cursor = client.query(new Cursor(request.sql, [], { rowMode: "array" }));
-    const { rows, fields } = await read(cursor, request.limit + 1);
-    // A closed connection (the byte budget ran out) never answers Close: the guard has answered already.
+    const batch = new PgBatch({
+      before: ["BEGIN READ ONLY", `SET LOCAL statement_timeout = ${remainingMs(request)}`],
+      sql: request.sql,
+      maxRows: request.limit + 1,
+      after: ["ROLLBACK"],
+    });
+    client.query(batch as unknown as pg.Submittable);
+    const { rows, fields } = await batch.done;
+    // A closed connection (the byte budget ran out) answers nothing more: the guard has answered already.
     if (this.socketOf(client).destroyed) throw new Error("connection closed");
-    await new Promise<void>((resolve) => cursor.close(() => resolve()));
-    await client.query("ROLLBACK");
     // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
-    await client.query(connection.type.sessionReset ?? "DISCARD ALL");
+    if (!connection.type.checksSourceCode) await client.query(connection.type.sessionReset ?? "DISCARD ALL");
     const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
     const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
     return { columns, rows: kept, truncated: rows.length > request.limit };
   }
+
   protected async runMetadata<R>(client: pg.PoolClient, sql: string, params: unknown[]): Promise<R[]> {
     await client.query(`BEGIN READ ONLY; SET LOCAL statement_timeout = ${this.defaultTimeoutMs}`);
     const result = await client.query({ text: sql, values: params });
@@ -202,15 +211,6 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
       throw toUpstream(error, "connection");
     }
   }
-}
-
-function read(cursor: Cursor, rows: number): Promise<{ rows: unknown[][]; fields: pg.FieldDef[] }> {
-  return new Promise((resolve, reject) => {
-    cursor.read(rows, (error, result, meta) => {
-      if (error) reject(error);
-      else resolve({ rows: result as unknown as unknown[][], fields: (meta as { fields?: pg.FieldDef[] })?.fields ?? [] });
-    });
-  });
 }
 
 /** Asks the server to cancel the running statement (a CancelRequest on a separate socket). */
