@@ -1,26 +1,33 @@
 import type { DataSource, EntityManager } from "typeorm";
-import { IsNull, QueryFailedError } from "typeorm";
+import { QueryFailedError } from "typeorm";
 import { labelTaken, notFound } from "../../errors";
 import { ConnectionEntity } from "./entities/connection.entity";
+import { PlainReads } from "./plain-reads";
 
 const UNIQUE_VIOLATION = "23505";
 
 /** Live means not soft-deleted: a deleted row stays for audit but no read path returns it. */
 export class ConnectionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly plain: PlainReads;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.plain = new PlainReads(dataSource);
+  }
 
   listLive(accountId: string): Promise<ConnectionEntity[]> {
-    return this.dataSource.getRepository(ConnectionEntity).find({ where: { accountId, deleted: IsNull() }, order: { created: "ASC", id: "ASC" } });
+    return this.plain.entities(ConnectionEntity, "SELECT * FROM connections WHERE account_id = $1 AND deleted IS NULL ORDER BY created, id", [accountId]);
   }
 
-  findLive(accountId: string, id: string): Promise<ConnectionEntity | null> {
-    return this.dataSource.getRepository(ConnectionEntity).findOneBy({ id, accountId, deleted: IsNull() });
+  /** On the path of every get and of a scan whose connection is not cached: a plain read. */
+  async findLive(accountId: string, id: string): Promise<ConnectionEntity | null> {
+    const [row] = await this.plain.entities(ConnectionEntity, "SELECT * FROM connections WHERE id = $1 AND account_id = $2 AND deleted IS NULL", [id, accountId]);
+    return row ?? null;
   }
 
-  /** The live row's config version, or null when it is missing, deleted or another account's: one indexed lookup. */
+  /** The live row's config version, or null when it is missing, deleted or another account's: one indexed lookup per scan. */
   async liveVersion(accountId: string, id: string): Promise<number | null> {
-    const rows: { v: number }[] = await this.dataSource.query("SELECT config_version AS v FROM connections WHERE id = $1 AND account_id = $2 AND deleted IS NULL", [id, accountId]);
-    return rows[0]?.v ?? null;
+    const [row] = await this.plain.rows<{ v: number }>("SELECT config_version AS v FROM connections WHERE id = $1 AND account_id = $2 AND deleted IS NULL", [id, accountId]);
+    return row?.v ?? null;
   }
 
   /**
