@@ -7,6 +7,7 @@ export const ErrorCode = {
   UNAUTHENTICATED: "UNAUTHENTICATED",
   FORBIDDEN: "FORBIDDEN",
   NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
   BAD_USER_INPUT: "BAD_USER_INPUT",
   READ_ONLY_VIOLATION: "READ_ONLY_VIOLATION",
   RATE_LIMITED: "RATE_LIMITED",
@@ -34,8 +35,8 @@ export const unauthenticated = () => new GatewayError(ErrorCode.UNAUTHENTICATED,
 export const forbidden = (message: string) => new GatewayError(ErrorCode.FORBIDDEN, message);
 export const notFound = (what: string) => new GatewayError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const badInput = (message: string, cause?: unknown) => new GatewayError(ErrorCode.BAD_USER_INPUT, message, { cause });
-/** Labels are unique among an account's live connections. */
-export const labelTaken = (label: string, cause?: unknown) => badInput(`label: a connection labelled '${label}' already exists`, cause);
+/** Labels are unique among an account's live connections: a duplicate is a conflict (409), as Lytics answers it. */
+export const labelTaken = (label: string, cause?: unknown) => new GatewayError(ErrorCode.CONFLICT, `label: a connection labelled '${label}' already exists`, { cause });
 
 /** The HTTP status for every code: the single table that both GraphQL and /v2 use. */
 export function httpStatusOf(code: ErrorCode): number {
@@ -46,6 +47,8 @@ export function httpStatusOf(code: ErrorCode): number {
       return 403;
     case ErrorCode.NOT_FOUND:
       return 404;
+    case ErrorCode.CONFLICT:
+      return 409;
     case ErrorCode.BAD_USER_INPUT:
     case ErrorCode.READ_ONLY_VIOLATION:
       return 400;

@@ -168,6 +168,6 @@ function answerUnparsable(error: Error & { code?: string }, socket: Duplex): voi
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "Request Timeout", "the request did not arrive in time"]
         : [400, "Bad Request", "the request is not valid HTTP"];
-  const body = JSON.stringify({ status, errors: [{ code: ErrorCode.BAD_USER_INPUT, level: "error", message, timestamp: new Date().toISOString() }] });
+  const body = JSON.stringify({ status, errors: [{ code: ErrorCode.BAD_USER_INPUT, level: "warn", message, timestamp: new Date().toISOString() }] });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -84,7 +84,7 @@ const CASES: Case[] = [
     names: "description",
   },
   { name: "a description over 2000 characters", who: "adminA", run: create(pgInput("long", { description: "d".repeat(2001) })), code: "BAD_USER_INPUT", names: "description" },
-  { name: "a duplicate label", who: "adminA", run: create(pgInput("taken")), code: "BAD_USER_INPUT", names: "label" },
+  { name: "a duplicate label", who: "adminA", run: create(pgInput("taken")), code: "CONFLICT", names: "label" },
   { name: "a reader creating", who: "readerA", run: create(pgInput("reader")), code: "FORBIDDEN" },
   { name: "a reader updating", who: "readerA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "r" }), code: "FORBIDDEN" },
   { name: "a reader deleting", who: "readerA", run: (t, tok, ids) => t.remove(tok, ids.ownConnection), code: "FORBIDDEN" },
@@ -165,11 +165,11 @@ const CASES: Case[] = [
     code: "BAD_USER_INPUT",
     names: "config.database",
   },
-  { name: "relabelling to a taken label", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "TAKEN" }), code: "BAD_USER_INPUT", names: "label" },
+  { name: "relabelling to a taken label", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "TAKEN" }), code: "CONFLICT", names: "label" },
   { name: "an unknown connection type by slug", who: "adminA", run: (t, tok) => t.getConfig(tok, "db2"), code: "NOT_FOUND" },
 ];
 
-const STATUS: Record<string, number> = { BAD_USER_INPUT: 400, FORBIDDEN: 403, NOT_FOUND: 404, UNAUTHENTICATED: 401 };
+const STATUS: Record<string, number> = { BAD_USER_INPUT: 400, FORBIDDEN: 403, NOT_FOUND: 404, CONFLICT: 409, UNAUTHENTICATED: 401 };
 
 describe.each(storesUnderTest())("connections on %s: refused operations change nothing", (store) => {
   let gw: TestGateway;
@@ -221,7 +221,7 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
         expect(outcome.status).toBe(STATUS[c.code]);
         if (c.code === "UNAUTHENTICATED") expect(outcome.body).toEqual({ message: "Not authorized", status: 401 });
         else
-          expect(outcome.body).toMatchObject({ status: STATUS[c.code], request_id: expect.any(String), errors: [{ code: c.code, level: "error", timestamp: expect.any(String) }] });
+          expect(outcome.body).toMatchObject({ status: STATUS[c.code], request_id: expect.any(String), errors: [{ code: c.code, level: "warn", timestamp: expect.any(String) }] });
       } else if (c.code === "UNAUTHENTICATED") {
         expect(outcome.status).toBe(401);
       }
@@ -244,6 +244,13 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
       ["a label of the wrong type", { body: { label: 5, connection_config_slug: "postgres", config: {} } }, 400, "label: String cannot represent a non string value"],
       ["a type id of the wrong type", { body: { label: "x", connection_config_id: { id: 1 }, config: {} } }, 400, "connection_config_id:"],
       ["a body that is not an object", { body: ["label"] }, 400, "body:"],
+      [
+        "a JSON body sent as text/plain",
+        { raw: JSON.stringify({ label: "plain", connection_config_slug: "postgres", config: {} }) },
+        415,
+        "Content-Type: application/json (the request said text/plain",
+      ],
+      ["a form-encoded body", { raw: "label=x", headers: { "content-type": "application/x-www-form-urlencoded" } }, 415, "application/x-www-form-urlencoded"],
       ["a body over 1 MB", { body: { label: "big", connection_config_slug: "postgres", config: { host: "x".repeat(1_100_000) } } }, 413, "1mb"],
     ] as const)("refuses %s", async (_n, options, status, names) => {
       const res = await gw.http("POST", "/v2/connection", { token: gw.a.admin, ...options });

@@ -167,13 +167,14 @@ interface Call {
   token?: string;
   body?: unknown;
   raw?: string;
+  headers?: Record<string, string>;
 }
 
 /** Runs a call on a gateway and holds its reply to the document; returns the reply for the test's own assertions. */
 function caller(contract: Contract, gw: () => TestGateway) {
   return async (c: Call): Promise<Reply> => {
     const url = `/v2${c.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(c.params![name]))}${c.query ? `?${new URLSearchParams(c.query)}` : ""}`;
-    const reply = await send(gw().url, c.method, url, { token: c.token, body: c.body, raw: c.raw });
+    const reply = await send(gw().url, c.method, url, { token: c.token, body: c.body, raw: c.raw, headers: c.headers });
     gw().captured.push(reply.text, JSON.stringify(reply.headers));
     contract.check(c.method, c.path, reply);
     if (reply.status < 300 && c.body !== undefined) contract.checkRequest(c.method, c.path, c.body);
@@ -317,10 +318,16 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     }
   });
 
-  it("refuses a body that is not JSON (400) and one over 1 MB (413) on every route", async () => {
+  it("refuses a body that is not JSON (400), one sent as another type (415) and one over 1 MB (413) on every route", async () => {
     for (const [name, sample] of everyOperation()) {
       const malformed = await call({ ...sample, body: undefined, raw: "{not json", token: gw.a.admin });
       expect(malformed.status, name).toBe(400);
+      // The public document needs no body and reads none.
+      if (name !== "getOpenApiDocument") {
+        const asText = await call({ ...sample, body: undefined, raw: JSON.stringify(sample.body ?? {}), headers: { "content-type": "text/plain" }, token: gw.a.admin });
+        expect(asText.status, name).toBe(415);
+        expect(asText.body.errors[0].message, name).toContain("Content-Type: application/json");
+      }
       const big = await call({ ...sample, body: { pad: "x".repeat(1_100_000) }, token: gw.a.admin });
       expect(big.status, name).toBe(413);
     }
@@ -355,6 +362,22 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
       const body = method === "put" ? { label: "gone" } : undefined;
       expect((await call({ method, path: "/connection/{id}", params: { id: doomed }, token: gw.a.admin, body })).status).toBe(404);
     }
+  });
+
+  it("refuses a label another live connection has with 409, on create and on update", async () => {
+    const taken = (await call({ method: "get", path: "/connection/{id}", params: { id: chinook }, token: gw.a.reader })).body.data.label as string;
+    const other = await create(pgConfig());
+    const onCreate = await call({
+      method: "post",
+      path: "/connection",
+      token: gw.a.admin,
+      body: { label: taken.toUpperCase(), connection_config_slug: "postgres", config: pgConfig() },
+    });
+    expect(onCreate.status).toBe(409);
+    expect(onCreate.body.errors[0]).toMatchObject({ code: "CONFLICT", level: "warn" });
+    const onUpdate = await call({ method: "put", path: "/connection/{id}", params: { id: other }, token: gw.a.admin, body: { label: taken } });
+    expect(onUpdate.status).toBe(409);
+    expect(onUpdate.body.errors[0].message).toContain("label:");
   });
 
   it("refuses invalid connection bodies with 400", async () => {

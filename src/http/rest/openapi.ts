@@ -126,7 +126,9 @@ const ERROR_RESPONSES = {
   "401": "Unauthorized",
   "403": "Forbidden",
   "404": "NotFound",
+  "409": "Conflict",
   "413": "PayloadTooLarge",
+  "415": "UnsupportedMediaType",
   "429": "TooManyRequests",
   "500": "InternalServerError",
   "502": "BadGateway",
@@ -138,8 +140,8 @@ const errors = (...statuses: (keyof typeof ERROR_RESPONSES)[]) => Object.fromEnt
 
 /** Every authenticated route takes account_id and X-Request-Id after its own parameters. */
 const params = (...own: (Parameter | Ref)[]) => [...own, ref("parameters", "AccountId"), ref("parameters", "RequestId")];
-/** Every authenticated route can answer 400 (bad JSON), 401, 403 (account_id), 413 and 500; `more` are its own. */
-const routeErrors = (...more: (keyof typeof ERROR_RESPONSES)[]) => errors("400", "401", "403", "413", "500", ...more);
+/** Every authenticated route can answer 400 (bad JSON), 401, 403 (account_id), 413, 415 (a body not sent as JSON) and 500; `more` are its own. */
+const routeErrors = (...more: (keyof typeof ERROR_RESPONSES)[]) => errors("400", "401", "403", "413", "415", "500", ...more);
 
 const json = (s: JsonSchema) => ({ "application/json": { schema: s } });
 
@@ -255,7 +257,9 @@ export const openApiDocument: OpenApiDocument = {
       },
       Forbidden: errorResponse(403, [ErrorCode.FORBIDDEN], "FORBIDDEN: the token's role may not do this, or `account_id` names another account."),
       NotFound: errorResponse(404, [ErrorCode.NOT_FOUND], "NOT_FOUND: no such connection (or another account's), connection type or table."),
+      Conflict: errorResponse(409, [ErrorCode.CONFLICT], "CONFLICT: another live connection of the account has this label (labels are unique, case-insensitive)."),
       PayloadTooLarge: errorResponse(413, [ErrorCode.BAD_USER_INPUT], `BAD_USER_INPUT: the request body exceeds ${BODY_SIZE}.`),
+      UnsupportedMediaType: errorResponse(415, [ErrorCode.BAD_USER_INPUT], "BAD_USER_INPUT: a body was sent with another Content-Type than application/json."),
       TooManyRequests: errorResponse(429, [ErrorCode.RATE_LIMITED], `RATE_LIMITED: over ${SCAN_BUDGET.limit} calls in ${SCAN_BUDGET.seconds} s for this account and connection.`, {
         "Retry-After": ref("headers", "Retry-After"),
       }),
@@ -289,7 +293,7 @@ export const openApiDocument: OpenApiDocument = {
         required: ["code", "level", "message", "timestamp"],
         properties: {
           code: { enum: ENVELOPE_CODES },
-          level: { const: "error" },
+          level: { enum: ["warn", "error"], description: "As Lytics sets it: warn for a 4xx (the client's to fix), error for a 5xx." },
           message: { type: "string", minLength: 1, description: "For people; names the field or limit, never a secret or driver text." },
           timestamp: schema("DateTime"),
         },

@@ -27,7 +27,7 @@ export interface RestError {
   message: string;
 }
 
-/** The Lytics error envelope; 401 keeps the exact body that existing clients match on. */
+/** The Lytics error envelope; 401 keeps the exact body that existing clients match on. Level as Lytics sets it: warn for the client's mistakes (4xx), error for ours (5xx). */
 export function sendRestError(res: Response, requestId: string, status: number, errors: RestError[]): void {
   if (status === 401) {
     res.status(401).json({ message: "Not authorized", status: 401 });
@@ -36,7 +36,7 @@ export function sendRestError(res: Response, requestId: string, status: number, 
   const timestamp = new Date().toISOString();
   res.status(status).json({
     status,
-    errors: errors.map((e) => ({ code: e.code, level: "error", message: e.message, timestamp })),
+    errors: errors.map((e) => ({ code: e.code, level: status >= 500 ? "error" : "warn", message: e.message, timestamp })),
     request_id: requestId,
   });
 }
@@ -67,6 +67,15 @@ export function restRouter(deps: {
           const name = repeated[0].split("[")[0].slice(0, 64);
           const message = `${name}: give this query parameter once, as a single value`;
           sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
+          return;
+        }
+        // A body the JSON parser skipped (another content type) would otherwise look like an empty one. An empty body
+        // (Content-Length: 0, as clients send on a bare POST) is no body.
+        const sentBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+        if (sentBody && !req.is("application/json")) {
+          const given = String(req.headers["content-type"] ?? "none").slice(0, 64);
+          const message = `body: send it as JSON with Content-Type: application/json (the request said ${given})`;
+          sendRestError(res, contextValue.requestId, 415, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
           return;
         }
         const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body as object).find((k) => !route.bodyKeys!.includes(k)) : undefined;

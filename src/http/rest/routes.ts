@@ -20,7 +20,7 @@ export interface Parameter {
 export type Ref = { $ref: string };
 export type Tag = "connections" | "schema" | "scan" | "connection types";
 /** Statuses a route answers beyond the ones every authenticated route can (400, 401, 403, 413, 500). */
-export type ErrorStatus = "404" | "429" | "502" | "503" | "504";
+export type ErrorStatus = "404" | "409" | "429" | "502" | "503" | "504";
 
 export interface Route {
   method: "get" | "post" | "put" | "delete";
@@ -120,6 +120,7 @@ export const ROUTES: Route[] = [
       tag: "connections",
       requestBody: { required: true, schema: "CreateConnectionBody" },
       response: { schema: schemaRef("LiveConnection"), description: "The new connection; its embeddings are PENDING." },
+      errors: ["409"],
     },
   },
   {
@@ -138,7 +139,7 @@ export const ROUTES: Route[] = [
       parameters: [CONNECTION_ID],
       requestBody: { required: false, schema: "UpdateConnectionBody" },
       response: { schema: schemaRef("LiveConnection"), description: "The updated connection." },
-      errors: ["404"],
+      errors: ["404", "409"],
     },
   },
   {
