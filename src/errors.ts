@@ -9,6 +9,7 @@ export const ErrorCode = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   BAD_USER_INPUT: "BAD_USER_INPUT",
+  QUERY_ERROR: "QUERY_ERROR",
   READ_ONLY_VIOLATION: "READ_ONLY_VIOLATION",
   RATE_LIMITED: "RATE_LIMITED",
   UPSTREAM_ERROR: "UPSTREAM_ERROR",
@@ -50,6 +51,7 @@ export function httpStatusOf(code: ErrorCode): number {
     case ErrorCode.CONFLICT:
       return 409;
     case ErrorCode.BAD_USER_INPUT:
+    case ErrorCode.QUERY_ERROR:
     case ErrorCode.READ_ONLY_VIOLATION:
       return 400;
     case ErrorCode.RATE_LIMITED:

@@ -40,7 +40,8 @@ export class ScanService {
     // pg_catalog (looked up once a minute, and only then).
     const sourceCode = dialect === "pg" && connection.type.checksSourceCode ? engine.sourceCode?.bind(engine, connection) : undefined;
     const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode });
-    if (!verdict.allowed) throw new GatewayError(ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
+    // A syntax error is the user's to fix (BAD_USER_INPUT); anything else the gate refuses is the policy's.
+    if (!verdict.allowed) throw new GatewayError(verdict.syntax ? ErrorCode.BAD_USER_INPUT : ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
     const started = performance.now();
     let outcome;
     try {

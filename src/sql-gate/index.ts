@@ -33,7 +33,7 @@ export async function checkReadOnly(sql: string, dialect: Dialect, options: Gate
     if (!rules) return { allowed: false, reason: `unknown SQL dialect ${String(dialect).slice(0, 20)}` };
     return { allowed: true, sql: await checkWithNodeSqlParser(sql, rules, options) };
   } catch (error) {
-    if (error instanceof Refusal) return { allowed: false, reason: error.reason };
+    if (error instanceof Refusal) return { allowed: false, reason: error.reason, ...(error.syntax ? { syntax: true } : {}) };
     // The source could not tell what it defines (unreachable, say): its own error, not a verdict on the text.
     if (error instanceof GatewayError) throw error;
     // A parser crash is a refusal too: the gate never lets an unchecked statement through.

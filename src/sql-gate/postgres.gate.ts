@@ -3,7 +3,7 @@ import { PG_OPERATORS, PG_READ_ONLY_FUNCTIONS } from "./pg-builtins";
 import { deniedFunction, PG_SAFE_VOLATILE, REDSHIFT_FUNCTIONS } from "./side-effect-functions";
 import type { SourceCode } from "../datasources/engines/query-engine";
 import { MAX_GENERATED_ROWS } from "../limits";
-import { clip, refuse, seriesLength } from "./verdict";
+import { clip, refuse, refuseSyntax, seriesLength } from "./verdict";
 
 /**
  * PostgreSQL and Redshift, through libpg-query: PostgreSQL 18's own parser, so the gate reads the text exactly as
@@ -63,7 +63,7 @@ export async function checkPostgres(sql: string, sourceCode?: () => Promise<Sour
   try {
     stmts = (parseSync(sql).stmts ?? []) as unknown as { stmt: Node }[];
   } catch (error) {
-    refuse(`statement does not parse as PostgreSQL: ${parseError(sql, error)}`);
+    refuseSyntax(`statement does not parse as PostgreSQL: ${parseError(sql, error)}`);
   }
   if (stmts.length === 0) refuse("the statement is empty");
   if (stmts.length > 1) refuse(`only one statement is allowed (found ${stmts.length})`);

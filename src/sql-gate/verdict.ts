@@ -7,7 +7,8 @@ export type Dialect = "pg" | "mysql" | "tsql" | "snowflake" | "bigquery" | "clic
  * `sql` is the one statement the engine must run, exactly as checked: no trailing semicolon; for the
  * node-sql-parser dialects also without comments (see lexer.ts).
  */
-export type GateVerdict = { allowed: true; sql: string } | { allowed: false; reason: string };
+export type GateVerdict =
+  { allowed: true; sql: string } | { allowed: false; reason: string; /** the source's own parser rejected it: a syntax error, not a policy refusal */ syntax?: boolean };
 
 export interface GateOptions {
   /**
@@ -23,7 +24,10 @@ export interface GateOptions {
 }
 
 export class Refusal extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly reason: string,
+    readonly syntax = false,
+  ) {
     super(reason);
   }
 }
@@ -31,6 +35,14 @@ export class Refusal extends Error {
 /** Throws inside a gate; checkReadOnly turns it into `{ allowed: false }` (the gate itself never throws out). */
 export function refuse(reason: string): never {
   throw new Refusal(reason);
+}
+
+/**
+ * A statement the source's own parser (libpg-query is PostgreSQL's) rejects: the user's syntax error. Not for the
+ * node-sql-parser grammars, which are approximations: what they cannot parse may be valid at the source.
+ */
+export function refuseSyntax(reason: string): never {
+  throw new Refusal(reason, true);
 }
 
 /** User text inside a reason: never more than `max` characters, on one line. */

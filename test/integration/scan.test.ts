@@ -84,7 +84,9 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     ["a write", { query: "DELETE FROM album" }, "", "READ_ONLY_VIOLATION", 400, "query:"],
     ["two statements", { query: "SELECT 1; SELECT 2" }, "", "READ_ONLY_VIOLATION", 400, "query:"],
     ["a primary key not in the result", { query: "SELECT 1 AS a", primary_keys: ["b"] }, "", "BAD_USER_INPUT", 400, "primaryKeys: 'b'"],
-    ["a missing table", { query: "SELECT * FROM no_such_table" }, "", "UPSTREAM_ERROR", 502, "no such table"],
+    ["a missing table", { query: "SELECT * FROM no_such_table" }, "", "QUERY_ERROR", 400, 'query: relation "no_such_table" does not exist (at character 15)'],
+    ["a missing column", { query: "SELECT nope FROM album" }, "", "QUERY_ERROR", 400, 'query: column "nope" does not exist (at character 8)'],
+    ["a syntax error", { query: "SELEC 1" }, "", "BAD_USER_INPUT", 400, 'query: statement does not parse as PostgreSQL: syntax error at or near "SELEC" (at character 1)'],
   ])("refuses %s", async (_n, body, qs, code, status, message) => {
     const res = await gw.http("POST", `/v2/connection/${pgId}/scan${qs}`, { token: gw.a.reader, body });
     expect(res.status).toBe(status);

@@ -51,7 +51,8 @@ async function runCorpus(gw: TestGateway, rows: Row[], newConnection: () => Prom
 
 function expectVerdicts(results: { row: Row; code: string | null }[]) {
   for (const { row, code } of results) {
-    if (row.verdict === "block") expect(code, `${row.id} ${row.sql}`).toBe("READ_ONLY_VIOLATION");
+    // Blocked: by the policy, or (PostgreSQL) as a syntax error its own parser reports.
+    if (row.verdict === "block") expect(["READ_ONLY_VIOLATION", ...(row.dialect === "pg" ? ["BAD_USER_INPUT"] : [])], `${row.id} ${row.sql}`).toContain(code);
     else expect(code, `${row.id} ${row.sql}`).not.toBe("READ_ONLY_VIOLATION");
   }
 }

@@ -368,7 +368,21 @@ describe("checkReadOnly", () => {
 
   it.each(blockedRows)("refuses $kind in $dialect: $sql", async ({ dialect, sql, reason }) => {
     const result = await check(sql, dialect);
-    expect(result).toEqual({ allowed: false, reason: expect.stringMatching(reason) });
+    expect(result).toMatchObject({ allowed: false, reason: expect.stringMatching(reason) });
+  });
+
+  it.each([
+    ["pg", "SELEC 1", true],
+    ["pg", "SELECT * FROM", true],
+    ["pg", "DELETE FROM t", false],
+    ["pg", "SELECT 1; SELECT 2", false],
+    // node-sql-parser's grammars are approximations: what they cannot parse may be valid at the source.
+    ["trino", "SELECT * FROM t FOR UPDATE", false],
+    ["mysql", "SELEC 1", false],
+  ] as const)("marks only what PostgreSQL's own parser rejects as a syntax error (%s: %s)", async (dialect, sql, syntax) => {
+    const result = await check(sql, dialect);
+    expect(result.allowed).toBe(false);
+    expect(!result.allowed && result.syntax === true).toBe(syntax);
   });
 
   it.each(allowedRows)("runs the common scan in $dialect: $sql", async ({ dialect, sql }) => {

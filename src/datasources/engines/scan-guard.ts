@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { ScanRequest } from "./query-engine";
-import { cancelledByClient, resultTooLarge, toUpstream, upstreamTimeout } from "./upstream-errors";
+import { cancelledByClient, resultTooLarge, toUpstream, upstreamTimeout, userQueryError } from "./upstream-errors";
 
 /** Past the time limit, how long the source has to answer itself: the client still hears back within the limit + 1 s. */
 const BACKSTOP_MS = 500;
@@ -50,7 +50,7 @@ export async function guardScan<T>(
     if (reason === "aborted") throw cancelledByClient();
     if (reason === "too-large") throw resultTooLarge(request.maxBytes);
     if (reason === "timeout" || source.isTimeout(error)) throw upstreamTimeout(request.timeoutMs, error);
-    throw toUpstream(error, "query");
+    throw userQueryError(error) ?? toUpstream(error, "query");
   } finally {
     clearTimeout(timer);
     source.socket?.off("data", count);

@@ -4,7 +4,7 @@ import { remainingMs, type ColumnInfo, type EngineConnection, type QueryEngine, 
 import { catalogNameOf, createCatalogSql, defaultSchemaOf, trinoLiteral } from "./trino-catalogs";
 import { PoolRegistry } from "./pool-registry";
 import { runTrino, TrinoQueryError, TrinoResultTooLarge, type TrinoRun } from "./trino-protocol";
-import { cancelledByClient, resultTooLarge, upstreamError, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
+import { cancelledByClient, resultTooLarge, upstreamError, upstreamTimeout, upstreamUnavailable, userQueryError } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
 
 export interface TrinoEngineOptions {
@@ -171,7 +171,7 @@ export class TrinoEngine implements QueryEngine {
       if (TIMEOUTS.has(error.errorName)) return upstreamTimeout(timeoutMs, error);
       // The connector could not open a connection to the source (as opposed to the source refusing the query).
       if (error.errorName === "JDBC_ERROR" && UNREACHABLE.test(error.message)) return upstreamUnavailable("the source cannot be reached through Trino", error);
-      return upstreamError("query", error);
+      return userQueryError(error) ?? upstreamError("query", error);
     }
     const code = (error as { code?: string }).code;
     if (pastDeadline || code === "ECONNABORTED" || code === "ETIMEDOUT") return upstreamTimeout(timeoutMs, error);

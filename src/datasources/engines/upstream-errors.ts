@@ -14,6 +14,54 @@ export function toUpstream(error: unknown, what: string): GatewayError {
   return upstreamError(what, error);
 }
 
+/**
+ * The source found a mistake in the user's own statement (a missing table or column, a syntax error): 400
+ * QUERY_ERROR, which clients do not retry, with the source's message. Only for errors whose messages quote nothing
+ * but the statement's own names and keywords (listed by code), clipped to one line; the connection's Trino catalog
+ * name is left out. null for anything else, which stays UPSTREAM_ERROR.
+ */
+export function userQueryError(error: unknown): GatewayError | null {
+  const e = error as { code?: unknown; message?: unknown; sqlMessage?: unknown; position?: unknown; errorName?: unknown; errorType?: unknown } | null;
+  let text: string | null = null;
+  if (typeof e?.code === "string" && PG_USER_CODES.test(e.code) && e.code !== "42501") {
+    const at = Number(e.position);
+    text = `${String(e.message)}${Number.isInteger(at) && at > 0 ? ` (at character ${at})` : ""}`;
+  } else if (typeof e?.code === "string" && MYSQL_USER_CODES.has(e.code)) {
+    text = String(e.sqlMessage ?? e.message);
+  } else if (e?.errorType === "USER_ERROR" && typeof e.errorName === "string" && TRINO_USER_NAMES.has(e.errorName)) {
+    text = String(e.message).replace(/\bgw_[0-9a-f]{32}\./g, "");
+  }
+  if (text === null) return null;
+  const flat = text.replace(/\s+/g, " ").trim();
+  return new GatewayError(ErrorCode.QUERY_ERROR, `query: ${flat.length > 200 ? `${flat.slice(0, 199)}…` : flat}`, { cause: error });
+}
+
+/** PostgreSQL class 42 (syntax error or access rule violation; 42501, permission, is the connection's, not the statement's) and 3F000 (no such schema). */
+const PG_USER_CODES = /^(42[0-9A-Z]{3}|3F000)$/;
+const MYSQL_USER_CODES = new Set([
+  "ER_NO_SUCH_TABLE",
+  "ER_BAD_FIELD_ERROR",
+  "ER_PARSE_ERROR",
+  "ER_NON_UNIQ_ERROR",
+  "ER_SP_DOES_NOT_EXIST",
+  "ER_WRONG_FIELD_WITH_GROUP",
+  "ER_BAD_TABLE_ERROR",
+  "ER_NO_DB_ERROR",
+]);
+const TRINO_USER_NAMES = new Set([
+  "SYNTAX_ERROR",
+  "TABLE_NOT_FOUND",
+  "COLUMN_NOT_FOUND",
+  "SCHEMA_NOT_FOUND",
+  "FUNCTION_NOT_FOUND",
+  "TYPE_MISMATCH",
+  "AMBIGUOUS_NAME",
+  "MISSING_TABLE",
+  "MISSING_COLUMN_NAME",
+  "INVALID_COLUMN_REFERENCE",
+  "EXPRESSION_NOT_AGGREGATE",
+]);
+
 /** The source refused (bad SQL, missing table, permission): the message keeps only the class, never driver text. */
 export const upstreamError = (what: string, cause: unknown) => new GatewayError(ErrorCode.UPSTREAM_ERROR, `the source refused the ${what}${detailOf(cause)}`, { cause });
 export const upstreamTimeout = (ms: number, cause?: unknown) =>

@@ -246,9 +246,10 @@ export const openApiDocument: OpenApiDocument = {
     responses: {
       BadRequest: errorResponse(
         400,
-        [ErrorCode.BAD_USER_INPUT, ErrorCode.READ_ONLY_VIOLATION],
-        "BAD_USER_INPUT: a field, parameter or body is invalid (the message names it), or the body is not valid JSON. " +
-          "READ_ONLY_VIOLATION (scan only): not a single read-only statement.",
+        [ErrorCode.BAD_USER_INPUT, ErrorCode.READ_ONLY_VIOLATION, ErrorCode.QUERY_ERROR],
+        "BAD_USER_INPUT: a field, parameter or body is invalid (the message names it), the body is not valid JSON, or (scan, PostgreSQL) the statement has a syntax error. " +
+          "READ_ONLY_VIOLATION (scan only): not a single read-only statement. " +
+          "QUERY_ERROR (scan only): the source found a mistake in the statement (no such table or column, a syntax error it reports); the message is the source's, with its position.",
       ),
       Unauthorized: {
         description: "No token, or an unknown or revoked one.",
@@ -264,7 +265,11 @@ export const openApiDocument: OpenApiDocument = {
         "Retry-After": ref("headers", "Retry-After"),
       }),
       InternalServerError: errorResponse(500, [ErrorCode.INTERNAL_SERVER_ERROR], "INTERNAL_SERVER_ERROR: details only in the server log, under the request id."),
-      BadGateway: errorResponse(502, [ErrorCode.UPSTREAM_ERROR], "UPSTREAM_ERROR: the source refused the query or the login (message sanitised)."),
+      BadGateway: errorResponse(
+        502,
+        [ErrorCode.UPSTREAM_ERROR],
+        "UPSTREAM_ERROR: the source refused the query for another reason (permission, a write, the login); the message keeps only the class.",
+      ),
       ServiceUnavailable: errorResponse(503, [ErrorCode.UPSTREAM_UNAVAILABLE], "UPSTREAM_UNAVAILABLE: the source or Trino cannot be reached, or all its connections are busy."),
       GatewayTimeout: errorResponse(504, [ErrorCode.UPSTREAM_TIMEOUT], "UPSTREAM_TIMEOUT: the statement ran past SCAN_TIMEOUT_MS and was cancelled at the source."),
     },
