@@ -12,6 +12,7 @@ import type { GatewayContext } from "../resolvers/context";
 import type { AuthService } from "../services/auth.service";
 import type { HealthService } from "../services/health.service";
 import type { GatewayMetrics } from "../metrics";
+import { LYTICS_INVALID_JSON, lyticsCodeOf } from "./rest/lytics-codes";
 import { restRouter, sendRestError } from "./rest/router";
 import { BODY_LIMIT } from "../limits";
 
@@ -140,7 +141,8 @@ function errorHandler(logger: Logger) {
     } else {
       logger.error({ err: error, requestId }, "unhandled error");
     }
-    if (req.originalUrl.startsWith("/v2")) sendRestError(res, requestId, status, [{ code, message }]);
+    const lyticsCode = error.type === "entity.parse.failed" ? LYTICS_INVALID_JSON : undefined;
+    if (req.originalUrl.startsWith("/v2")) sendRestError(res, requestId, status, [{ code, message, lyticsCode }]);
     else res.status(status).json({ errors: [{ message, extensions: { code } }] });
   };
 }
@@ -168,6 +170,9 @@ function answerUnparsable(error: Error & { code?: string }, socket: Duplex): voi
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "Request Timeout", "the request did not arrive in time"]
         : [400, "Bad Request", "the request is not valid HTTP"];
-  const body = JSON.stringify({ status, errors: [{ code: ErrorCode.BAD_USER_INPUT, level: "warn", message, timestamp: new Date().toISOString() }] });
+  const body = JSON.stringify({
+    status,
+    errors: [{ code: ErrorCode.BAD_USER_INPUT, lytics_code: lyticsCodeOf(ErrorCode.BAD_USER_INPUT), level: "warn", message, timestamp: new Date().toISOString() }],
+  });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

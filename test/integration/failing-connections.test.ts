@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ErrorCode } from "../../src/errors";
+import { LYTICS_CODES } from "../../src/http/rest/lytics-codes";
 import { pgInput } from "../support/fixtures";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
@@ -30,14 +32,29 @@ const CASES: Case[] = [
   { name: "a missing required field", who: "adminA", run: create(withConfig({ ...base, host: undefined })), code: "BAD_USER_INPUT", names: "config.host" },
   { name: "an unknown config field", who: "adminA", run: create(withConfig({ ...base, sslmode: "disable" })), code: "BAD_USER_INPUT", names: "config.sslmode" },
   { name: "a config that is not an object", who: "adminA", run: create(pgInput("bad", { config: ["host"] })), code: "BAD_USER_INPUT", names: "config" },
-  { name: "an unknown connection type", who: "adminA", run: create(pgInput("bad", { connectionConfigSlug: "oracle" })), code: "BAD_USER_INPUT", names: "connectionConfigSlug" },
-  { name: "no connection type", who: "adminA", run: create(pgInput("bad", { connectionConfigSlug: undefined })), code: "BAD_USER_INPUT", names: "connectionConfigId" },
+  {
+    name: "an unknown connection type",
+    who: "adminA",
+    run: create(pgInput("bad", { connectionConfigSlug: "oracle" })),
+    code: "BAD_USER_INPUT",
+    names: "connectionConfigSlug",
+    restNames: "connection_config_slug",
+  },
+  {
+    name: "no connection type",
+    who: "adminA",
+    run: create(pgInput("bad", { connectionConfigSlug: undefined })),
+    code: "BAD_USER_INPUT",
+    names: "connectionConfigId",
+    restNames: "connection_config_id",
+  },
   {
     name: "a type id and slug that disagree",
     who: "adminA",
     run: create(pgInput("bad", { connectionConfigId: "6b1c2f0e-9a51-4d8e-8b0a-000000000002" })),
     code: "BAD_USER_INPUT",
     names: "connectionConfigSlug",
+    restNames: "connection_config_slug",
   },
   { name: "a port out of range", who: "adminA", run: create(withConfig({ ...base, port: 70000 })), code: "BAD_USER_INPUT", names: "config.port" },
   { name: "a port of the wrong type", who: "adminA", run: create(withConfig({ ...base, port: "fifty" })), code: "BAD_USER_INPUT", names: "config.port" },
@@ -221,7 +238,11 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
         expect(outcome.status).toBe(STATUS[c.code]);
         if (c.code === "UNAUTHENTICATED") expect(outcome.body).toEqual({ message: "Not authorized", status: 401 });
         else
-          expect(outcome.body).toMatchObject({ status: STATUS[c.code], request_id: expect.any(String), errors: [{ code: c.code, level: "warn", timestamp: expect.any(String) }] });
+          expect(outcome.body).toMatchObject({
+            status: STATUS[c.code],
+            request_id: expect.any(String),
+            errors: [{ code: c.code, lytics_code: LYTICS_CODES[c.code as ErrorCode], level: "warn", timestamp: expect.any(String) }],
+          });
       } else if (c.code === "UNAUTHENTICATED") {
         expect(outcome.status).toBe(401);
       }
@@ -244,6 +265,7 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
       ["a label of the wrong type", { body: { label: 5, connection_config_slug: "postgres", config: {} } }, 400, "label: String cannot represent a non string value"],
       ["a type id of the wrong type", { body: { label: "x", connection_config_id: { id: 1 }, config: {} } }, 400, "connection_config_id:"],
       ["a body that is not an object", { body: ["label"] }, 400, "body:"],
+      ["a type id on update", { method: "PUT", body: { connection_config_id: "x" } }, 400, "connection_config_id: unknown field"],
       [
         "a JSON body sent as text/plain",
         { raw: JSON.stringify({ label: "plain", connection_config_slug: "postgres", config: {} }) },
@@ -252,10 +274,12 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
       ],
       ["a form-encoded body", { raw: "label=x", headers: { "content-type": "application/x-www-form-urlencoded" } }, 415, "application/x-www-form-urlencoded"],
       ["a body over 1 MB", { body: { label: "big", connection_config_slug: "postgres", config: { host: "x".repeat(1_100_000) } } }, 413, "1mb"],
-    ] as const)("refuses %s", async (_n, options, status, names) => {
-      const res = await gw.http("POST", "/v2/connection", { token: gw.a.admin, ...options });
+    ] as const)("refuses %s", async (what, options, status, names) => {
+      const { method = "POST", ...request } = options as { method?: string };
+      const res = await gw.http(method, method === "PUT" ? `/v2/connection/${ids.ownConnection}` : "/v2/connection", { token: gw.a.admin, ...request });
       expect(res.status).toBe(status);
       expect(res.body.errors[0].code).toBe("BAD_USER_INPUT");
+      expect(res.body.errors[0].lytics_code).toBe(what === "invalid JSON" ? "JSON-BADREQ-025" : "BADREQ-001");
       expect(res.body.errors[0].message).toContain(names);
     });
 

@@ -7,6 +7,7 @@
  */
 import { CONNECTION_TYPES, type ConnectionType, type FieldType } from "../../datasources/sources/connection-types";
 import { ErrorCode } from "../../errors";
+import { LYTICS_SENT } from "./lytics-codes";
 import { BODY_LIMIT, DESCRIPTION_MAX, LABEL_MAX, MAX_PRIMARY_KEYS, MAX_SQL_CHARS, SCAN_BUDGET } from "../../limits";
 import {
   COLUMN,
@@ -295,9 +296,10 @@ export const openApiDocument: OpenApiDocument = {
       Error: {
         type: "object",
         additionalProperties: false,
-        required: ["code", "level", "message", "timestamp"],
+        required: ["code", "lytics_code", "level", "message", "timestamp"],
         properties: {
           code: { enum: ENVELOPE_CODES },
+          lytics_code: { enum: LYTICS_SENT, description: "The nearest code of Lytics' published v2 error enum, for clients written for Lytics (docs/api.md has the table)." },
           level: { enum: ["warn", "error"], description: "As Lytics sets it: warn for a 4xx (the client's to fix), error for a 5xx." },
           message: { type: "string", minLength: 1, description: "For people; names the field or limit, never a secret or driver text." },
           timestamp: schema("DateTime"),

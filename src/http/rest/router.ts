@@ -3,21 +3,30 @@ import express, { type Request, type Response, type Router } from "express";
 import { ErrorCode, httpStatusOf, isErrorCode, type GatewayError } from "../../errors";
 import { assertOwnAccount } from "../../services/principal";
 import type { GatewayContext } from "../../resolvers/context";
+import { lyticsCodeOf } from "./lytics-codes";
 import { openApiDocument } from "./openapi";
 import { BODY_KEYS, ROUTES } from "./routes";
 
 type Json = Record<string, unknown>;
 
-const REST_KEY = Object.fromEntries(Object.entries(BODY_KEYS).map(([rest, gql]) => [gql, rest]));
+/** GraphQL names that every route spells otherwise: the body's fields, and account_id. */
+const REST_NAMES: Record<string, string> = { ...Object.fromEntries(Object.entries(BODY_KEYS).map(([rest, gql]) => [gql, rest])), accountId: "account_id" };
 
-/** GraphQL's words for a bad body → the REST body's own field names (`input.connectionConfigId` → `connection_config_id`). */
-function restMessage(message: string): string {
+/**
+ * GraphQL's words → the REST request's own names, so a message names what the client sent: `input.connectionConfigId`
+ * → `connection_config_id`, `Variable "$query" of required type …` → `query: required`, `primaryKeys:` →
+ * `primary_keys:`, `text:` → `q:` (a route's own names in `restNames`).
+ */
+export function restMessage(message: string, restNames: Record<string, string> = {}): string {
+  const rest = (name: string) => restNames[name] ?? REST_NAMES[name] ?? name;
+  const required = /^Variable "\$(\w+)" of required type "[^"]+" was not provided\.?$/.exec(message);
+  if (required) return `${rest(required[1])}: required`;
   const unknown = /^input: Field "([^"]+)" is not defined by type "[^"]+"\.?$/.exec(message);
-  if (unknown) return `${unknown[1]}: unknown field`;
+  if (unknown) return `${rest(unknown[1])}: unknown field`;
   return message
-    .replace(/^input\.(\w+)/, (_m, field: string) => REST_KEY[field] ?? field)
+    .replace(/^input\.(\w+)/, (_m, field: string) => rest(field))
     .replace(/^input:/, "body:")
-    .replace(/^accountId:/, "account_id:");
+    .replace(/^(\w+)(?=[:.])/, (word) => rest(word));
 }
 
 const accountId = (req: Request) => (typeof req.query.account_id === "string" ? req.query.account_id : undefined);
@@ -25,6 +34,8 @@ const accountId = (req: Request) => (typeof req.query.account_id === "string" ? 
 export interface RestError {
   code: string;
   message: string;
+  /** Lytics' code when a more precise one than the code's nearest applies (a body that is not JSON). */
+  lyticsCode?: string;
 }
 
 /** The Lytics error envelope; 401 keeps the exact body that existing clients match on. Level as Lytics sets it: warn for the client's mistakes (4xx), error for ours (5xx). */
@@ -36,7 +47,7 @@ export function sendRestError(res: Response, requestId: string, status: number, 
   const timestamp = new Date().toISOString();
   res.status(status).json({
     status,
-    errors: errors.map((e) => ({ code: e.code, level: status >= 500 ? "error" : "warn", message: e.message, timestamp })),
+    errors: errors.map((e) => ({ code: e.code, lytics_code: e.lyticsCode ?? lyticsCodeOf(e.code), level: status >= 500 ? "error" : "warn", message: e.message, timestamp })),
     request_id: requestId,
   });
 }
@@ -88,7 +99,7 @@ export function restRouter(deps: {
           assertOwnAccount(contextValue.principal, accountId(req));
         } catch (error) {
           const { code, message } = error as GatewayError;
-          sendRestError(res, contextValue.requestId, httpStatusOf(code), [{ code, message: restMessage(message) }]);
+          sendRestError(res, contextValue.requestId, httpStatusOf(code), [{ code, message: restMessage(message, route.restNames) }]);
           return;
         }
       }
@@ -101,7 +112,7 @@ export function restRouter(deps: {
       if (errors?.length) {
         const first = String(errors[0].extensions?.code ?? ErrorCode.INTERNAL_SERVER_ERROR);
         const status = isErrorCode(first) ? httpStatusOf(first) : first === "INTERNAL_SERVER_ERROR" ? 500 : 400;
-        const mapped = errors.map((e) => ({ code: String(e.extensions?.code ?? first), message: restMessage(e.message) }));
+        const mapped = errors.map((e) => ({ code: String(e.extensions?.code ?? first), message: restMessage(e.message, route.restNames) }));
         sendRestError(res, contextValue.requestId, status, mapped);
         return;
       }

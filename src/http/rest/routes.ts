@@ -36,6 +36,8 @@ export interface Route {
   missing?: string;
   /** A nested null (a table of an existing connection): the message for a 404, or null when present. */
   missingInside?(result: Json): string | null;
+  /** GraphQL argument → the name this route's client uses for it, where they differ (messages name the latter). */
+  restNames?: Record<string, string>;
   /** The body's keys, for routes that read some and pass none on: any other key is refused by name, not ignored. */
   bodyKeys?: string[];
   doc: {
@@ -170,6 +172,7 @@ export const ROUTES: Route[] = [
     },
     shape: (r) => toRest(SCAN_RESULT, r),
     bodyKeys: ["query", "primary_keys"],
+    restNames: { primaryKeys: "primary_keys" },
     doc: {
       summary: "Run one read-only statement",
       description: `Checked by a parser for the source's dialect and run read-only at the source, cancelled after SCAN_TIMEOUT_MS. ${RATE_LIMITED}`,
@@ -213,6 +216,7 @@ export const ROUTES: Route[] = [
     document: `query DescribeTable($id: ID!, $name: String!) {
       result: connection(id: $id) { table(name: $name) { columns { ${selection(COLUMN)} } } } }`,
     variables: (r) => ({ id: r.params.id, name: r.params.table }),
+    restNames: { name: "table" },
     shape: (c) => (c.table as { columns: Json[] }).columns.map((col) => toRest(COLUMN, col)),
     missing: "connection",
     missingInside: (c) => (c.table === null ? "table not found" : null),
@@ -257,6 +261,7 @@ export const ROUTES: Route[] = [
     document: `query SearchSchema($id: ID!, $text: String!, $k: Int) {
       result: searchSchema(connectionId: $id, text: $text, k: $k) { ${selection(TABLE_MATCH)} } }`,
     variables: (r) => ({ id: r.params.id, text: r.query.q, k: intParam(r.query.k) }),
+    restNames: { text: "q" },
     shape: list((m) => toRest(TABLE_MATCH, m)),
     doc: {
       summary: "Tables ranked by meaning",
