@@ -140,7 +140,7 @@ export async function createCore(
     accounts,
     auth,
     connections,
-    connectionConfigs: new ConnectionConfigService(),
+    connectionConfigs: new ConnectionConfigService(engines),
     bootstrap: new BootstrapService(accountRows, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
     engines,

@@ -1,8 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { printSchemaWithDirectives } from "@graphql-tools/utils";
+import { MapperKind, mapSchema, printSchemaWithDirectives } from "@graphql-tools/utils";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { GraphQLError, Kind, specifiedDirectives, type GraphQLSchema, type OperationDefinitionNode } from "graphql";
-import { buildSchema } from "type-graphql";
+import { buildSchema, getMetadataStorage } from "type-graphql";
 import { ErrorCode } from "../errors";
 import { authChecker } from "../resolvers/auth-checker";
 import { ConnectionConfigResolver } from "../resolvers/connection-config.resolver";
@@ -55,7 +55,30 @@ export async function buildGatewaySchema(services: GraphQLServices): Promise<Gra
     // type-graphql hands this list to GraphQLSchema as is: without the specified ones @include and @skip vanish.
     directives: [...specifiedDirectives, rateLimit.directive],
   });
-  return rateLimit.apply(schema);
+  return rateLimit.apply(inDeclaredOrder(schema));
+}
+
+/**
+ * type-graphql registers a method's @Arg parameters last to first, so GraphiQL's Docs would list
+ * `scan(primaryKeys, limit, query, connectionId)`. Each field's arguments are put back in the order the method
+ * declares them (by parameter index).
+ */
+function inDeclaredOrder(schema: GraphQLSchema): GraphQLSchema {
+  const order = new Map<string, Map<string, number>>();
+  for (const param of getMetadataStorage().params) {
+    if (param.kind !== "arg") continue;
+    const byName = order.get(param.methodName) ?? new Map<string, number>();
+    byName.set(param.name, param.index);
+    order.set(param.methodName, byName);
+  }
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (field, fieldName) => {
+      const byName = order.get(fieldName);
+      const args = Object.entries(field.args ?? {});
+      if (!byName || args.some(([name]) => !byName.has(name))) return field;
+      return { ...field, args: Object.fromEntries(args.sort(([a], [b]) => byName.get(a)! - byName.get(b)!)) };
+    },
+  });
 }
 
 /** The SDL committed as schema.graphql (directives included); a test keeps the two equal. */

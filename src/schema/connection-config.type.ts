@@ -19,4 +19,7 @@ export class ConnectionConfig {
   @Field() name: string;
   @Field() description: string;
   @Field(() => [ConnectionConfigField]) fields: ConnectionConfigField[];
+  @Field({ description: "Whether this deployment can scan and list connections of this type (some need the Trino engine)." }) available: boolean;
+  @Field(() => String, { nullable: true, description: "Why not, for the gateway's operator to act on; null when available." })
+  unavailableReason: string | null;
 }

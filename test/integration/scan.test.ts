@@ -83,7 +83,9 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     ["an empty query", { query: "  " }, "", "BAD_USER_INPUT", 400, "query: must not be empty"],
     ["a write", { query: "DELETE FROM album" }, "", "READ_ONLY_VIOLATION", 400, "query:"],
     ["two statements", { query: "SELECT 1; SELECT 2" }, "", "READ_ONLY_VIOLATION", 400, "query:"],
-    ["a primary key not in the result", { query: "SELECT 1 AS a", primary_keys: ["b"] }, "", "BAD_USER_INPUT", 400, "primaryKeys: 'b'"],
+    ["a primary key not in the result", { query: "SELECT 1 AS a", primary_keys: ["b"] }, "", "BAD_USER_INPUT", 400, "primary_keys: 'b'"],
+    ["no query", {}, "", "BAD_USER_INPUT", 400, "query: required"],
+    ["a query of the wrong type", { query: 5 }, "", "BAD_USER_INPUT", 400, "query: String cannot represent a non string value"],
     ["a missing table", { query: "SELECT * FROM no_such_table" }, "", "QUERY_ERROR", 400, 'query: relation "no_such_table" does not exist (at character 15)'],
     ["a missing column", { query: "SELECT nope FROM album" }, "", "QUERY_ERROR", 400, 'query: column "nope" does not exist (at character 8)'],
     ["a syntax error", { query: "SELEC 1" }, "", "BAD_USER_INPUT", 400, 'query: statement does not parse as PostgreSQL: syntax error at or near "SELEC" (at character 1)'],
@@ -93,13 +95,27 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     expect(res.body.errors[0]).toMatchObject({ code, message: expect.stringContaining(message) });
   });
 
-  it("says which engine a type needs when this mode has none for it", async () => {
+  it("says which engine a type needs when this mode has none for it: in the type's description and as a 503 for the operator", async () => {
+    const types = await gw.http("GET", "/v2/connectionconfig", { token: gw.a.reader });
+    const bySlug = Object.fromEntries((types.body.data as { slug: string; available: boolean; unavailable_reason: string | null }[]).map((t) => [t.slug, t]));
+    expect(bySlug.postgres).toMatchObject({ available: true, unavailable_reason: null });
+    expect(bySlug.mariadb).toMatchObject({ available: true, unavailable_reason: null });
+    expect(bySlug.snowflake).toMatchObject({ available: false, unavailable_reason: expect.stringContaining("operator sets TRINO_URL") });
+    const gql = await gw.gql(`{ connectionConfig(idOrSlug: "bigquery") { available unavailableReason } }`, {}, gw.a.reader);
+    expect(gql.body.data.connectionConfig).toEqual({ available: false, unavailableReason: expect.stringContaining("Google BigQuery connections need the Trino engine") });
+
     const sf = await gw.http("POST", "/v2/connection", {
       token: gw.a.admin,
       body: { label: "warehouse", connection_config_slug: "snowflake", config: { account: "acme-1", user: "u", password: "pw-not-used", database: "D", warehouse: "W" } },
     });
     const res = await scanGql(sf.body.data.id, "SELECT 1");
-    expect(res.body.errors[0]).toMatchObject({ extensions: { code: "BAD_USER_INPUT" }, message: expect.stringContaining("need the Trino engine (set TRINO_URL)") });
+    expect(res.body.errors[0]).toMatchObject({
+      extensions: { code: "UPSTREAM_UNAVAILABLE" },
+      message: expect.stringContaining("need the Trino engine, which this gateway does not run"),
+    });
+    const rest = await gw.http("POST", `/v2/connection/${sf.body.data.id}/scan`, { token: gw.a.reader, body: { query: "SELECT 1" } });
+    expect(rest.status).toBe(503);
+    expect(rest.body.errors[0]).toMatchObject({ code: "UPSTREAM_UNAVAILABLE", level: "error", message: expect.stringContaining("TRINO_URL") });
   });
 
   it.each(["postgres", "mariadb"] as const)("answers UPSTREAM_UNAVAILABLE for an allowed %s host name that does not resolve", async (slug) => {

@@ -24,4 +24,12 @@ describe("schema.graphql", () => {
       expect(sdl).toContain(name);
     }
   });
+
+  it("lists each field's arguments in the order its resolver declares them", async () => {
+    const sdl = (await printGatewaySchema()).replace(/\s+/g, " ");
+    expect(sdl).toContain("scan( connectionId: ID! query: String! limit: Int! = 20");
+    expect(sdl).toContain("primaryKeys: [String!] ): ScanResult");
+    expect(sdl).toContain("searchSchema(connectionId: ID!, text: String!, k: Int! = 5)");
+    expect(sdl).toContain("updateConnection(id: ID!, input: UpdateConnectionInput!, accountId: ID)");
+  });
 });

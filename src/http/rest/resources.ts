@@ -150,6 +150,8 @@ export const CONNECTION_CONFIG: Resource = {
     field("name", "name", { type: "string" }),
     field("description", "description", { type: "string" }),
     nested("fields", "fields", CONNECTION_CONFIG_FIELD, true),
+    field("available", "available", { type: "boolean", description: "Whether this deployment can scan and list connections of this type (some need the Trino engine)." }),
+    field("unavailable_reason", "unavailableReason", { type: ["string", "null"], description: "Why not, for the gateway's operator to act on; null when available." }),
   ],
 };
 
