@@ -30,4 +30,11 @@ export class UpdateConnectionInput {
     description: "Fields to change, merged onto the stored config; null removes an optional field. A secret sent back as its enc:v1 value is kept.",
   })
   config?: unknown;
+  @Field(() => ID, {
+    nullable: true,
+    description: "Accepted only when it names the connection's own type (a type cannot be changed), so a connection read back can be sent back.",
+  })
+  connectionConfigId?: string | null;
+  @Field(() => String, { nullable: true, description: "The same, by slug." })
+  connectionConfigSlug?: string | null;
 }

@@ -174,6 +174,15 @@ export class ConnectionService {
     let sourceChanged = false;
     const saved = await this.connections.changeLive(principal.accountId, id, async (row) => {
       const type = findConnectionType(row.connectionConfigId)!;
+      // Sent back as read: accepted when it is the connection's own type, refused by name when it asks for another.
+      for (const [field, given, own] of [
+        ["connectionConfigId", input.connectionConfigId, type.id],
+        ["connectionConfigSlug", input.connectionConfigSlug, type.slug],
+      ] as const) {
+        if (given !== undefined && given !== null && given !== own) {
+          throw badInput(`${field}: a connection's type cannot be changed (this one is ${type.slug}); create a new connection instead`);
+        }
+      }
       if (input.label !== undefined && input.label !== null) {
         row.label = input.label.trim();
         if (!row.label) throw badInput("label: must not be blank");

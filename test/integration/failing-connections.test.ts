@@ -182,6 +182,14 @@ const CASES: Case[] = [
     code: "BAD_USER_INPUT",
     names: "config.database",
   },
+  {
+    name: "changing a connection's type",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { connectionConfigSlug: "mariadb" }),
+    code: "BAD_USER_INPUT",
+    names: "connectionConfigSlug: a connection's type cannot be changed",
+    restNames: "connection_config_slug: a connection's type cannot be changed",
+  },
   { name: "relabelling to a taken label", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "TAKEN" }), code: "CONFLICT", names: "label" },
   { name: "an unknown connection type by slug", who: "adminA", run: (t, tok) => t.getConfig(tok, "db2"), code: "NOT_FOUND" },
 ];
@@ -265,7 +273,7 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
       ["a label of the wrong type", { body: { label: 5, connection_config_slug: "postgres", config: {} } }, 400, "label: String cannot represent a non string value"],
       ["a type id of the wrong type", { body: { label: "x", connection_config_id: { id: 1 }, config: {} } }, 400, "connection_config_id:"],
       ["a body that is not an object", { body: ["label"] }, 400, "body:"],
-      ["a type id on update", { method: "PUT", body: { connection_config_id: "x" } }, 400, "connection_config_id: unknown field"],
+      ["another type id on update", { method: "PUT", body: { connection_config_id: "x" } }, 400, "connection_config_id: a connection's type cannot be changed"],
       [
         "a JSON body sent as text/plain",
         { raw: JSON.stringify({ label: "plain", connection_config_slug: "postgres", config: {} }) },

@@ -364,6 +364,32 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     }
   });
 
+  it("takes a connection back as it was read: GET, edit the label, PUT the whole object", async () => {
+    const id = await create({ ...pgConfig(), password: PLAIN.password });
+    const read = (await call({ method: "get", path: "/connection/{id}", params: { id }, token: gw.a.reader })).body.data;
+    const put = (body: unknown) => call({ method: "put", path: "/connection/{id}", params: { id }, token: gw.a.admin, body });
+    const edited = await put({ ...read, label: `${read.label} (edited)` });
+    expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body.data).toMatchObject({ label: `${read.label} (edited)`, config: read.config, created: read.created, connection_config_slug: "postgres" });
+    // The config did not change, so neither did its version: no new embeddings.
+    expect(edited.body.data.config.password).toBe(read.config.password);
+
+    // What is read-only is ignored only while it is the connection's own.
+    for (const [change, names] of [
+      [{ id: randomUUID() }, "id: read-only"],
+      [{ account_id: gw.b.accountId }, "account_id: read-only"],
+      [{ connection_config_slug: "mariadb" }, "connection_config_slug: a connection's type cannot be changed"],
+      [{ connection_config_id: "6b1c2f0e-9a51-4d8e-8b0a-000000000002" }, "connection_config_id:"],
+    ] as const) {
+      const refused = await put({ ...read, ...change });
+      expect(refused.status, JSON.stringify(change)).toBe(400);
+      expect(refused.body.errors[0].message).toContain(names);
+    }
+    const after = (await call({ method: "get", path: "/connection/{id}", params: { id }, token: gw.a.reader })).body.data;
+    expect(after.label).toBe(`${read.label} (edited)`);
+    expect(after.connection_config_slug).toBe("postgres");
+  });
+
   it("refuses a label another live connection has with 409, on create and on update", async () => {
     const taken = (await call({ method: "get", path: "/connection/{id}", params: { id: chinook }, token: gw.a.reader })).body.data.label as string;
     const other = await create(pgConfig());

@@ -345,6 +345,14 @@ export const openApiDocument: OpenApiDocument = {
           label: { type: "string", minLength: 1, maxLength: LABEL_MAX, description: "Left out keeps the label; null is refused." },
           description: { type: ["string", "null"], maxLength: DESCRIPTION_MAX },
           config: nullable(schema("ConfigInput")),
+          connection_config_id: { type: "string", enum: CONNECTION_TYPES.map((t) => t.id), description: "Only the connection's own type: a type cannot be changed." },
+          connection_config_slug: { type: "string", enum: CONNECTION_TYPES.map((t) => t.slug), description: "Only the connection's own type: a type cannot be changed." },
+          ...Object.fromEntries(
+            (ROUTES.find((r) => r.operationId === "updateConnection")?.readOnlyKeys ?? []).map((key) => [
+              key,
+              { description: key === "id" || key === "account_id" ? "Ignored when it is the connection's own; refused otherwise." : "Read-only: ignored." },
+            ]),
+          ),
         },
       },
       ScanBody: {

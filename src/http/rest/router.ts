@@ -89,6 +89,21 @@ export function restRouter(deps: {
           sendRestError(res, contextValue.requestId, 415, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
           return;
         }
+        const body = req.body as Json | undefined;
+        if (route.readOnlyKeys && body && typeof body === "object" && !Array.isArray(body)) {
+          // The object as read, sent back: its read-only fields are dropped, once they are shown to be its own.
+          const refusal =
+            body.id !== undefined && body.id !== req.params.id
+              ? "id: read-only; it names another connection than the path"
+              : body.account_id !== undefined && body.account_id !== contextValue.principal.accountId
+                ? "account_id: read-only; a connection cannot move to another account"
+                : null;
+          if (refusal) {
+            sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message: refusal }]);
+            return;
+          }
+          for (const key of route.readOnlyKeys) delete body[key];
+        }
         const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body as object).find((k) => !route.bodyKeys!.includes(k)) : undefined;
         if (stray !== undefined) {
           const message = `${stray.slice(0, 64)}: unknown field; the body takes ${route.bodyKeys!.join(", ")}${stray === "limit" ? " (give limit as a query parameter)" : ""}`;

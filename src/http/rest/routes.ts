@@ -38,6 +38,11 @@ export interface Route {
   missingInside?(result: Json): string | null;
   /** GraphQL argument → the name this route's client uses for it, where they differ (messages name the latter). */
   restNames?: Record<string, string>;
+  /**
+   * Keys of the resource as read that the body may carry back: ignored, so a client can GET, edit and PUT the object.
+   * `id` and `account_id` among them must still be this connection's and the caller's own (checked by the router).
+   */
+  readOnlyKeys?: string[];
   /** The body's keys, for routes that read some and pass none on: any other key is refused by name, not ignored. */
   bodyKeys?: string[];
   doc: {
@@ -131,12 +136,14 @@ export const ROUTES: Route[] = [
     operationId: "updateConnection",
     document: `mutation UpdateConnection($id: ID!, $input: UpdateConnectionInput!) { result: updateConnection(id: $id, input: $input) { ${CONNECTION_SELECTION} } }`,
     variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}) }),
+    readOnlyKeys: ["id", "account_id", "created", "updated", "deleted", "author_id", "updated_by_user_id", "embedding_status"],
     shape: connection,
     doc: {
       summary: "Change a connection's label, description or config",
       description:
         `${ADMIN_ONLY} \`config\` is merged onto the stored one; null removes an optional field. A secret sent back as its ` +
-        "enc:v1 value (or left out) is kept, but changing a field it is bound to (host, port, database, user…) without re-sending it is refused.",
+        "enc:v1 value (or left out) is kept, but changing a field it is bound to (host, port, database, user…) without re-sending it is refused. " +
+        "The connection as read may be sent back whole: its read-only fields are ignored (id and account_id must be its own), and the type may be named only as it is.",
       tag: "connections",
       parameters: [CONNECTION_ID],
       requestBody: { required: false, schema: "UpdateConnectionBody" },
