@@ -23,13 +23,33 @@ export class GatewayError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    options?: { cause?: unknown; retryAfterSeconds?: number; problems?: string[] },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "GatewayError";
     this.retryAfterSeconds = options?.retryAfterSeconds;
+    this.problems = options?.problems;
   }
   readonly retryAfterSeconds?: number;
+  /** One "field: what is wrong" per bad field, when there are several: the edge answers one error for each. */
+  readonly problems?: string[];
+}
+
+/** The first few problems in full: an answer must not grow with what was sent (2,000 unknown keys). */
+const PROBLEMS_SHOWN = 5;
+
+/** Several bad fields at once: one message listing the first few, and each of them on its own for the edge. */
+export function badFields(problems: string[]): GatewayError {
+  const more = problems.length - PROBLEMS_SHOWN;
+  const shown = problems.slice(0, PROBLEMS_SHOWN);
+  // The rest, counted, under the top-level field they share (config.a and config.b → config).
+  const all = more > 0 ? [...shown, `${(fieldOf(shown[0]) ?? "input").split(".")[0]}: and ${more} more problems`] : shown;
+  return new GatewayError(ErrorCode.BAD_USER_INPUT, all.join("; "), { problems: all });
+}
+
+/** The field a message is about, when it starts with one ("config.host: required" → config.host). */
+export function fieldOf(message: string): string | null {
+  return /^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*): /.exec(message)?.[1] ?? null;
 }
 
 export const unauthenticated = () => new GatewayError(ErrorCode.UNAUTHENTICATED, "Not authorized");

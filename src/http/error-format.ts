@@ -1,7 +1,7 @@
 import { unwrapResolverError } from "@apollo/server/errors";
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { ArgumentValidationError } from "type-graphql";
-import { ErrorCode, GatewayError, isErrorCode } from "../errors";
+import { ErrorCode, fieldOf, GatewayError, isErrorCode } from "../errors";
 
 /** Apollo's own codes for a malformed operation: their messages are about the query text, safe to show. */
 const OPERATION_CODES = new Set([
@@ -23,7 +23,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   const base = { locations: formatted.locations, path: formatted.path };
   if (original instanceof GatewayError) {
     const extensions: Record<string, unknown> = { code: original.code };
+    const field = fieldOf(original.message);
+    if (field) extensions.field = field;
     if (original.retryAfterSeconds !== undefined) extensions.retryAfter = original.retryAfterSeconds;
+    // Expanded into one error per field just before the response goes out (see oneErrorPerField).
+    if (original.problems && original.problems.length > 1) extensions.problems = original.problems;
     return { ...base, message: original.message, extensions };
   }
   if (original instanceof ArgumentValidationError) {
@@ -40,7 +44,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     return { ...base, message: "Internal server error", extensions: requestId ? { code, requestId } : { code } };
   }
   if (code === "BAD_USER_INPUT") {
-    return { ...base, message: withoutEchoedValue(formatted.message), extensions: { code } };
+    const message = withoutEchoedValue(formatted.message);
+    const field = fieldOf(message);
+    return { ...base, message, extensions: field ? { code, field } : { code } };
   }
   if (typeof code === "string" && (OPERATION_CODES.has(code) || isErrorCode(code))) {
     const retryAfter = formatted.extensions?.retryAfter;
@@ -86,4 +92,20 @@ export function withoutEchoedValue(message: string): string {
 /** The code a client will see for this error: the logging plugin logs details only for INTERNAL_SERVER_ERROR. */
 export function clientCodeOf(error: { message: string; extensions?: Record<string, unknown> }): string {
   return String(formatError({ message: error.message, extensions: error.extensions }, error).extensions?.code);
+}
+
+/**
+ * An error about several fields becomes one error per field, each with `extensions.field`, so a form can mark every
+ * input it is about; the others pass unchanged.
+ */
+export function oneErrorPerField(errors: readonly GraphQLFormattedError[]): GraphQLFormattedError[] {
+  return errors.flatMap((e) => {
+    const problems = e.extensions?.problems;
+    if (!Array.isArray(problems)) return [e];
+    const { problems: _expanded, ...extensions } = e.extensions!;
+    return (problems as string[]).map((message) => {
+      const field = fieldOf(message);
+      return { ...e, message, extensions: field ? { ...extensions, field } : extensions };
+    });
+  });
 }

@@ -21,7 +21,7 @@ import type { GatewayContext } from "../resolvers/context";
 import { DateTimeScalar } from "../schema/scalars";
 import { ConnectionConfigService } from "../services/connection-config.service";
 import { ConnectionService } from "../services/connection.service";
-import { clientCodeOf, formatError } from "./error-format";
+import { clientCodeOf, formatError, oneErrorPerField } from "./error-format";
 import { aliasLimit, depthLimit } from "./query-limits";
 import { MAX_ALIASES, MAX_DEPTH } from "../limits";
 
@@ -137,7 +137,7 @@ function gatewayPlugin(): ApolloServerPlugin<GatewayContext> {
         async willSendResponse({ response, contextValue }) {
           if (response.body.kind !== "single" || !response.body.singleResult.errors) return;
           // The request id lets support find the logged detail behind a bare "Internal server error".
-          response.body.singleResult.errors = response.body.singleResult.errors.map((e) =>
+          response.body.singleResult.errors = oneErrorPerField(response.body.singleResult.errors).map((e) =>
             e.extensions?.code === ErrorCode.INTERNAL_SERVER_ERROR ? { ...e, extensions: { ...e.extensions, requestId: contextValue.requestId } } : e,
           );
         },

@@ -1,5 +1,5 @@
 import type { ConnectionField, ConnectionType } from "../datasources/sources/connection-types";
-import { badInput } from "../errors";
+import { badFields, badInput } from "../errors";
 import { CONFIG_STRING_MAX, CONFIG_TEXT_MAX } from "../limits";
 
 export type ConfigValue = string | number | boolean;
@@ -23,13 +23,6 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * the stored ciphertext (or absent, on update) is kept; any other `enc:` value is refused; changing a field that a
  * secret is bound to (host, port, database, user…) without re-sending that secret is refused.
  */
-/** The first few problems in full: an answer must not grow with what was sent (2,000 unknown keys). */
-const PROBLEMS_SHOWN = 5;
-function listProblems(problems: string[]): string {
-  const more = problems.length - PROBLEMS_SHOWN;
-  return problems.slice(0, PROBLEMS_SHOWN).join("; ") + (more > 0 ? `; and ${more} more` : "");
-}
-
 export function mergeConfig(type: ConnectionType, stored: Record<string, unknown> | null, patch: unknown): MergedConfig {
   if (patch === undefined || patch === null) patch = {};
   if (typeof patch !== "object" || Array.isArray(patch)) throw badInput("config: must be a JSON object of field values");
@@ -73,7 +66,7 @@ export function mergeConfig(type: ConnectionType, stored: Record<string, unknown
       }
     }
   }
-  if (problems.length > 0) throw badInput(listProblems(problems));
+  if (problems.length > 0) throw badFields(problems);
   return { values, newSecrets };
 }
 

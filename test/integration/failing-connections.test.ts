@@ -258,6 +258,29 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
     });
   });
 
+  it("answers one error per bad field, naming it in extensions.field (GraphQL) and in each message (REST)", async () => {
+    const config = { host: "db.example.com", port: 70000, database: "x", user: "u", sslmode: "disable" };
+    const gql = await gw.gql(
+      `mutation($i: CreateConnectionInput!) { createConnection(input: $i) { id } }`,
+      { i: { label: "two bad fields", connectionConfigSlug: "postgres", config } },
+      gw.a.admin,
+    );
+    const errors = gql.body.errors as { message: string; extensions: { code: string; field?: string } }[];
+    expect(errors.map((e) => e.extensions.field).sort()).toEqual(["config.port", "config.sslmode"]);
+    for (const e of errors) {
+      expect(e.extensions.code).toBe("BAD_USER_INPUT");
+      expect(e.message.startsWith(`${e.extensions.field}: `)).toBe(true);
+      expect(e.extensions).not.toHaveProperty("problems");
+    }
+    const rest = await gw.http("POST", "/v2/connection", { token: gw.a.admin, body: { label: "two bad fields", connection_config_slug: "postgres", config } });
+    expect(rest.status).toBe(400);
+    expect((rest.body.errors as { message: string }[]).map((e) => e.message.split(":")[0]).sort()).toEqual(["config.port", "config.sslmode"]);
+    // One bad field: one error, its field named too.
+    const taken = await gw.gql(`mutation($i: CreateConnectionInput!) { createConnection(input: $i) { id } }`, { i: pgInput("taken") }, gw.a.admin);
+    expect(taken.body.errors).toHaveLength(1);
+    expect(taken.body.errors[0].extensions).toMatchObject({ code: "CONFLICT", field: "label" });
+  });
+
   it("answers another account's connection exactly like a missing one", async () => {
     const t = restTransport(gw);
     const other = await t.get(gw.a.admin, ids.otherAccountConnection);

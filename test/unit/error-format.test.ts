@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { withoutEchoedValue } from "../../src/http/error-format";
+import { badFields, fieldOf } from "../../src/errors";
+import { formatError, oneErrorPerField, withoutEchoedValue } from "../../src/http/error-format";
 import { restMessage } from "../../src/http/rest/router";
 
 /** graphql-js quotes the value it could not coerce; what reaches a client or a log keeps none of it. */
@@ -49,5 +50,23 @@ describe("restMessage", () => {
     ["connection not found", {}, "connection not found"],
   ])("%s → %s", (message, names, expected) => {
     expect(restMessage(message, names)).toBe(expected);
+  });
+});
+
+describe("one error per field", () => {
+  it("names the field a message starts with, and nothing else", () => {
+    expect(fieldOf("config.host: required for PostgreSQL")).toBe("config.host");
+    expect(fieldOf("label: a connection labelled 'x' already exists")).toBe("label");
+    expect(fieldOf("connection not found")).toBeNull();
+    expect(fieldOf('query: relation "x" does not exist')).toBe("query");
+  });
+
+  it("expands an error about several fields into one per field, the rest counted in one more", () => {
+    const problems = Array.from({ length: 7 }, (_, i) => `config.k${i}: unknown field`);
+    const formatted = formatError({ message: "x" }, badFields(problems));
+    const errors = oneErrorPerField([formatted, { message: "other", extensions: { code: "NOT_FOUND" } }]);
+    expect(errors.map((e) => e.message)).toEqual([...problems.slice(0, 5), "config: and 2 more problems", "other"]);
+    expect(errors.map((e) => e.extensions?.field)).toEqual(["config.k0", "config.k1", "config.k2", "config.k3", "config.k4", "config", undefined]);
+    expect(errors.every((e) => !e.extensions || !("problems" in e.extensions))).toBe(true);
   });
 });
