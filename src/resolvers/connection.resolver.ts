@@ -1,5 +1,5 @@
-import { Arg, Authorized, Ctx, ID, Mutation, Query, Resolver } from "type-graphql";
-import { Connection } from "../schema/connection.type";
+import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Connection, ConnectionPage } from "../schema/connection.type";
 import { CreateConnectionInput, UpdateConnectionInput } from "../schema/connection.input";
 import { ConnectionService } from "../services/connection.service";
 import { assertOwnAccount } from "../services/principal";
@@ -15,6 +15,20 @@ export class ConnectionResolver {
   connections(@Ctx() ctx: GatewayContext, @Arg("accountId", () => ID, { nullable: true }) accountId?: string) {
     assertOwnAccount(principalOf(ctx), accountId);
     return this.service.list(principalOf(ctx));
+  }
+
+  @Authorized()
+  @Query(() => ConnectionPage, { description: "The account's connections a page at a time, oldest first, filtered by label and type." })
+  connectionPage(
+    @Ctx() ctx: GatewayContext,
+    @Arg("search", () => String, { nullable: true, description: "Part of the label, any case." }) search?: string | null,
+    @Arg("type", () => String, { nullable: true, description: "A connection type's id or slug." }) type?: string | null,
+    @Arg("first", () => Int, { nullable: true, description: "At most this many (all when left out)." }) first?: number | null,
+    @Arg("after", () => String, { nullable: true, description: "pageInfo.endCursor of the page before." }) after?: string | null,
+    @Arg("accountId", () => ID, { nullable: true }) accountId?: string,
+  ) {
+    assertOwnAccount(principalOf(ctx), accountId);
+    return this.service.page(principalOf(ctx), { search, type, first, after });
   }
 
   @Authorized()

@@ -1,5 +1,6 @@
-import { Field, ID, ObjectType } from "type-graphql";
+import { Field, ID, Int, ObjectType } from "type-graphql";
 import { EmbeddingStatus } from "./embedding-status.type";
+import { PageInfo } from "./page-info.type";
 import { DateTimeScalar, JSONScalar } from "./scalars";
 
 @ObjectType({ description: "A registered link to an external database." })
@@ -20,4 +21,11 @@ export class Connection {
   @Field(() => ID, { nullable: true }) authorId: string | null;
   @Field(() => ID, { nullable: true }) updatedByUserId: string | null;
   @Field(() => EmbeddingStatus) embedding: EmbeddingStatus;
+}
+
+@ObjectType({ description: "One page of the account's connections, oldest first." })
+export class ConnectionPage {
+  @Field(() => [Connection]) connections: Connection[];
+  @Field(() => Int, { description: "Connections matching the filters, on every page." }) totalCount: number;
+  @Field(() => PageInfo) pageInfo: PageInfo;
 }

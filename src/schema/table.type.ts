@@ -1,3 +1,4 @@
+import { PageInfo } from "./page-info.type";
 import { Field, Float, Int, ObjectType } from "type-graphql";
 import { Column } from "./scan.type";
 
@@ -16,6 +17,7 @@ export class TablePage {
   @Field(() => Int, { description: "Tables matching the search, on every page." }) totalCount: number;
   @Field(() => String, { nullable: true, description: "Pass as `after` for the next page." }) endCursor: string | null;
   @Field() hasNextPage: boolean;
+  @Field(() => PageInfo, { description: "hasNextPage and endCursor, in the shape every paged field has." }) pageInfo: PageInfo;
 }
 
 @ObjectType({ description: "A table ranked by how close its schema is in meaning to a question." })

@@ -6,13 +6,14 @@ import type { HostPolicy } from "../datasources/sources/host-policy";
 import type { EngineConnection } from "../datasources/engines/query-engine";
 import { SecretBox } from "../datasources/secrets/secret-box";
 import { badInput, notFound } from "../errors";
-import type { Connection } from "../schema/connection.type";
+import type { Connection, ConnectionPage } from "../schema/connection.type";
 import type { CreateConnectionInput, UpdateConnectionInput } from "../schema/connection.input";
 import { mergeConfig, type MergedConfig } from "./config-validator";
 import { toConnection } from "./connection.mapper";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";
 import { TtlCache } from "./ttl-cache";
+import { LABEL_MAX, MAX_PAGE } from "../limits";
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
 type ConnectionChangeListener = (change: {
@@ -123,6 +124,27 @@ export class ConnectionService {
 
   async list(principal: Principal): Promise<Connection[]> {
     return (await this.connections.listLive(principal.accountId)).map(toConnection);
+  }
+
+  /** One page of the account's connections, filtered by a label substring and a type (id or slug). */
+  async page(principal: Principal, options: { search?: string | null; type?: string | null; first?: number | null; after?: string | null }): Promise<ConnectionPage> {
+    const { search, type, first, after } = options;
+    if (first !== undefined && first !== null && (!Number.isInteger(first) || first < 0 || first > MAX_PAGE)) throw badInput(`first: must be from 0 to ${MAX_PAGE}`);
+    if (search && search.length > LABEL_MAX) throw badInput(`search: at most ${LABEL_MAX} characters`);
+    const typeId = type ? findConnectionType(type)?.id : undefined;
+    if (type && !typeId) throw badInput(`type: unknown connection type '${type.slice(0, 64)}'`);
+    const page = await this.connections.pageLive(principal.accountId, {
+      search: search || undefined,
+      typeId,
+      after: after ? decodeConnectionCursor(after) : undefined,
+      first: first ?? undefined,
+    });
+    const last = page.rows.at(-1);
+    return {
+      connections: page.rows.map(toConnection),
+      totalCount: page.total,
+      pageInfo: { hasNextPage: page.hasMore, endCursor: last ? encodeConnectionCursor(last) : null },
+    };
   }
 
   /** null when missing, deleted or another account's: callers cannot tell these apart. */
@@ -245,4 +267,18 @@ function resolveType(id: string | null | undefined, slug: string | null | undefi
   if (slug && !bySlug) throw badInput(`connectionConfigSlug: unknown connection type '${slug}'`);
   if (byId && bySlug && byId !== bySlug) throw badInput("connectionConfigSlug: names a different type than connectionConfigId");
   return (byId ?? bySlug)!;
+}
+
+/** A page's end: the last row's creation time and id, opaque to clients. */
+function encodeConnectionCursor(row: { created: Date; id: string }): string {
+  return Buffer.from(`${row.created.toISOString()}|${row.id}`, "utf8").toString("base64url");
+}
+
+function decodeConnectionCursor(cursor: string): { created: Date; id: string } {
+  const [at, id, extra] = Buffer.from(cursor.slice(0, 200), "base64url").toString("utf8").split("|");
+  const created = new Date(at);
+  if (extra !== undefined || !isUuid(id ?? "") || Number.isNaN(created.getTime()) || created.toISOString() !== at) {
+    throw badInput("after: not a cursor returned by this field");
+  }
+  return { created, id };
 }

@@ -46,12 +46,8 @@ export class SchemaService {
     const from = start < 0 ? sorted.length : start;
     const page = options.first === undefined || options.first === null ? sorted.slice(from) : sorted.slice(from, from + options.first);
     const last = page.at(-1);
-    return {
-      tables: page.map(toTable),
-      totalCount: sorted.length,
-      endCursor: last ? encodeCursor(last.fullyQualifiedName) : null,
-      hasNextPage: from + page.length < sorted.length,
-    };
+    const pageInfo = { hasNextPage: from + page.length < sorted.length, endCursor: last ? encodeCursor(last.fullyQualifiedName) : null };
+    return { tables: page.map(toTable), totalCount: sorted.length, ...pageInfo, pageInfo };
   }
 
   /** One table's columns, fresh from the source unless cached; null when there is no such table. */

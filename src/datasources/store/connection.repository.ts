@@ -18,6 +18,39 @@ export class ConnectionRepository {
     return this.plain.entities(ConnectionEntity, "SELECT * FROM connections WHERE account_id = $1 AND deleted IS NULL ORDER BY created, id", [accountId]);
   }
 
+  /**
+   * One page of the account's live connections, oldest first (created, then id), after the `after` row: `first` + 1
+   * rows are read to tell whether another page follows; the total counts every row the filters match.
+   */
+  async pageLive(
+    accountId: string,
+    filter: { search?: string; typeId?: string; after?: { created: Date; id: string }; first?: number },
+  ): Promise<{ rows: ConnectionEntity[]; total: number; hasMore: boolean }> {
+    const where = ["account_id = $1", "deleted IS NULL"];
+    const values: unknown[] = [accountId];
+    if (filter.search) {
+      // A literal substring: LIKE's own wildcards in it are escaped.
+      values.push(`%${filter.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`lower(label) LIKE $${values.length}`);
+    }
+    if (filter.typeId) {
+      values.push(filter.typeId);
+      where.push(`connection_config_id = $${values.length}`);
+    }
+    const count = this.plain.rows<{ n: number }>(`SELECT count(*)::int AS n FROM connections WHERE ${where.join(" AND ")}`, [...values]);
+    if (filter.after) {
+      values.push(filter.after.created, filter.after.id);
+      where.push(`(created, id) > ($${values.length - 1}, $${values.length})`);
+    }
+    const limit = filter.first === undefined ? "" : ` LIMIT ${filter.first + 1}`;
+    const [rows, [{ n: total }]] = await Promise.all([
+      this.plain.entities(ConnectionEntity, `SELECT * FROM connections WHERE ${where.join(" AND ")} ORDER BY created, id${limit}`, values),
+      count,
+    ]);
+    const hasMore = filter.first !== undefined && rows.length > filter.first;
+    return { rows: hasMore ? rows.slice(0, filter.first) : rows, total, hasMore };
+  }
+
   /** On the path of every get and of a scan whose connection is not cached: a plain read. */
   async findLive(accountId: string, id: string): Promise<ConnectionEntity | null> {
     const [row] = await this.plain.entities(ConnectionEntity, "SELECT * FROM connections WHERE id = $1 AND account_id = $2 AND deleted IS NULL", [id, accountId]);

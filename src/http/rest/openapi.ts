@@ -105,7 +105,7 @@ function errorResponse(status: number, codes: string[], description: string, hea
   };
 }
 
-function success(status: 200 | 201, data: JsonSchema, description: string): ResponseObject {
+function success(status: 200 | 201, data: JsonSchema, description: string, meta?: JsonSchema): ResponseObject {
   return {
     description,
     headers: { "X-Request-Id": ref("headers", "X-Request-Id") },
@@ -114,8 +114,8 @@ function success(status: 200 | 201, data: JsonSchema, description: string): Resp
         schema: {
           type: "object",
           additionalProperties: false,
-          required: ["data", "status", "request_id"],
-          properties: { data, status: { const: status }, request_id: schema("RequestId") },
+          required: meta ? ["data", "_meta", "status", "request_id"] : ["data", "status", "request_id"],
+          properties: { data, ...(meta ? { _meta: meta } : {}), status: { const: status }, request_id: schema("RequestId") },
         },
       },
     },
@@ -157,7 +157,7 @@ function operationOf(route: Route): Operation {
     tags: [doc.tag],
     parameters: params(...(doc.parameters ?? [])),
     ...(doc.requestBody ? { requestBody: { required: doc.requestBody.required, content: json(schema(doc.requestBody.schema)) } } : {}),
-    responses: { [status]: success(status, doc.response.schema, doc.response.description), ...routeErrors(...(doc.errors ?? [])) },
+    responses: { [status]: success(status, doc.response.schema, doc.response.description, doc.meta), ...routeErrors(...(doc.errors ?? [])) },
   };
 }
 

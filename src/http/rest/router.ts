@@ -142,7 +142,8 @@ export function restRouter(deps: {
         return;
       }
       const status = route.status ?? 200;
-      res.status(status).json({ data: route.shape(result as Json), status, request_id: contextValue.requestId });
+      const meta = route.meta ? { _meta: route.meta(result as Json) } : {};
+      res.status(status).json({ data: route.shape(result as Json), ...meta, status, request_id: contextValue.requestId });
     });
   }
   router.use((req, res) => {

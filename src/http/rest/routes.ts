@@ -5,7 +5,7 @@
  * record here (plus a resource in resources.ts if its shape is new).
  */
 import type { Request } from "express";
-import { DEFAULT_K, DEFAULT_ROWS, MAX_K, MAX_ROWS, MAX_SEARCH_CHARS, SCAN_BUDGET } from "../../limits";
+import { DEFAULT_K, DEFAULT_ROWS, LABEL_MAX, MAX_K, MAX_PAGE, MAX_ROWS, MAX_SEARCH_CHARS, SCAN_BUDGET } from "../../limits";
 import { arrayOf, CONNECTION, CONNECTION_CONFIG, COLUMN, ref, SCAN_RESULT, schemaRef, selection, TABLE_MATCH, TABLE_SUMMARY, toRest, type JsonSchema } from "./resources";
 
 type Json = Record<string, unknown>;
@@ -43,6 +43,8 @@ export interface Route {
    * `id` and `account_id` among them must still be this connection's and the caller's own (checked by the router).
    */
   readOnlyKeys?: string[];
+  /** Paged routes: `_meta` beside `data`. */
+  meta?(result: Json): Json;
   /** The body's keys, for routes that read some and pass none on: any other key is refused by name, not ignored. */
   bodyKeys?: string[];
   doc: {
@@ -53,6 +55,8 @@ export interface Route {
     parameters?: (Parameter | Ref)[];
     requestBody?: { required: boolean; schema: string };
     response: { schema: JsonSchema; description: string };
+    /** The schema of `_meta`, for a route with meta(). */
+    meta?: JsonSchema;
     errors?: ErrorStatus[];
   };
 }
@@ -88,13 +92,38 @@ export const ROUTES: Route[] = [
     method: "get",
     path: "/connection",
     operationId: "listConnections",
-    document: `query ListConnections { result: connections { ${CONNECTION_SELECTION} } }`,
-    variables: () => ({}),
-    shape: list(connection),
+    document: `query ListConnections($search: String, $type: String, $first: Int, $after: String) {
+      result: connectionPage(search: $search, type: $type, first: $first, after: $after) {
+        connections { ${CONNECTION_SELECTION} } totalCount pageInfo { hasNextPage endCursor } } }`,
+    variables: (r) => ({ search: r.query.search, type: r.query.type, first: intParam(r.query.limit), after: r.query.start }),
+    restNames: { first: "limit", after: "start" },
+    shape: (r) => (r.connections as Json[]).map(connection),
+    // As Lytics' paged endpoints answer: whether more follow, and the `start` that fetches them.
+    meta: (r) => {
+      const info = r.pageInfo as { hasNextPage: boolean; endCursor: string | null };
+      return { has_more: info.hasNextPage, next: info.hasNextPage ? info.endCursor : null, total: r.totalCount };
+    },
     doc: {
-      summary: "List the account's connections (deleted ones excluded)",
+      summary: "List the account's connections (deleted ones excluded), oldest first",
+      description: `Filtered by \`search\` (part of the label, any case) and \`type\` (a connection type's id or slug); paged by \`limit\` (all when left out, at most ${MAX_PAGE}) and \`start\` (\`_meta.next\` of the page before).`,
       tag: "connections",
+      parameters: [
+        { name: "search", in: "query", required: false, description: "Part of the label, any case.", schema: { type: "string", maxLength: LABEL_MAX } },
+        { name: "type", in: "query", required: false, description: "A connection type's id or slug.", schema: { type: "string" } },
+        { name: "limit", in: "query", required: false, description: `At most this many; all when left out.`, schema: { type: "integer", minimum: 0, maximum: MAX_PAGE } },
+        { name: "start", in: "query", required: false, description: "`_meta.next` of the page before.", schema: { type: "string" } },
+      ],
       response: { schema: arrayOf("LiveConnection"), description: "The connections." },
+      meta: {
+        type: "object",
+        additionalProperties: false,
+        required: ["has_more", "next", "total"],
+        properties: {
+          has_more: { type: "boolean" },
+          next: { type: ["string", "null"], description: "Pass as `start` for the next page; null on the last." },
+          total: { type: "integer", minimum: 0, description: "Connections matching the filters, on every page." },
+        },
+      },
     },
   },
   {
