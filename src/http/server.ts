@@ -12,8 +12,8 @@ import type { GatewayContext } from "../resolvers/context";
 import type { AuthService } from "../services/auth.service";
 import type { HealthService } from "../services/health.service";
 import type { GatewayMetrics } from "../metrics";
-import { LYTICS_INVALID_JSON, lyticsCodeOf } from "./rest/lytics-codes";
-import { restRouter, sendRestError } from "./rest/router";
+import { LYTICS_INVALID_JSON } from "./rest/lytics-codes";
+import { restErrorBody, restRouter, sendRestError } from "./rest/router";
 import { BODY_LIMIT } from "../limits";
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -170,9 +170,6 @@ function answerUnparsable(error: Error & { code?: string }, socket: Duplex): voi
       : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
         ? [408, "Request Timeout", "the request did not arrive in time"]
         : [400, "Bad Request", "the request is not valid HTTP"];
-  const body = JSON.stringify({
-    status,
-    errors: [{ code: ErrorCode.BAD_USER_INPUT, lytics_code: lyticsCodeOf(ErrorCode.BAD_USER_INPUT), level: "warn", message, timestamp: new Date().toISOString() }],
-  });
+  const body = JSON.stringify(restErrorBody(status, [{ code: ErrorCode.BAD_USER_INPUT, message }]));
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }

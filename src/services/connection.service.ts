@@ -13,7 +13,8 @@ import { toConnection } from "./connection.mapper";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";
 import { TtlCache } from "./ttl-cache";
-import { LABEL_MAX, MAX_PAGE } from "../limits";
+import { LABEL_MAX } from "../limits";
+import { checkFirst, decodeCursor, encodeCursor, notACursor } from "./paging";
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
 type ConnectionChangeListener = (change: {
@@ -25,14 +26,15 @@ type ConnectionChangeListener = (change: {
   embedGeneration: number | null;
 }) => Promise<void>;
 
-/** The rules for connections: validation against the type, secrets, host policy, soft delete, account scope. */
 /**
  * How long a connection with its decrypted config stays in this process's memory unused (never in Redis, never
  * logged). Every scan still asks the store for the live row's version, so a config changed on another instance is
  * never used here, and a deleted connection is never scanned.
  */
 const OPENED_TTL_MS = 60_000;
+const openedKey = (accountId: string, id: string) => `${accountId}:${id.toLowerCase()}`;
 
+/** The rules for connections: validation against the type, secrets, host policy, soft delete, account scope. */
 export class ConnectionService {
   private readonly listeners: ConnectionChangeListener[] = [];
   private readonly opened = new TtlCache<string, EngineConnection>(OPENED_TTL_MS, 1_000);
@@ -53,7 +55,7 @@ export class ConnectionService {
    */
   async openForQuery(principal: Principal, id: string): Promise<EngineConnection> {
     if (!isUuid(id)) throw notFound("connection");
-    const key = `${principal.accountId}:${id.toLowerCase()}`;
+    const key = openedKey(principal.accountId, id);
     const version = await this.connections.liveVersion(principal.accountId, id);
     if (version === null) {
       this.opened.delete(key);
@@ -110,7 +112,7 @@ export class ConnectionService {
 
   private async changed(accountId: string, connectionId: string, change: { sourceChanged?: boolean; embedGeneration?: number | null }): Promise<void> {
     // This instance forgets it at once; others see the new version on their next scan.
-    this.opened.delete(`${accountId}:${connectionId.toLowerCase()}`);
+    this.opened.delete(openedKey(accountId, connectionId));
     // After the commit, and never failing the request: a stale cache entry expires, a stale pool is replaced,
     // a job that could not be enqueued is picked up by the reconciler from the PENDING state written with the row.
     const event = {
@@ -129,7 +131,7 @@ export class ConnectionService {
   /** One page of the account's connections, filtered by a label substring and a type (id or slug). */
   async page(principal: Principal, options: { search?: string | null; type?: string | null; first?: number | null; after?: string | null }): Promise<ConnectionPage> {
     const { search, type, first, after } = options;
-    if (first !== undefined && first !== null && (!Number.isInteger(first) || first < 0 || first > MAX_PAGE)) throw badInput(`first: must be from 0 to ${MAX_PAGE}`);
+    checkFirst(first);
     if (search && search.length > LABEL_MAX) throw badInput(`search: at most ${LABEL_MAX} characters`);
     const typeId = type ? findConnectionType(type)?.id : undefined;
     if (type && !typeId) throw badInput(`type: unknown connection type '${type.slice(0, 64)}'`);
@@ -269,16 +271,12 @@ function resolveType(id: string | null | undefined, slug: string | null | undefi
   return (byId ?? bySlug)!;
 }
 
-/** A page's end: the last row's creation time and id, opaque to clients. */
-function encodeConnectionCursor(row: { created: Date; id: string }): string {
-  return Buffer.from(`${row.created.toISOString()}|${row.id}`, "utf8").toString("base64url");
-}
+/** A page's end: the last row's creation time and id. */
+const encodeConnectionCursor = (row: { created: Date; id: string }) => encodeCursor(`${row.created.toISOString()}|${row.id}`);
 
 function decodeConnectionCursor(cursor: string): { created: Date; id: string } {
-  const [at, id, extra] = Buffer.from(cursor.slice(0, 200), "base64url").toString("utf8").split("|");
+  const [at, id, extra] = decodeCursor(cursor.slice(0, 200)).split("|");
   const created = new Date(at);
-  if (extra !== undefined || !isUuid(id ?? "") || Number.isNaN(created.getTime()) || created.toISOString() !== at) {
-    throw badInput("after: not a cursor returned by this field");
-  }
+  if (extra !== undefined || !isUuid(id ?? "") || Number.isNaN(created.getTime()) || created.toISOString() !== at) throw notACursor();
   return { created, id };
 }

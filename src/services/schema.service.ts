@@ -7,7 +7,7 @@ import type { GatewayMetrics } from "../metrics";
 import type { Table, TablePage } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
-import { MAX_PAGE } from "../limits";
+import { checkFirst, decodeCursor, encodeCursor } from "./paging";
 
 const TABLE_NAME = /^[^\u0000-\u001f\u007f]{1,255}$/;
 
@@ -31,9 +31,7 @@ export class SchemaService {
     connection: ConnectionRef,
     options: { search?: string | null; first?: number | null; after?: string | null; refresh?: boolean | null } = {},
   ): Promise<TablePage> {
-    if (options.first !== undefined && options.first !== null && (options.first < 0 || options.first > MAX_PAGE)) {
-      throw badInput(`first: must be from 0 to ${MAX_PAGE}`);
-    }
+    checkFirst(options.first);
     const all = await this.cached<TableInfo[]>(principal, connection, "tables", options.refresh ?? false, async (engineConnection) => {
       const engine = this.engines.for(engineConnection.type);
       return engine.listTables(engineConnection);
@@ -95,12 +93,4 @@ export class SchemaService {
 
 function toTable(t: TableInfo): Table {
   return { name: t.name, fullyQualifiedName: t.fullyQualifiedName, numColumns: t.columns.length, error: null, columns: t.columns };
-}
-
-const encodeCursor = (fqn: string) => Buffer.from(fqn, "utf8").toString("base64url");
-
-function decodeCursor(cursor: string): string {
-  const decoded = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!decoded || encodeCursor(decoded) !== cursor) throw badInput("after: not a cursor returned by this field");
-  return decoded;
 }

@@ -14,13 +14,14 @@ export class ConnectionRepository {
     this.plain = new PlainReads(dataSource);
   }
 
-  listLive(accountId: string): Promise<ConnectionEntity[]> {
-    return this.plain.entities(ConnectionEntity, "SELECT * FROM connections WHERE account_id = $1 AND deleted IS NULL ORDER BY created, id", [accountId]);
+  async listLive(accountId: string): Promise<ConnectionEntity[]> {
+    return (await this.pageLive(accountId, {})).rows;
   }
 
   /**
    * One page of the account's live connections, oldest first (created, then id), after the `after` row: `first` + 1
-   * rows are read to tell whether another page follows; the total counts every row the filters match.
+   * rows are read to tell whether another page follows; the total counts every row the filters match (a second
+   * statement only when the page is not the whole list).
    */
   async pageLive(
     accountId: string,
@@ -37,18 +38,19 @@ export class ConnectionRepository {
       values.push(filter.typeId);
       where.push(`connection_config_id = $${values.length}`);
     }
-    const count = this.plain.rows<{ n: number }>(`SELECT count(*)::int AS n FROM connections WHERE ${where.join(" AND ")}`, [...values]);
+    const whole = filter.first === undefined && !filter.after;
+    const count = whole ? null : this.plain.rows<{ n: number }>(`SELECT count(*)::int AS n FROM connections WHERE ${where.join(" AND ")}`, [...values]);
     if (filter.after) {
       values.push(filter.after.created, filter.after.id);
       where.push(`(created, id) > ($${values.length - 1}, $${values.length})`);
     }
     const limit = filter.first === undefined ? "" : ` LIMIT ${filter.first + 1}`;
-    const [rows, [{ n: total }]] = await Promise.all([
+    const [rows, counted] = await Promise.all([
       this.plain.entities(ConnectionEntity, `SELECT * FROM connections WHERE ${where.join(" AND ")} ORDER BY created, id${limit}`, values),
       count,
     ]);
     const hasMore = filter.first !== undefined && rows.length > filter.first;
-    return { rows: hasMore ? rows.slice(0, filter.first) : rows, total, hasMore };
+    return { rows: hasMore ? rows.slice(0, filter.first) : rows, total: counted ? counted[0].n : rows.length, hasMore };
   }
 
   /** On the path of every get and of a scan whose connection is not cached: a plain read. */

@@ -44,12 +44,14 @@ export function sendRestError(res: Response, requestId: string, status: number, 
     res.status(401).json({ message: "Not authorized", status: 401 });
     return;
   }
+  res.status(status).json({ ...restErrorBody(status, errors), request_id: requestId });
+}
+
+/** The envelope's status and errors, also for answers written before Express has a request (unparsable HTTP). */
+export function restErrorBody(status: number, errors: RestError[]) {
   const timestamp = new Date().toISOString();
-  res.status(status).json({
-    status,
-    errors: errors.map((e) => ({ code: e.code, lytics_code: e.lyticsCode ?? lyticsCodeOf(e.code), level: status >= 500 ? "error" : "warn", message: e.message, timestamp })),
-    request_id: requestId,
-  });
+  const level = status >= 500 ? "error" : "warn";
+  return { status, errors: errors.map((e) => ({ code: e.code, lytics_code: e.lyticsCode ?? lyticsCodeOf(e.code), level, message: e.message, timestamp })) };
 }
 
 /** Every /v2 route runs its GraphQL operation on the same server and context, then reshapes the result. */
@@ -104,7 +106,7 @@ export function restRouter(deps: {
           }
           for (const key of route.readOnlyKeys) delete body[key];
         }
-        const stray = route.bodyKeys && req.body && typeof req.body === "object" ? Object.keys(req.body as object).find((k) => !route.bodyKeys!.includes(k)) : undefined;
+        const stray = route.bodyKeys && body && typeof body === "object" ? Object.keys(body).find((k) => !route.bodyKeys!.includes(k)) : undefined;
         if (stray !== undefined) {
           const message = `${stray.slice(0, 64)}: unknown field; the body takes ${route.bodyKeys!.join(", ")}${stray === "limit" ? " (give limit as a query parameter)" : ""}`;
           sendRestError(res, contextValue.requestId, 400, [{ code: ErrorCode.BAD_USER_INPUT, message }]);
