@@ -21,6 +21,8 @@ export const SCAN_BUDGET = { limit: 10, seconds: 10 } as const;
 /** A connection's label (one line) and description. */
 export const LABEL_MAX = 200;
 export const DESCRIPTION_MAX = 2000;
+export const MAX_AUTH_IDS = 20;
+export const AUTH_ID_MAX = 64;
 /** One config value: strings such as host or user, and free text such as a private key. */
 export const CONFIG_STRING_MAX = 1024;
 export const CONFIG_TEXT_MAX = 65_536;
@@ -51,6 +53,8 @@ export const LIMIT_TABLE: readonly (readonly [string, string, string])[] = [
   ["SCAN_BUDGET", `${SCAN_BUDGET.limit} per ${SCAN_BUDGET.seconds} s`, "scans and refreshed table lists per account and connection"],
   ["LABEL_MAX", String(LABEL_MAX), "characters in a connection's label"],
   ["DESCRIPTION_MAX", String(DESCRIPTION_MAX), "characters in a connection's description"],
+  ["MAX_AUTH_IDS", String(MAX_AUTH_IDS), "auth ids linked to one connection (auth_ids)"],
+  ["AUTH_ID_MAX", String(AUTH_ID_MAX), "characters in one auth id"],
   ["CONFIG_STRING_MAX", String(CONFIG_STRING_MAX), "characters in one string config value (host, user, …)"],
   ["CONFIG_TEXT_MAX", String(CONFIG_TEXT_MAX), "characters in one text config value (a private key, …)"],
   ["MAX_PAGE", String(MAX_PAGE), "tables in one page of `tables(first:)`"],

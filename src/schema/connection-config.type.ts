@@ -18,6 +18,8 @@ export class ConnectionConfig {
   @Field() slug: string;
   @Field() name: string;
   @Field() description: string;
+  @Field(() => ID, { description: "The database's vendor, as a connection of this type reports it." }) providerId: string;
+  @Field() providerSlug: string;
   @Field(() => [ConnectionConfigField]) fields: ConnectionConfigField[];
   @Field({ description: "Whether this deployment can scan and list connections of this type (some need the Trino engine)." }) available: boolean;
   @Field(() => String, { nullable: true, description: "Why not, for the gateway's operator to act on; null when available." })

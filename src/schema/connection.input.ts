@@ -1,13 +1,16 @@
 import { IsOptional, Length, Matches, MaxLength } from "class-validator";
 import { Field, ID, InputType } from "type-graphql";
 import { JSONScalar } from "./scalars";
-import { DESCRIPTION_MAX, LABEL_MAX } from "../limits";
+import { AUTH_ID_MAX, DESCRIPTION_MAX, LABEL_MAX, MAX_AUTH_IDS } from "../limits";
 
 /** A label is one line of text; a description may have line breaks and tabs. Neither may hold NUL (PostgreSQL text cannot). */
 const LABEL_TEXT = /^[^\u0000-\u001f\u007f]*$/;
 const DESCRIPTION_TEXT = /^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/;
 const labelText = () => Matches(LABEL_TEXT, { message: "must not contain control characters" });
 const descriptionText = () => Matches(DESCRIPTION_TEXT, { message: "must not contain control characters other than tab and line breaks" });
+
+const AUTH_IDS = `Ids of auths to link (Lytics' auth_ids), kept as given: at most ${MAX_AUTH_IDS}, each 1 to ${AUTH_ID_MAX} letters, digits, '_', '-', '.' or ':'.`;
+const PROVIDER = "Accepted only when it names the vendor of the connection's type (Lytics scripts send it): the provider follows from the type.";
 
 @InputType()
 export class CreateConnectionInput {
@@ -19,6 +22,9 @@ export class CreateConnectionInput {
   connectionConfigSlug?: string | null;
   @Field(() => JSONScalar, { description: "Field values for the connection type (see ConnectionConfig.fields)." })
   config: unknown;
+  @Field(() => [String], { nullable: true, description: AUTH_IDS }) authIds?: string[] | null;
+  @Field(() => ID, { nullable: true, description: PROVIDER }) providerId?: string | null;
+  @Field(() => String, { nullable: true, description: "The same, by slug." }) providerSlug?: string | null;
 }
 
 @InputType()
@@ -37,4 +43,7 @@ export class UpdateConnectionInput {
   connectionConfigId?: string | null;
   @Field(() => String, { nullable: true, description: "The same, by slug." })
   connectionConfigSlug?: string | null;
+  @Field(() => [String], { nullable: true, description: `${AUTH_IDS} Replaces the list; left out keeps it, null or [] empties it.` }) authIds?: string[] | null;
+  @Field(() => ID, { nullable: true, description: PROVIDER }) providerId?: string | null;
+  @Field(() => String, { nullable: true, description: "The same, by slug." }) providerSlug?: string | null;
 }

@@ -22,6 +22,8 @@ export class ConnectionConfigService {
       slug: t.slug,
       name: t.name,
       description: t.description,
+      providerId: t.provider.id,
+      providerSlug: t.provider.slug,
       fields: t.fields.map((f) => ({ ...f })),
       available: unavailableReason === null,
       unavailableReason,

@@ -14,6 +14,7 @@ import type { Principal } from "./principal";
 import { isUuid } from "../ids";
 import { TtlCache } from "./ttl-cache";
 import { LABEL_MAX } from "../limits";
+import { checkAuthIds, checkProvider } from "./lytics-fields";
 import { checkFirst, decodeCursor, encodeCursor, notACursor } from "./paging";
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
@@ -164,6 +165,8 @@ export class ConnectionService {
 
   async create(principal: Principal, input: CreateConnectionInput, options: { id?: string } = {}): Promise<Connection> {
     const type = resolveType(input.connectionConfigId, input.connectionConfigSlug);
+    checkProvider(type, input);
+    const authIds = checkAuthIds(input.authIds ?? null);
     const merged = mergeConfig(type, null, input.config);
     await this.checkHosts(type, merged);
     const now = new Date();
@@ -173,6 +176,7 @@ export class ConnectionService {
       label: input.label.trim(),
       description: input.description ?? null,
       connectionConfigId: type.id,
+      authIds,
       configVersion: 1,
       created: now,
       updated: now,
@@ -207,6 +211,8 @@ export class ConnectionService {
           throw badInput(`${field}: a connection's type cannot be changed (this one is ${type.slug}); create a new connection instead`);
         }
       }
+      checkProvider(type, input);
+      if (input.authIds !== undefined) row.authIds = checkAuthIds(input.authIds);
       if (input.label !== undefined && input.label !== null) {
         row.label = input.label.trim();
         if (!row.label) throw badInput("label: must not be blank");

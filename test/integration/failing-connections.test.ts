@@ -190,6 +190,46 @@ const CASES: Case[] = [
     names: "connectionConfigSlug: a connection's type cannot be changed",
     restNames: "connection_config_slug: a connection's type cannot be changed",
   },
+  {
+    name: "a provider other than the type's vendor",
+    who: "adminA",
+    run: create(pgInput("bad", { providerSlug: "aws" })),
+    code: "BAD_USER_INPUT",
+    names: "providerSlug: a postgres connection's provider is postgresql, not 'aws'",
+    restNames: "provider_slug: a postgres connection's provider is postgresql, not 'aws'",
+  },
+  {
+    name: "a provider id other than the type's vendor, on update",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "renamed", providerId: "0c3e5a1d-7f20-4b6e-9d14-000000000004" }),
+    code: "BAD_USER_INPUT",
+    names: "providerId: a postgres connection's provider is postgresql",
+    restNames: "provider_id: a postgres connection's provider is postgresql",
+  },
+  {
+    name: "more auth ids than the limit",
+    who: "adminA",
+    run: create(pgInput("bad", { authIds: Array.from({ length: 21 }, (_, i) => `auth${i}`) })),
+    code: "BAD_USER_INPUT",
+    names: "authIds: at most 20 ids, not 21",
+    restNames: "auth_ids: at most 20 ids, not 21",
+  },
+  {
+    name: "an auth id with a space",
+    who: "adminA",
+    run: (t, tok, ids) => t.update(tok, ids.ownConnection, { authIds: ["fine", "not fine"] }),
+    code: "BAD_USER_INPUT",
+    names: "authIds: item 2 must be 1 to 64 letters",
+    restNames: "auth_ids: item 2 must be 1 to 64 letters",
+  },
+  {
+    name: "an auth id given twice",
+    who: "adminA",
+    run: create(pgInput("bad", { authIds: ["a1", "a1"] })),
+    code: "BAD_USER_INPUT",
+    names: "authIds: 'a1' is given twice",
+    restNames: "auth_ids: 'a1' is given twice",
+  },
   { name: "relabelling to a taken label", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "TAKEN" }), code: "CONFLICT", names: "label" },
   { name: "an unknown connection type by slug", who: "adminA", run: (t, tok) => t.getConfig(tok, "db2"), code: "NOT_FOUND" },
 ];
@@ -231,7 +271,7 @@ describe.each(storesUnderTest())("connections on %s: refused operations change n
         JSON.stringify(
           await gw.gateway.core.store.dataSource.query(
             `SELECT id, account_id, label, description, connection_config_id, config, config_version, created, updated, deleted,
-                    author_id, updated_by_user_id, embedding_generation
+                    author_id, updated_by_user_id, embedding_generation, aid, auth_ids
                FROM connections WHERE label <> 'donor' AND label NOT LIKE 'donor %' ORDER BY id`,
           ),
         );

@@ -21,6 +21,7 @@ function sampleRow(accountId: string, label: string): ConnectionEntity {
     connectionConfigId: "postgres",
     config: { host: "db.example", port: 5432, nested: { list: [1, "two", null] }, password: "enc:v1:k:abc" },
     configVersion: 7,
+    authIds: ["auth-1", "x:2"],
     created: now,
     updated: new Date(now.getTime() + 1),
     deleted: null,

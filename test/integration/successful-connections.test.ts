@@ -80,6 +80,28 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
       expect(new Date(moved.data.updated).getTime()).toBeGreaterThanOrEqual(new Date(created.data.updated).getTime());
     });
 
+    it("keeps Lytics' auth ids as given, reports the account's number and the type's vendor, and takes the vendor back", async () => {
+      const created = await t.create(gw.a.admin, pgInput(`lytics ${name}`, { authIds: ["4f1b2c", "auth_2.x:y"], providerSlug: "PostgreSQL" }));
+      if (!created.ok) throw new Error(created.message);
+      const c = created.data;
+      expect(c).toMatchObject({ authIds: ["4f1b2c", "auth_2.x:y"], providerSlug: "postgresql", providerId: "0c3e5a1d-7f20-4b6e-9d14-000000000001" });
+      const [account] = await gw.gateway.core.store.dataSource.query("SELECT aid FROM accounts WHERE id = $1", [gw.a.accountId]);
+      expect(c.aid).toBe(account.aid);
+      // Sent back as read, the vendor is accepted; the ids are replaced only when given, and emptied by null.
+      const kept = await t.update(gw.a.admin, c.id, { label: `lytics ${name} 2`, providerId: c.providerId, providerSlug: c.providerSlug });
+      expect(kept.ok && kept.data).toMatchObject({ label: `lytics ${name} 2`, authIds: ["4f1b2c", "auth_2.x:y"] });
+      const replaced = await t.update(gw.a.admin, c.id, { authIds: ["only"] });
+      expect(replaced.ok && replaced.data.authIds).toEqual(["only"]);
+      const read = await t.get(gw.a.reader, c.id);
+      expect(read.ok && read.data.authIds).toEqual(["only"]);
+      const emptied = await t.update(gw.a.admin, c.id, { authIds: null });
+      expect(emptied.ok && emptied.data.authIds).toEqual([]);
+      // Each account has its own number.
+      const theirs = await t.create(gw.b.admin, pgInput(`lytics b ${name}`));
+      expect(theirs.ok && theirs.data.aid).not.toBe(c.aid);
+      expect(theirs.ok && theirs.data.authIds).toEqual([]);
+    });
+
     it("removes an optional field with null and keeps the rest", async () => {
       const created = await t.create(gw.a.admin, pgInput(`nulls ${name}`));
       if (!created.ok) throw new Error(created.message);

@@ -22,7 +22,7 @@ export interface Transport {
   getConfig(token: string | undefined, idOrSlug: string): Promise<Outcome>;
 }
 
-const FIELDS = `id accountId label description connectionConfigId connectionConfigSlug config created updated deleted
+const FIELDS = `id accountId aid label description connectionConfigId connectionConfigSlug providerId providerSlug config authIds created updated deleted
   authorId updatedByUserId embedding { state progress tableCount model error updatedAt }`;
 
 export function graphqlTransport(gw: TestGateway): Transport {
@@ -60,6 +60,9 @@ export function graphqlTransport(gw: TestGateway): Transport {
 const SNAKE: Record<string, string> = {
   connectionConfigId: "connection_config_id",
   connectionConfigSlug: "connection_config_slug",
+  authIds: "auth_ids",
+  providerId: "provider_id",
+  providerSlug: "provider_slug",
 };
 
 /** REST answers → the GraphQL field names, so assertions are written once. */
@@ -70,11 +73,15 @@ function fromRest(c: any): any {
   return {
     id: c.id,
     accountId: c.account_id,
+    aid: c.aid,
     label: c.label,
     description: c.description,
     connectionConfigId: c.connection_config_id,
     connectionConfigSlug: c.connection_config_slug,
+    providerId: c.provider_id,
+    providerSlug: c.provider_slug,
     config: c.config,
+    authIds: c.auth_ids,
     created: c.created,
     updated: c.updated,
     deleted: c.deleted,

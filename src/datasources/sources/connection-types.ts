@@ -17,6 +17,26 @@ export interface ConnectionField {
   readonly description: string;
 }
 
+/** A database vendor. Ids are fixed, as the types' are. */
+export interface Provider {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+}
+
+const provider = (n: number, slug: string, name: string): Provider => Object.freeze({ id: `0c3e5a1d-7f20-4b6e-9d14-${String(n).padStart(12, "0")}`, slug, name });
+export const PROVIDERS = Object.freeze({
+  postgresql: provider(1, "postgresql", "PostgreSQL Global Development Group"),
+  oracle: provider(2, "oracle", "Oracle (MySQL)"),
+  mariadb: provider(3, "mariadb", "MariaDB"),
+  aws: provider(4, "aws", "Amazon Web Services"),
+  microsoft: provider(5, "microsoft", "Microsoft"),
+  snowflake: provider(6, "snowflake", "Snowflake"),
+  google: provider(7, "google", "Google Cloud"),
+  clickhouse: provider(8, "clickhouse", "ClickHouse"),
+  trino: provider(9, "trino", "Trino Software Foundation"),
+});
+
 /** What a Trino catalog's properties are built from: the stored config and the address to dial. */
 export interface CatalogTarget {
   readonly config: Readonly<Record<string, unknown>>;
@@ -39,6 +59,8 @@ export interface ConnectionType {
   readonly description: string;
   /** The Trino connector that serves this type as a catalog. */
   readonly trinoConnector: string;
+  /** Who makes the database: Lytics' `provider_id` / `provider_slug` of a connection. */
+  readonly provider: Provider;
   /** SQL dialect of the source, for the read-only gate. */
   readonly dialect: "pg" | "mysql" | "tsql" | "snowflake" | "bigquery" | "clickhouse" | "trino";
   /** Fields that identify where a secret is sent: changing one requires re-sending every secret. */
@@ -100,6 +122,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000001",
     slug: "postgres",
+    provider: PROVIDERS.postgresql,
     name: "PostgreSQL",
     description: "PostgreSQL 11 or later (Trino connector: postgresql).",
     trinoConnector: "postgresql",
@@ -118,6 +141,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000002",
     slug: "mysql",
+    provider: PROVIDERS.oracle,
     name: "MySQL",
     description: "MySQL 5.7 or 8.0+ (Trino connector: mysql). The catalog exposes every database as a schema.",
     trinoConnector: "mysql",
@@ -135,6 +159,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000003",
     slug: "mariadb",
+    provider: PROVIDERS.mariadb,
     name: "MariaDB",
     description: "MariaDB 10.10 or later (Trino connector: mariadb).",
     trinoConnector: "mariadb",
@@ -152,6 +177,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000004",
     slug: "redshift",
+    provider: PROVIDERS.aws,
     name: "Amazon Redshift",
     description: "Amazon Redshift cluster or serverless workgroup (Trino connector: redshift).",
     trinoConnector: "redshift",
@@ -169,6 +195,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000005",
     slug: "sqlserver",
+    provider: PROVIDERS.microsoft,
     name: "Microsoft SQL Server",
     description: "SQL Server 2019+ or Azure SQL (Trino connector: sqlserver).",
     trinoConnector: "sqlserver",
@@ -185,6 +212,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000006",
     slug: "snowflake",
+    provider: PROVIDERS.snowflake,
     name: "Snowflake",
     description: "Snowflake account (Trino connector: snowflake; snowflake.account, database, role, warehouse).",
     trinoConnector: "snowflake",
@@ -212,6 +240,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000007",
     slug: "bigquery",
+    provider: PROVIDERS.google,
     name: "Google BigQuery",
     description: "BigQuery project (Trino connector: bigquery; bigquery.project-id, bigquery.credentials-key).",
     trinoConnector: "bigquery",
@@ -234,6 +263,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000008",
     slug: "clickhouse",
+    provider: PROVIDERS.clickhouse,
     name: "ClickHouse",
     description: "ClickHouse over HTTP (Trino connector: clickhouse).",
     trinoConnector: "clickhouse",
@@ -250,6 +280,7 @@ const types: ConnectionType[] = [
   {
     id: "6b1c2f0e-9a51-4d8e-8b0a-000000000009",
     slug: "trino",
+    provider: PROVIDERS.trino,
     name: "Trino",
     description: "An existing Trino or Starburst cluster, queried directly.",
     trinoConnector: "trino",

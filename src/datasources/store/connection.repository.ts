@@ -88,7 +88,10 @@ export class ConnectionRepository {
   }
 
   /** A new row; a label another live connection of the account has is the domain's conflict. */
-  insert(row: ConnectionEntity): Promise<ConnectionEntity> {
+  async insert(row: ConnectionEntity): Promise<ConnectionEntity> {
+    const [account] = await this.plain.rows<{ aid: number }>("SELECT aid FROM accounts WHERE id = $1", [row.accountId]);
+    if (!account) throw new Error(`account ${row.accountId} does not exist`);
+    row.aid = account.aid;
     return saveUnique(this.dataSource.manager, row);
   }
 

@@ -10,6 +10,7 @@ import { ErrorCode } from "../../errors";
 import { LYTICS_SENT } from "./lytics-codes";
 import { BODY_LIMIT, DESCRIPTION_MAX, LABEL_MAX, MAX_PRIMARY_KEYS, MAX_SQL_CHARS, SCAN_BUDGET } from "../../limits";
 import {
+  AUTH_IDS_SCHEMA,
   COLUMN,
   CONNECTION,
   CONNECTION_CONFIG,
@@ -18,6 +19,8 @@ import {
   EMBEDDING_STATUS,
   nullable,
   objectSchema,
+  PROVIDER_IDS,
+  PROVIDER_SLUGS,
   ref,
   schemaRef as schema,
   SCAN_RESULT,
@@ -184,6 +187,13 @@ function pathsOf(routes: Route[]): Record<string, PathItem> {
   return paths;
 }
 
+/** Lytics' connection fields a request may carry: auth ids kept as given, the provider only as the type's own. */
+const LYTICS_BODY = {
+  auth_ids: AUTH_IDS_SCHEMA,
+  provider_id: { type: "string", enum: PROVIDER_IDS, description: "Only the vendor of the connection's type: it follows from the type." },
+  provider_slug: { type: "string", enum: PROVIDER_SLUGS, description: "The same, by slug (case-insensitive)." },
+};
+
 const components = (...resources: Resource[]) => Object.fromEntries(resources.map((r) => [r.name, objectSchema(r)]));
 
 export const openApiDocument: OpenApiDocument = {
@@ -336,6 +346,7 @@ export const openApiDocument: OpenApiDocument = {
           connection_config_id: { type: "string", enum: CONNECTION_TYPES.map((t) => t.id) },
           connection_config_slug: { type: "string", enum: CONNECTION_TYPES.map((t) => t.slug), description: "Case-insensitive." },
           config: schema("ConfigInput"),
+          ...LYTICS_BODY,
         },
       },
       UpdateConnectionBody: {
@@ -347,6 +358,8 @@ export const openApiDocument: OpenApiDocument = {
           config: nullable(schema("ConfigInput")),
           connection_config_id: { type: "string", enum: CONNECTION_TYPES.map((t) => t.id), description: "Only the connection's own type: a type cannot be changed." },
           connection_config_slug: { type: "string", enum: CONNECTION_TYPES.map((t) => t.slug), description: "Only the connection's own type: a type cannot be changed." },
+          ...LYTICS_BODY,
+          auth_ids: nullable({ ...AUTH_IDS_SCHEMA, description: "Replaces the list; left out keeps it, null or [] empties it." }),
           ...Object.fromEntries(
             (ROUTES.find((r) => r.operationId === "updateConnection")?.readOnlyKeys ?? []).map((key) => [
               key,

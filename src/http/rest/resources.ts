@@ -3,8 +3,8 @@
  * and its JSON Schema. From each list come the GraphQL selection the route asks for, the function that reshapes the
  * result, and the OpenAPI schema, so a field is added or renamed in one line.
  */
-import { CONNECTION_TYPES } from "../../datasources/sources/connection-types";
-import { DESCRIPTION_MAX, LABEL_MAX, MAX_ROWS } from "../../limits";
+import { CONNECTION_TYPES, PROVIDERS } from "../../datasources/sources/connection-types";
+import { AUTH_ID_MAX, DESCRIPTION_MAX, LABEL_MAX, MAX_AUTH_IDS, MAX_ROWS } from "../../limits";
 
 /** A JSON Schema (2020-12), as OpenAPI 3.1 embeds it. */
 export type JsonSchema = { readonly [keyword: string]: unknown };
@@ -85,6 +85,15 @@ export function objectSchema(resource: Resource): JsonSchema {
 
 const TYPE_IDS = CONNECTION_TYPES.map((t) => t.id);
 const TYPE_SLUGS = CONNECTION_TYPES.map((t) => t.slug);
+export const PROVIDER_IDS = Object.values(PROVIDERS).map((p) => p.id);
+export const PROVIDER_SLUGS = Object.values(PROVIDERS).map((p) => p.slug);
+export const AUTH_IDS_SCHEMA: JsonSchema = {
+  type: "array",
+  maxItems: MAX_AUTH_IDS,
+  uniqueItems: true,
+  items: { type: "string", pattern: `^[A-Za-z0-9_.:-]{1,${AUTH_ID_MAX}}$` },
+  description: "Ids of auths linked to the connection, kept as given.",
+};
 export const configValuesName = (slug: string) => `ConfigValues.${slug}`;
 
 export const EMBEDDING_STATUS: Resource = {
@@ -104,15 +113,19 @@ export const CONNECTION: Resource = {
   fields: [
     field("id", "id", { type: "string", format: "uuid" }),
     field("account_id", "accountId", { type: "string", format: "uuid" }),
+    field("aid", "aid", { type: "integer", minimum: 1, description: "The account's number." }),
     field("label", "label", { type: "string", minLength: 1, maxLength: LABEL_MAX }),
     field("description", "description", { type: ["string", "null"], maxLength: DESCRIPTION_MAX }),
     field("connection_config_id", "connectionConfigId", { enum: TYPE_IDS }),
     field("connection_config_slug", "connectionConfigSlug", { enum: TYPE_SLUGS }),
+    field("provider_id", "providerId", { enum: PROVIDER_IDS, description: "The database's vendor; follows from the type." }),
+    field("provider_slug", "providerSlug", { enum: PROVIDER_SLUGS }),
     // Config keys are the connection type's own field names: passed through, not re-cased.
     field("config", "config", {
       type: "object",
       description: "The type's field values (see the ConfigValues.* schemas): passed through under the type's own field names.",
     }),
+    field("auth_ids", "authIds", AUTH_IDS_SCHEMA),
     field("created", "created", schemaRef("DateTime")),
     field("updated", "updated", schemaRef("DateTime")),
     field("deleted", "deleted", nullable(schemaRef("DateTime"))),
@@ -149,6 +162,8 @@ export const CONNECTION_CONFIG: Resource = {
     field("slug", "slug", { enum: TYPE_SLUGS }),
     field("name", "name", { type: "string" }),
     field("description", "description", { type: "string" }),
+    field("provider_id", "providerId", { enum: PROVIDER_IDS, description: "The database's vendor." }),
+    field("provider_slug", "providerSlug", { enum: PROVIDER_SLUGS }),
     nested("fields", "fields", CONNECTION_CONFIG_FIELD, true),
     field("available", "available", { type: "boolean", description: "Whether this deployment can scan and list connections of this type (some need the Trino engine)." }),
     field("unavailable_reason", "unavailableReason", { type: ["string", "null"], description: "Why not, for the gateway's operator to act on; null when available." }),

@@ -72,6 +72,9 @@ export const BODY_KEYS: Record<string, string> = {
   connection_config_id: "connectionConfigId",
   connection_config_slug: "connectionConfigSlug",
   config: "config",
+  auth_ids: "authIds",
+  provider_id: "providerId",
+  provider_slug: "providerSlug",
 };
 
 function inputFrom(body: unknown): unknown {
@@ -165,7 +168,7 @@ export const ROUTES: Route[] = [
     operationId: "updateConnection",
     document: `mutation UpdateConnection($id: ID!, $input: UpdateConnectionInput!) { result: updateConnection(id: $id, input: $input) { ${CONNECTION_SELECTION} } }`,
     variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}) }),
-    readOnlyKeys: ["id", "account_id", "created", "updated", "deleted", "author_id", "updated_by_user_id", "embedding_status"],
+    readOnlyKeys: ["id", "account_id", "aid", "created", "updated", "deleted", "author_id", "updated_by_user_id", "embedding_status"],
     shape: connection,
     doc: {
       summary: "Change a connection's label, description or config",

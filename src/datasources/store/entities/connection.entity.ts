@@ -7,6 +7,10 @@ export type EmbeddingState = "PENDING" | "RUNNING" | "READY" | "FAILED";
 export class ConnectionEntity {
   @PrimaryColumn("uuid") id: string;
   @Column({ name: "account_id", type: "uuid" }) accountId: string;
+  /** The account's number (Lytics' `aid`), copied from accounts on insert: it never changes. */
+  @Column({ type: "integer" }) aid: number;
+  /** Ids of auths a client links to the connection (Lytics' `auth_ids`): kept and returned, not interpreted. */
+  @Column({ name: "auth_ids", type: "text", array: true, default: () => "'{}'" }) authIds: string[];
   @Column({ type: "text" }) label: string;
   @Column({ type: "text", nullable: true }) description: string | null;
   @Column({ name: "connection_config_id", type: "text" }) connectionConfigId: string;
