@@ -6,6 +6,10 @@ import { Column } from "./scan.type";
 export class Table {
   @Field() name: string;
   @Field() fullyQualifiedName: string;
+  @Field(() => String, { nullable: true, description: "The source's comment on the table." }) comment?: string | null;
+  @Field(() => String, { nullable: true, description: "table, view, materialized view, foreign table or sequence, as the source classes it." }) kind?: string | null;
+  @Field(() => Float, { nullable: true, description: "The source's own estimate of its rows (planner statistics, not a count); null when it has none." })
+  estimatedRows?: number | null;
   @Field(() => Int, { nullable: true }) numColumns: number | null;
   @Field(() => String, { nullable: true }) error: string | null;
   @Field(() => [Column]) columns: Column[];

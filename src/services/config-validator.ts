@@ -11,9 +11,6 @@ export interface MergedConfig {
   readonly newSecrets: Record<string, string>;
 }
 
-/** Fields that end up inside a JDBC URL or a host name: restricted so they cannot smuggle URL parameters. */
-const IDENTIFIER_FIELDS = new Set(["database", "catalog", "schema", "warehouse", "role", "project_id", "account"]);
-const IDENTIFIER = /^[A-Za-z0-9_$][A-Za-z0-9_$.\- ]{0,127}$/;
 // Line breaks and other control characters could forge extra lines in a catalog properties file.
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
@@ -35,6 +32,7 @@ export function mergeConfig(type: ConnectionType, stored: Record<string, unknown
   const values: Record<string, ConfigValue> = {};
   const newSecrets: Record<string, string> = {};
   const keptSecrets: string[] = [];
+  const missing: ConnectionField[] = [];
   for (const f of type.fields) {
     const given = Object.prototype.hasOwnProperty.call(input, f.name) ? input[f.name] : undefined;
     const previous = stored?.[f.name];
@@ -45,18 +43,26 @@ export function mergeConfig(type: ConnectionType, stored: Record<string, unknown
         values[f.name] = previous as string;
         keptSecrets.push(f.name);
       } else if (outcome.plaintext !== undefined) newSecrets[f.name] = outcome.plaintext;
-      else if (f.required) problems.push(`config.${f.name}: required for ${type.name}`);
+      else if (f.required) missing.push(f);
       continue;
     }
     let raw: unknown = given === undefined && stored !== null ? previous : given;
     if (raw === null || raw === undefined || raw === "") raw = f.default ?? undefined;
     if (raw === undefined) {
-      if (f.required) problems.push(`config.${f.name}: required for ${type.name}`);
+      if (f.required) missing.push(f);
       continue;
     }
     const checked = coerce(f, raw);
     if (typeof checked === "object") problems.push(checked.problem);
     else values[f.name] = checked;
+  }
+  // A field that applies only when another has some value: required only then, and refused otherwise.
+  const applies = (f: ConnectionField) => f.dependsOn === null || f.dependsOn.values.includes(values[f.dependsOn.field] as string | boolean);
+  for (const f of missing) if (applies(f)) problems.push(`config.${f.name}: required for ${type.name}`);
+  for (const f of type.fields) {
+    if (!applies(f) && (values[f.name] !== undefined || newSecrets[f.name] !== undefined) && values[f.name] !== f.default) {
+      problems.push(`config.${f.name}: applies only when ${f.dependsOn!.field} is ${f.dependsOn!.values.join(" or ")}; leave it out (or send null to remove it)`);
+    }
   }
   if (stored !== null && problems.length === 0) {
     const changed = type.boundFields.filter((name) => values[name] !== stored[name]);
@@ -92,7 +98,8 @@ function coerce(f: ConnectionField, raw: unknown): ConfigValue | { problem: stri
     case "integer": {
       const n = typeof raw === "string" && /^\d{1,10}$/.test(raw.trim()) ? Number(raw) : raw;
       if (typeof n !== "number" || !Number.isInteger(n)) return { problem: `${name}: must be an integer` };
-      if (f.name === "port" && (n < 1 || n > 65535)) return { problem: `${name}: must be from 1 to 65535` };
+      if ((f.minimum !== null && n < f.minimum) || (f.maximum !== null && n > f.maximum))
+        return { problem: `${name}: must be from ${f.minimum ?? "any"} to ${f.maximum ?? "any"}` };
       return n;
     }
     case "boolean": {
@@ -107,9 +114,9 @@ function coerce(f: ConnectionField, raw: unknown): ConfigValue | { problem: stri
       const max = f.type === "text" ? CONFIG_TEXT_MAX : CONFIG_STRING_MAX;
       if (value.length > max) return { problem: `${name}: longer than ${max} characters` };
       if (f.type === "string" && CONTROL.test(value)) return { problem: `${name}: must not contain control characters` };
-      if (IDENTIFIER_FIELDS.has(f.name) && !IDENTIFIER.test(value)) {
-        return { problem: `${name}: may hold only letters, digits, space, _ $ . and - (at most 128)` };
-      }
+      // Fields that end up inside a JDBC URL or a host name have a pattern, so they cannot smuggle URL parameters.
+      if (f.pattern !== null && !new RegExp(f.pattern).test(value)) return { problem: `${name}: may hold only letters, digits, space, _ $ . and - (at most 128)` };
+      if (f.options !== null && !f.options.some((o) => o.value === value)) return { problem: `${name}: must be one of ${f.options.map((o) => o.value).join(", ")}` };
       return value;
     }
     default: {

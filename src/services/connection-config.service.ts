@@ -24,7 +24,12 @@ export class ConnectionConfigService {
       description: t.description,
       providerId: t.provider.id,
       providerSlug: t.provider.slug,
-      fields: t.fields.map((f) => ({ ...f })),
+      fields: t.fields.map((f, i) => ({
+        ...f,
+        order: i + 1,
+        options: f.options?.map((o) => ({ ...o })) ?? null,
+        dependsOn: f.dependsOn ? { field: f.dependsOn.field, values: [...f.dependsOn.values] } : null,
+      })),
       available: unavailableReason === null,
       unavailableReason,
     });

@@ -92,5 +92,14 @@ export class SchemaService {
 }
 
 function toTable(t: TableInfo): Table {
-  return { name: t.name, fullyQualifiedName: t.fullyQualifiedName, numColumns: t.columns.length, error: null, columns: t.columns };
+  return {
+    name: t.name,
+    fullyQualifiedName: t.fullyQualifiedName,
+    comment: t.comment ?? null,
+    kind: t.kind ?? null,
+    estimatedRows: t.estimatedRows ?? null,
+    numColumns: t.columns.length,
+    error: null,
+    columns: t.columns,
+  };
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { EngineConnection, QueryEngine } from "../../src/datasources/engines/query-engine";
+import type { ColumnInfo, EngineConnection, QueryEngine, TableInfo } from "../../src/datasources/engines/query-engine";
 import { BEYOND_2_53, BIG_ROWS } from "../support/datasets";
 
 /** What a pair (engine × source) supplies: the engine, a connection to the loaded dataset, and SQL in its dialect. */
@@ -25,6 +25,17 @@ export interface ContractFixture {
     albumCount: string;
   };
   firstAlbum: { id: number; title: string };
+  /**
+   * gw_types (every kind of column) and a view, as this engine reports them: each column's type name and what the
+   * catalogue says of it, and the table's comment, kind and row estimate (2 rows, analysed).
+   */
+  catalogue: {
+    table: string;
+    /** A view of the source; null where the engine cannot tell views apart (Trino's JDBC connectors list them as tables). */
+    view: string | null;
+    columns: Record<string, Partial<ColumnInfo>>;
+    tableMeta: Partial<Omit<TableInfo, "columns">>;
+  };
   /** How many statements matching the slow query are running at the source now. */
   runningSlowQueries(): Promise<number>;
   /** Cases that do not apply to this engine, each with the reason printed in the skipped test's name. */
@@ -68,6 +79,32 @@ export function engineContract(fixture: () => Promise<ContractFixture>): void {
       expect(columns?.map((c) => c.name)).toEqual(f.tables.columnsOfAlbum);
       expect(columns?.every((c) => c.dataType.length > 0)).toBe(true);
       expect(await engine.describeTable(f.connection, "no_such_table_here")).toBeNull();
+    });
+  });
+
+  describe("column types and catalogue metadata", () => {
+    it("names every column's type in the source's own words, with lengths and array types", async () => {
+      const columns = await engine.describeTable(f.connection, f.catalogue.table);
+      expect(Object.fromEntries((columns ?? []).map((c) => [c.name, c]))).toMatchObject(f.catalogue.columns);
+      expect(columns?.map((c) => c.name)).toEqual(Object.keys(f.catalogue.columns));
+    });
+
+    it("names a scan's column types exactly as the schema routes do", async () => {
+      const described = await engine.describeTable(f.connection, f.catalogue.table);
+      const sql = `SELECT * FROM ${f.catalogue.table}`;
+      // Twice: the second from what the engine remembers of the source's names.
+      for (const round of [1, 2]) {
+        const scanned = await engine.scan(f.connection, { maxBytes: MAX_BYTES, sql, limit: 5, timeoutMs: 10_000 });
+        expect(scanned.columns, `round ${round}`).toEqual(described?.map((c) => ({ name: c.name, dataType: c.dataType })));
+      }
+    });
+
+    it("tells a table's comment, kind and row estimate, and a view's kind", async () => {
+      const tables = await engine.listTables(f.connection);
+      const table = tables.find((t) => t.fullyQualifiedName === f.catalogue.table);
+      expect(table).toMatchObject(f.catalogue.tableMeta);
+      expect(Object.fromEntries(table!.columns.map((c) => [c.name, c]))).toMatchObject(f.catalogue.columns);
+      if (f.catalogue.view) expect(tables.find((t) => t.fullyQualifiedName === f.catalogue.view)?.kind).toBe("view");
     });
   });
 

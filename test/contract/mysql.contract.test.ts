@@ -37,6 +37,22 @@ describeWith("mariadb", "direct mysql engine → MariaDB", (baseUrl) => {
         albumCount: "SELECT COUNT(*) AS n FROM Album",
       },
       firstAlbum: FIRST_ALBUM,
+      // column_type names, and what information_schema says of each column.
+      catalogue: {
+        table: `${DATASET_DB}.gw_types`,
+        view: `${DATASET_DB}.slow_3`,
+        columns: {
+          region: { dataType: "varchar(8)", nullable: false, primaryKey: 2, default: null },
+          id: { dataType: "int(11)", nullable: false, primaryKey: 1 },
+          price: { dataType: "decimal(10,2)", nullable: true, primaryKey: null, default: "0.00", comment: "Price in euros" },
+          seen: { dataType: "datetime(3)" },
+          code: { dataType: "char(3)" },
+          feeling: { dataType: "enum('sad','ok','happy')" },
+          big: { dataType: "bigint(20) unsigned" },
+          note: { dataType: "text", comment: null },
+        },
+        tableMeta: { comment: "Every kind of column", kind: "table", estimatedRows: 2 },
+      },
       runningSlowQueries: async () => {
         const [rows] = await admin!.query<mysql.RowDataPacket[]>(
           "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE '%gw_contract_sleep%' AND info NOT LIKE '%processlist%' AND command = 'Query'",

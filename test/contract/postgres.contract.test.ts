@@ -2,11 +2,12 @@ import { Client } from "pg";
 import { afterAll, expect, it } from "vitest";
 import { HostPolicy } from "../../src/datasources/sources/host-policy";
 import { PostgresEngine } from "../../src/datasources/engines/postgres.engine";
+import { pgTypeName } from "../../src/datasources/engines/pg-type-names";
 import { datasetUrl, chinookConfig } from "../support/datasets";
 import { engineConnection } from "../support/engine-connections";
 import { describeWith } from "../support/services";
 import { engineContract, MAX_BYTES } from "./engine-contract";
-import { FIRST_ALBUM, POSTGRES_CHINOOK } from "./chinook";
+import { FIRST_ALBUM, POSTGRES_CATALOGUE, POSTGRES_CHINOOK } from "./chinook";
 
 describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
   const config = { ...chinookConfig(baseUrl), ssl: false };
@@ -37,6 +38,7 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
         albumCount: "SELECT count(*)::int AS n FROM album",
       },
       firstAlbum: FIRST_ALBUM,
+      catalogue: POSTGRES_CATALOGUE,
       runningSlowQueries: async () =>
         Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%gw_contract_sleep%' AND state = 'active' AND pid <> pg_backend_pid()")).rows[0].n),
     };
@@ -67,5 +69,50 @@ describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
       message: expect.stringContaining("loopback"),
     });
     await strict.dispose();
+  });
+
+  it("names built-in types as format_type does, modifiers and arrays included, and leaves the rest to the source", async () => {
+    const columns = [
+      "varchar(20)",
+      "varchar",
+      "char(3)",
+      "bpchar",
+      "numeric(10,2)",
+      "numeric(5,0)",
+      "numeric",
+      "timestamp(3) with time zone",
+      "timestamptz",
+      "timestamp(0)",
+      "time(6)",
+      "timetz(2)",
+      "bit(4)",
+      "varbit(9)",
+      "varchar(20)[]",
+      "numeric(5,0)[]",
+      "int[]",
+      "text[][]",
+      "jsonb",
+      "uuid",
+      "bytea",
+      "interval",
+      "double precision",
+      "real",
+      "smallint",
+      "bigint",
+      "boolean",
+      "date",
+      "inet",
+      "money",
+      "int4range",
+      "interval(3)",
+    ];
+    await admin.query(`CREATE TEMP TABLE gw_typmods (${columns.map((c, i) => `c${i} ${c}`).join(", ")})`);
+    const { rows } = await admin.query<{ oid: number; typmod: number; name: string }>(
+      "SELECT atttypid::int AS oid, atttypmod AS typmod, format_type(atttypid, atttypmod) AS name FROM pg_attribute WHERE attrelid = 'gw_typmods'::regclass AND attnum > 0 ORDER BY attnum",
+    );
+    const named = rows.filter((r) => pgTypeName(r.oid, r.typmod) !== null);
+    for (const r of named) expect(pgTypeName(r.oid, r.typmod), r.name).toBe(r.name);
+    // Only an interval with a modifier is left to the source here.
+    expect(rows.length - named.length).toBe(1);
   });
 });

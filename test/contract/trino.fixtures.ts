@@ -46,6 +46,21 @@ export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, adm
       albumCount: "SELECT count(*) AS n FROM album",
     },
     firstAlbum: FIRST_ALBUM,
+    // Trino's own type names (arrays are left out by the connector's default mapping); no keys, defaults or comments.
+    catalogue: {
+      table: "public.gw_types",
+      view: null,
+      columns: {
+        region: { dataType: "varchar(8)", nullable: false, primaryKey: null, default: null },
+        id: { dataType: "integer", nullable: false },
+        price: { dataType: "decimal(10,2)", nullable: true },
+        seen: { dataType: "timestamp(3) with time zone" },
+        code: { dataType: "char(3)" },
+        feeling: { dataType: "varchar" },
+        doc: { dataType: "json" },
+      },
+      tableMeta: { kind: "table" },
+    },
     runningSlowQueries: async () =>
       Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query LIKE '%slow_%' AND query NOT LIKE '%pg_stat_activity%' AND state = 'active'")).rows[0].n),
     notApplicable: { poolExhaustion: NO_POOL },
@@ -75,6 +90,21 @@ export async function trinoMariadbFixture(trinoUrl: string, mariaBase: string, a
       albumCount: "SELECT count(*) AS n FROM album",
     },
     firstAlbum: FIRST_ALBUM,
+    catalogue: {
+      table: `${DATASET_DB}.gw_types`,
+      view: null,
+      columns: {
+        region: { dataType: "varchar(8)", nullable: false, primaryKey: null },
+        id: { dataType: "integer", nullable: false },
+        price: { dataType: "decimal(10,2)", nullable: true },
+        seen: { dataType: "timestamp(3)" },
+        code: { dataType: "char(3)" },
+        feeling: { dataType: "varchar(5)" },
+        big: { dataType: "decimal(20,0)" },
+        note: { dataType: "varchar(65535)" },
+      },
+      tableMeta: { kind: "table" },
+    },
     runningSlowQueries: async () => {
       const [rows] = await admin.query<mysql.RowDataPacket[]>(
         "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE info LIKE '%slow_%' AND info NOT LIKE '%processlist%' AND command = 'Query'",

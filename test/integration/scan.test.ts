@@ -41,8 +41,8 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     const res = await scanGql(pgId, "SELECT album_id, title FROM album ORDER BY album_id", 2);
     expect(res.body.data.scan).toEqual({
       columns: [
-        { name: "album_id", dataType: "int4" },
-        { name: "title", dataType: "varchar" },
+        { name: "album_id", dataType: "integer" },
+        { name: "title", dataType: "character varying(160)" },
       ],
       rows: [
         { album_id: 1, title: "For Those About To Rock We Salute You" },
@@ -60,7 +60,7 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     });
     expect(res.status).toBe(200);
     expect(res.body.data).toEqual({
-      columns: [{ column_name: "name", column_datatype: "varchar" }],
+      columns: [{ column_name: "name", column_datatype: "character varying(120)" }],
       row_count: 3,
       rows: [{ name: "Rock" }, { name: "Jazz" }, { name: "Metal" }],
       truncated: true,
@@ -182,18 +182,60 @@ describeWith("postgres", "scan through the API", (pgBase) => {
     expect(res.body.errors).toEqual([expect.objectContaining({ code: "BAD_USER_INPUT", message: `${name}: give this query parameter once, as a single value` })]);
   });
 
-  it("lists and describes tables through /v2", async () => {
+  it("lists and describes tables through /v2, with what the catalogue says of them, in the scans' type names", async () => {
     const tables = await gw.http("GET", `/v2/connection/${pgId}/schema`, { token: gw.a.reader });
-    expect(tables.body.data).toContainEqual({ table_name: "album", fully_qualified_name: "public.album", num_columns: 3, error: null });
+    expect(tables.body.data).toContainEqual(expect.objectContaining({ table_name: "album", fully_qualified_name: "public.album", num_columns: 3, error: null, kind: "table" }));
+    expect(tables.body.data).toContainEqual(expect.objectContaining({ table_name: "gw_types", comment: "Every kind of column", kind: "table", estimated_rows: 2 }));
+    expect(tables.body.data).toContainEqual(expect.objectContaining({ table_name: "slow_3", kind: "view", estimated_rows: null }));
     const columns = await gw.http("GET", `/v2/connection/${pgId}/schema/album`, { token: gw.a.reader });
     expect(columns.body.data).toEqual([
-      { column_name: "album_id", column_datatype: "integer" },
-      { column_name: "title", column_datatype: "character varying" },
-      { column_name: "artist_id", column_datatype: "integer" },
+      { column_name: "album_id", column_datatype: "integer", nullable: false, primary_key: 1, default: null, comment: null },
+      { column_name: "title", column_datatype: "character varying(160)", nullable: false, primary_key: null, default: null, comment: null },
+      { column_name: "artist_id", column_datatype: "integer", nullable: false, primary_key: null, default: null, comment: null },
     ]);
+    const typed = await gw.http("GET", `/v2/connection/${pgId}/schema/gw_types`, { token: gw.a.reader });
+    expect(typed.body.data.slice(0, 3)).toEqual([
+      { column_name: "region", column_datatype: "character varying(8)", nullable: false, primary_key: 2, default: null, comment: null },
+      { column_name: "id", column_datatype: "integer", nullable: false, primary_key: 1, default: null, comment: null },
+      { column_name: "price", column_datatype: "numeric(10,2)", nullable: true, primary_key: null, default: "0", comment: "Price in euros" },
+    ]);
+    // The scan names the same types.
+    const scanned = await gw.http("POST", `/v2/connection/${pgId}/scan`, { token: gw.a.reader, body: { query: "SELECT * FROM gw_types" } });
+    expect(scanned.body.data.columns).toEqual(
+      typed.body.data.map((c: { column_name: string; column_datatype: string }) => ({ column_name: c.column_name, column_datatype: c.column_datatype })),
+    );
     const missing = await gw.http("GET", `/v2/connection/${pgId}/schema/nope`, { token: gw.a.reader });
     expect(missing.status).toBe(404);
     expect(missing.body.errors[0]).toMatchObject({ code: "NOT_FOUND", message: "table not found" });
+  });
+
+  it("tells a table's and its columns' catalogue metadata through GraphQL", async () => {
+    const res = await gw.gql(
+      `query($id: ID!) { connection(id: $id) {
+        tables(search: "gw_types") { tables { name comment kind estimatedRows columns { name nullable primaryKey } } }
+        table(name: "public.gw_types") { columns { name dataType nullable primaryKey default comment } } } }`,
+      { id: pgId },
+      gw.a.reader,
+    );
+    expect(res.body.errors).toBeUndefined();
+    const { tables, table } = res.body.data.connection;
+    expect(tables.tables).toEqual([
+      expect.objectContaining({
+        name: "gw_types",
+        comment: "Every kind of column",
+        kind: "table",
+        estimatedRows: 2,
+        columns: expect.arrayContaining([{ name: "id", nullable: false, primaryKey: 1 }]),
+      }),
+    ]);
+    expect(table.columns.find((c: { name: string }) => c.name === "seen")).toEqual({
+      name: "seen",
+      dataType: "timestamp(3) with time zone",
+      nullable: true,
+      primaryKey: null,
+      default: "now()",
+      comment: null,
+    });
   });
 
   it("searches and pages tables through GraphQL", async () => {

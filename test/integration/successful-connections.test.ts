@@ -131,6 +131,21 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
       const one = await t.getConfig(gw.a.reader, "snowflake");
       expect(one.ok && one.data.fields.find((f: { name: string }) => f.name === "password")).toMatchObject({ secret: true, required: true });
     });
+
+    it("tells a form how to render and check each field: placeholder, group, order, bounds, pattern, condition", async () => {
+      const fields = async (slug: string) => {
+        const got = await t.getConfig(gw.a.reader, slug);
+        if (!got.ok) throw new Error(got.message);
+        return Object.fromEntries((got.data.fields as { name: string; pattern: string }[]).map((f) => [f.name, f]));
+      };
+      const pg = await fields("postgres");
+      expect(pg.port).toMatchObject({ group: "location", order: 2, minimum: 1, maximum: 65535, placeholder: "5432", maxLength: null, options: null, dependsOn: null });
+      expect(pg.database).toMatchObject({ maxLength: 128, pattern: expect.stringMatching(/^\^/) });
+      expect(new RegExp(pg.database.pattern).test("x;sslmode=disable")).toBe(false);
+      expect(pg.user).toMatchObject({ group: "authentication", order: 4 });
+      expect(pg.ssl).toMatchObject({ group: "security", order: 6, default: false });
+      expect((await fields("trino")).password).toMatchObject({ dependsOn: { field: "ssl", values: [true] } });
+    });
   });
 
   it("creates every connection type from valid input", async () => {

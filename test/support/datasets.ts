@@ -10,7 +10,7 @@ import { projectRoot } from "../../src/paths";
  * Loaded once (a marker row records the version), before any test runs.
  */
 export const DATASET_DB = "gw_chinook";
-export const DATASET_VERSION = 4;
+export const DATASET_VERSION = 5;
 export const BIG_ROWS = 1_000_000;
 export const BEYOND_2_53 = "9007199254740993";
 const ROOT = projectRoot();
@@ -57,6 +57,13 @@ export async function ensurePostgresDataset(baseUrl: string): Promise<void> {
       await db.query(`CREATE TABLE big_numbers (id int PRIMARY KEY, n bigint); INSERT INTO big_numbers VALUES (1, ${BEYOND_2_53}), (2, 42)`);
       // Slow views: a statement that takes a known time at the source, reachable through Trino too.
       await db.query(`CREATE VIEW slow_3 AS SELECT 1 AS x FROM pg_sleep(3); CREATE VIEW slow_30 AS SELECT 1 AS x FROM pg_sleep(30)`);
+      // Every kind of column whose type name, nullability, key position, default and comment the schema routes report.
+      await db.query(`CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy');
+        CREATE TABLE gw_types (region varchar(8) NOT NULL, id integer NOT NULL, price numeric(10,2) DEFAULT 0, tags varchar(20)[], scores integer[],
+          seen timestamp(3) with time zone DEFAULT now(), code character(3), feeling mood, doc jsonb, PRIMARY KEY (id, region));
+        COMMENT ON TABLE gw_types IS 'Every kind of column'; COMMENT ON COLUMN gw_types.price IS 'Price in euros';
+        INSERT INTO gw_types VALUES ('eu', 1, 9.5, '{a,b}', '{1,2}', now(), 'abc', 'happy', '{"k": 1}'), ('us', 1, 3, NULL, NULL, now(), NULL, NULL, NULL);
+        ANALYZE gw_types`);
       // A sequence: nextval() is a write that a plain SELECT carries, refused only by the read-only transaction.
       await db.query("CREATE SEQUENCE gw_seq");
       await db.query(`CREATE TABLE gw_dataset (version int); INSERT INTO gw_dataset VALUES (${DATASET_VERSION})`);
@@ -97,6 +104,10 @@ export async function ensureMariadbDataset(baseUrl: string): Promise<void> {
     await conn.query(`INSERT INTO big_table SELECT seq, md5(seq) FROM seq_1_to_${BIG_ROWS}`);
     await conn.query(`CREATE TABLE big_numbers (id INT PRIMARY KEY, n BIGINT); INSERT INTO big_numbers VALUES (1, ${BEYOND_2_53}), (2, 42)`);
     await conn.query(`CREATE VIEW slow_3 AS SELECT SLEEP(3) AS x; CREATE VIEW slow_30 AS SELECT SLEEP(30) AS x`);
+    await conn.query(`CREATE TABLE gw_types (region VARCHAR(8) NOT NULL, id INT NOT NULL, price DECIMAL(10,2) DEFAULT 0 COMMENT 'Price in euros',
+        seen DATETIME(3), code CHAR(3), feeling ENUM('sad', 'ok', 'happy'), big BIGINT UNSIGNED, note TEXT, PRIMARY KEY (id, region)) COMMENT 'Every kind of column';
+      INSERT INTO gw_types VALUES ('eu', 1, 9.5, NOW(3), 'abc', 'happy', 18446744073709551615, 'n'), ('us', 1, 3, NULL, NULL, NULL, NULL, NULL);
+      ANALYZE TABLE gw_types`);
     await conn.query(`CREATE TABLE gw_dataset (version INT); INSERT INTO gw_dataset VALUES (${DATASET_VERSION})`);
     console.log(`loaded Chinook and ${BIG_ROWS} rows into MariaDB ${DATASET_DB} in ${Date.now() - started} ms`);
   } finally {

@@ -50,7 +50,8 @@ export function graphqlTransport(gw: TestGateway): Transport {
     remove: (token, id, accountId) => run(`mutation($id: ID!, $a: ID) { result: deleteConnection(id: $id, accountId: $a) { ${FIELDS} } }`, { id, a: accountId }, token),
     getConfig: (token, idOrSlug) =>
       run(
-        `query($s: String!) { result: connectionConfig(idOrSlug: $s) { id slug name description fields { name label type required secret default description } } }`,
+        `query($s: String!) { result: connectionConfig(idOrSlug: $s) { id slug name description providerId providerSlug
+          fields { name label type required secret default description placeholder group order minimum maximum maxLength pattern options { value label } dependsOn { field values } } } }`,
         { s: idOrSlug },
         token,
       ),
@@ -68,6 +69,16 @@ const SNAKE: Record<string, string> = {
 /** REST answers → the GraphQL field names, so assertions are written once. */
 function fromRest(c: any): any {
   if (Array.isArray(c)) return c.map(fromRest);
+  if (c && typeof c === "object" && "fields" in c) {
+    const { provider_id, provider_slug, unavailable_reason, ...type } = c;
+    return {
+      ...type,
+      providerId: provider_id,
+      providerSlug: provider_slug,
+      unavailableReason: unavailable_reason,
+      fields: c.fields.map(({ max_length, depends_on, ...f }: any) => ({ ...f, maxLength: max_length, dependsOn: depends_on })),
+    };
+  }
   if (!c || typeof c !== "object" || !("account_id" in c)) return c;
   const e = c.embedding_status ?? {};
   return {

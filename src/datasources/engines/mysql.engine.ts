@@ -4,7 +4,7 @@ import type { GatewayError } from "../../errors";
 import { DirectEngine, type ScanStep } from "./direct-engine";
 import type { ColumnInfo, EngineConnection, ScanOutcome, TableInfo } from "./query-engine";
 import { toUpstream, upstreamUnavailable } from "./upstream-errors";
-import { groupTables, toJsonValue } from "./values";
+import { groupTables, toJsonValue, type CatalogColumnRow } from "./values";
 import { DEFAULT_ROWS } from "../../limits";
 
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
@@ -12,6 +12,27 @@ const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sy
 const TIMEOUT_ERRNOS = new Set([3024, 1969]);
 const isTimeout = (error: unknown) => TIMEOUT_ERRNOS.has(Number((error as { errno?: number }).errno));
 const TYPE_NAMES = mysql.Types as unknown as Record<number, string>;
+/** Bounds on the remembered column types: tables per lookup, tables per connection, connections (cleared whole when full). */
+const MAX_LOOKUP_TABLES = 16;
+const MAX_TYPED_TABLES = 256;
+const MAX_TYPED_CONNECTIONS = 1_000;
+
+/**
+ * Tables and views with their columns from information_schema: column_type (the source's own spelling, with
+ * lengths, unsigned and enum values: the vocabulary scans use too), nullability, default, primary-key position,
+ * comments, kind and the storage engine's row estimate (table_rows; exact for MyISAM, a guess for InnoDB).
+ */
+const CATALOG_SQL = `
+  SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.column_type AS d,
+         NULLIF(t.table_comment, '') AS tc, NULLIF(c.column_comment, '') AS cc,
+         CASE t.table_type WHEN 'BASE TABLE' THEN 'table' WHEN 'SEQUENCE' THEN 'sequence' ELSE 'view' END AS k,
+         CASE WHEN t.table_type = 'BASE TABLE' THEN t.table_rows END AS e,
+         c.is_nullable AS nl, NULLIF(c.column_default, 'NULL') AS df, k.ordinal_position AS pk
+    FROM information_schema.tables t
+    LEFT JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
+    LEFT JOIN information_schema.key_column_usage k ON k.constraint_name = 'PRIMARY' AND k.table_schema = c.table_schema
+         AND k.table_name = c.table_name AND k.column_name = c.column_name`;
+const CATALOG_ORDER = "ORDER BY t.table_schema, t.table_name, c.ordinal_position";
 
 interface Source {
   pool: Pool;
@@ -31,28 +52,23 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
   private readonly prepared = new WeakMap<PoolConnection, string>();
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
-    const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
-      connection,
-      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.column_type AS d,
-              NULLIF(t.table_comment, '') AS tc, NULLIF(c.column_comment, '') AS cc
-         FROM information_schema.tables t
-         LEFT JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
-        WHERE (? IS NULL AND t.table_schema NOT IN (?)) OR t.table_schema = ?
-        ORDER BY t.table_schema, t.table_name, c.ordinal_position`,
-      [databaseOf(connection), SYSTEM_SCHEMAS, databaseOf(connection)],
+    const db = databaseOf(connection);
+    return groupTables(
+      await this.metadata<CatalogColumnRow>(connection, `${CATALOG_SQL} WHERE (? IS NULL AND t.table_schema NOT IN (?)) OR t.table_schema = ? ${CATALOG_ORDER}`, [
+        db,
+        SYSTEM_SCHEMAS,
+        db,
+      ]),
     );
-    return groupTables(rows);
   }
 
   async describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null> {
     const [schema, name] = table.includes(".") ? table.split(".", 2) : [databaseOf(connection), table];
-    const rows = await this.metadata<{ c: string; d: string }>(
-      connection,
-      `SELECT column_name AS c, column_type AS d FROM information_schema.columns
-        WHERE table_name = ? AND table_schema = COALESCE(?, DATABASE()) ORDER BY ordinal_position`,
-      [name, schema],
-    );
-    return rows.length === 0 ? null : rows.map((r) => ({ name: r.c, dataType: r.d }));
+    const rows = await this.metadata<CatalogColumnRow>(connection, `${CATALOG_SQL} WHERE t.table_name = ? AND t.table_schema = COALESCE(?, DATABASE()) ${CATALOG_ORDER}`, [
+      name,
+      schema,
+    ]);
+    return rows.length === 0 ? null : (groupTables(rows)[0]?.columns ?? null);
   }
 
   /**
@@ -60,17 +76,49 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
    * common case a scan sends nothing before its statement: the session is read-only (every statement runs in a
    * read-only transaction), has the time limit and the row cap. Only another cap than the last costs a round trip.
    */
-  protected async runScan({ pool: source, conn, request, cancel }: ScanStep<Source, PoolConnection>): Promise<ScanOutcome> {
+  protected async runScan({ pool: source, conn, connection, request, cancel }: ScanStep<Source, PoolConnection>): Promise<ScanOutcome> {
     const settings = this.sessionSettings(source, request.limit + 1, request.timeoutMs);
     if (this.prepared.get(conn) !== settings) {
       await run(conn, settings);
       this.prepared.set(conn, settings);
     }
     const { rows, fields, more } = await stream(conn, request.sql, request.limit + 1);
-    // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest.
+    // The user's own LIMIT asked for more than the cap: stop the statement rather than read the rest. The session
+    // goes with it, so column types are then named from what was looked up before (or by the protocol's words).
     if (more) cancel();
-    const columns = fields.map((f) => ({ name: f.name, dataType: typeName(f) }));
+    const columns = await this.columnTypes(more ? null : conn, connection, fields);
     return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
+  }
+
+  /** Per connection: `schema.table` → column → column_type, for naming result columns as the schema routes do. */
+  private readonly tableColumnTypes = new Map<string, Map<string, Map<string, string>>>();
+
+  /**
+   * The result's columns with information_schema's column_type where a column comes straight from a table or view
+   * (`varchar(160)`, `int(11) unsigned`, `enum('a','b')`), looked up in one catalogue read the first time a
+   * connection's result reads that table, and remembered (bounded). A computed column has only the protocol's type.
+   */
+  private async columnTypes(conn: PoolConnection | null, connection: EngineConnection, fields: FieldPacket[]): Promise<{ name: string; dataType: string }[]> {
+    const key = `${connection.id}:${connection.configVersion}`;
+    const known = this.tableColumnTypes.get(key) ?? new Map<string, Map<string, string>>();
+    const tableOf = (f: FieldPacket) => (f.db && f.orgTable && f.orgName ? `${f.db}.${f.orgTable}` : null);
+    const missing = [...new Set(fields.map(tableOf).filter((t): t is string => t !== null && !known.has(t)))].slice(0, MAX_LOOKUP_TABLES);
+    if (conn && missing.length > 0) {
+      const pairs = fields.filter((f) => missing.includes(tableOf(f)!)).map((f) => [f.db!, f.orgTable]);
+      const unique = [...new Map(pairs.map((p) => [p.join("."), p])).values()];
+      const rows = await query<{ s: string; t: string; c: string; d: string }>(
+        conn,
+        `SELECT table_schema AS s, table_name AS t, column_name AS c, column_type AS d FROM information_schema.columns
+          WHERE (table_schema, table_name) IN (${unique.map(() => "(?, ?)").join(", ")}) LIMIT 10000`,
+        unique.flat(),
+      );
+      if (known.size + missing.length > MAX_TYPED_TABLES) known.clear();
+      for (const t of missing) known.set(t, new Map());
+      for (const r of rows) known.get(`${r.s}.${r.t}`)?.set(r.c, r.d);
+      if (this.tableColumnTypes.size >= MAX_TYPED_CONNECTIONS) this.tableColumnTypes.clear();
+      this.tableColumnTypes.set(key, known);
+    }
+    return fields.map((f) => ({ name: f.name, dataType: known.get(tableOf(f) ?? "")?.get(f.orgName) ?? typeName(f) }));
   }
 
   /**
@@ -210,6 +258,10 @@ function databaseOf(connection: EngineConnection): string | null {
   return typeof db === "string" && db !== "" ? db : null;
 }
 
+function query<R>(conn: PoolConnection, sql: string, values: unknown[]): Promise<R[]> {
+  return new Promise((resolve, reject) => conn.query({ sql, values }, (error, rows) => (error ? reject(error) : resolve(rows as R[]))));
+}
+
 function run(conn: PoolConnection, sql: string): Promise<void> {
   return new Promise((resolve, reject) => conn.query(sql, (error) => (error ? reject(error) : resolve())));
 }
@@ -248,7 +300,24 @@ function killQuery(source: Source, threadId: number): void {
   killer.query(`KILL QUERY ${Number(threadId)}`, () => killer.end());
 }
 
+/** MySQL's word for a protocol type, for computed columns (no table to ask): no length, as the protocol has none to spare. */
+const PROTOCOL_WORDS: Record<string, string> = {
+  DECIMAL: "decimal",
+  NEWDECIMAL: "decimal",
+  TINY: "tinyint",
+  SHORT: "smallint",
+  LONG: "int",
+  INT24: "mediumint",
+  LONGLONG: "bigint",
+  NEWDATE: "date",
+  VAR_STRING: "varchar",
+  STRING: "char",
+};
+const BINARY_CHARSET = 63;
+
 function typeName(field: FieldPacket): string {
   const name = TYPE_NAMES[field.columnType ?? -1];
-  return name ? name.toLowerCase() : "unknown";
+  if (!name) return "unknown";
+  if (name.endsWith("BLOB")) return `${name.slice(0, -4).toLowerCase()}${field.characterSet === BINARY_CHARSET ? "blob" : "text"}`;
+  return PROTOCOL_WORDS[name] ?? name.toLowerCase();
 }

@@ -5,11 +5,42 @@ import { DirectEngine, type ScanStep } from "./direct-engine";
 import { PgBatch } from "./pg-batch";
 import { remainingMs, type ColumnInfo, type EngineConnection, type ScanOutcome, type SourceCode, type TableInfo } from "./query-engine";
 import { toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
-import { groupTables, pgTypeName, toJsonValue } from "./values";
+import { groupTables, toJsonValue } from "./values";
+import { pgTypeName } from "./pg-type-names";
 
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
+
+/** What the catalogue query answers per column (a table without visible columns: one row with nulls). */
+type CatalogRow = Parameters<typeof groupTables>[0][number];
+
+/**
+ * Tables, views, materialized views, foreign and partitioned tables with their columns, straight from pg_catalog:
+ * format_type names (the vocabulary scans use too), nullability, default, primary-key position, comments, and the
+ * planner's row estimate (reltuples; -1 until the table is first analysed). Visibility follows
+ * information_schema's: owned, or any privilege on the relation or the column.
+ */
+const CATALOG_SQL = `
+  SELECT n.nspname AS s, c.relname AS t, a.attname AS c, format_type(a.atttypid, a.atttypmod) AS d,
+         obj_description(c.oid, 'pg_class') AS tc, col_description(c.oid, a.attnum) AS cc,
+         CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'f' THEN 'foreign table' ELSE 'table' END AS k,
+         CASE WHEN c.relkind IN ('r', 'm', 'p') AND c.reltuples >= 0 THEN c.reltuples::float8 END AS e,
+         NOT a.attnotnull AS nl,
+         CASE WHEN a.attgenerated = '' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS df,
+         array_position(pk.conkey, a.attnum) AS pk
+    FROM pg_class c
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+         AND (pg_has_role(c.relowner, 'USAGE') OR has_column_privilege(c.oid, a.attnum, 'SELECT, INSERT, UPDATE, REFERENCES'))
+    LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+    LEFT JOIN pg_constraint pk ON pk.conrelid = c.oid AND pk.contype = 'p'`;
+const LISTED = `c.relkind IN ('r', 'v', 'm', 'f', 'p') AND n.nspname <> ALL($1) AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%'
+    AND (pg_has_role(c.relowner, 'USAGE') OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
+         OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))`;
 /** How long a source's own code is remembered: a function created meanwhile is seen by the next look-up. */
 const SOURCE_CODE_TTL_MS = 60_000;
+/** Bounds on the remembered type names: per connection, and connections (each cleared whole when full). */
+const MAX_SOURCE_TYPE_NAMES = 256;
+const MAX_SOURCE_TYPE_CONNECTIONS = 1_000;
 
 /**
  * Everything outside pg_catalog that runs code: functions, operators, base/domain/range types, casts and type I/O
@@ -52,32 +83,22 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
   readonly name = "postgres";
 
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
-    const rows = await this.metadata<{ s: string; t: string; c: string | null; d: string | null; tc: string | null; cc: string | null }>(
-      connection,
-      `SELECT t.table_schema AS s, t.table_name AS t, c.column_name AS c, c.data_type AS d,
-              obj_description(format('%I.%I', t.table_schema, t.table_name)::regclass, 'pg_class') AS tc,
-              col_description(format('%I.%I', t.table_schema, t.table_name)::regclass, c.ordinal_position::int) AS cc
-         FROM information_schema.tables t
-         LEFT JOIN information_schema.columns c ON c.table_schema = t.table_schema AND c.table_name = t.table_name
-        WHERE t.table_schema <> ALL($1) AND t.table_schema NOT LIKE 'pg_temp%'
-        ORDER BY 1, 2, c.ordinal_position`,
-      [SYSTEM_SCHEMAS],
-    );
-    return groupTables(rows);
+    return groupTables(await this.metadata<CatalogRow>(connection, `${CATALOG_SQL} WHERE ${LISTED} ORDER BY 1, 2, a.attnum`, [SYSTEM_SCHEMAS]));
   }
 
   async describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null> {
     const [schema, name] = table.includes(".") ? table.split(".", 2) : [null, table];
-    // Parameters, not quoting: the table name from a URL never becomes SQL text.
-    const rows = await this.metadata<{ column_name: string; data_type: string }>(
+    // Parameters, not quoting: the table name from a URL never becomes SQL text. Without a schema, the first on
+    // the search path that has it, as the source itself would resolve the name.
+    const rows = await this.metadata<CatalogRow>(
       connection,
-      `SELECT column_name, data_type FROM information_schema.columns
-        WHERE table_name = $1 AND table_schema = COALESCE($2, (SELECT table_schema FROM information_schema.tables
-              WHERE table_name = $1 AND table_schema = ANY(current_schemas(false)) ORDER BY array_position(current_schemas(false), table_schema::name) LIMIT 1))
-        ORDER BY ordinal_position`,
-      [name, schema],
+      `${CATALOG_SQL}
+        WHERE ${LISTED} AND c.relname = $2 AND n.nspname = COALESCE($3, (SELECT s FROM unnest(current_schemas(false)) WITH ORDINALITY AS p(s, i)
+              WHERE EXISTS (SELECT 1 FROM pg_class c2 JOIN pg_namespace n2 ON n2.oid = c2.relnamespace WHERE c2.relname = $2 AND n2.nspname = p.s) ORDER BY i LIMIT 1))
+        ORDER BY a.attnum`,
+      [SYSTEM_SCHEMAS, name, schema],
     );
-    return rows.length === 0 ? null : rows.map((r) => ({ name: r.column_name, dataType: r.data_type }));
+    return rows.length === 0 ? null : (groupTables(rows)[0]?.columns ?? null);
   }
 
   private readonly sourceCodes = new Map<string, { version: number; at: number; code: Promise<SourceCode> }>();
@@ -122,9 +143,34 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
     if (this.socketOf(client).destroyed) throw new Error("connection closed");
     // Separately: DISCARD ALL refuses to run inside the implicit transaction of a multi-statement query.
     if (!connection.type.checksSourceCode) await client.query(connection.type.sessionReset ?? "DISCARD ALL");
-    const columns = fields.map((f) => ({ name: f.name, dataType: pgTypeName(f.dataTypeID) }));
+    const columns = await this.columnTypes(client, connection, fields);
     const kept = rows.slice(0, request.limit).map((row) => row.map((v, i) => toJsonValue(v, fields[i]?.dataTypeID)));
     return { columns, rows: kept, truncated: rows.length > request.limit };
+  }
+
+  /** Per connection: (oid, typmod) → format_type, for types only the source can name (enums, domains, extensions). */
+  private readonly sourceTypeNames = new Map<string, Map<string, string>>();
+
+  /**
+   * The result's columns with format_type names. Built-in types are named without a round trip; the others are asked
+   * of the source in one catalogue read, the first time a connection's result has them, and remembered (bounded).
+   */
+  private async columnTypes(client: pg.PoolClient, connection: EngineConnection, fields: pg.FieldDef[]): Promise<{ name: string; dataType: string }[]> {
+    const key = `${connection.id}:${connection.configVersion}`;
+    const known = this.sourceTypeNames.get(key) ?? new Map<string, string>();
+    const named = fields.map((f) => pgTypeName(f.dataTypeID, f.dataTypeModifier) ?? known.get(`${f.dataTypeID}:${f.dataTypeModifier}`) ?? null);
+    const missing = fields.filter((_, i) => named[i] === null);
+    if (missing.length > 0) {
+      const { rows } = await client.query<{ n: string }>("SELECT format_type(o, m) AS n FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS x(o, m, i) ORDER BY i", [
+        missing.map((f) => f.dataTypeID),
+        missing.map((f) => f.dataTypeModifier),
+      ]);
+      if (known.size + missing.length > MAX_SOURCE_TYPE_NAMES) known.clear();
+      missing.forEach((f, i) => known.set(`${f.dataTypeID}:${f.dataTypeModifier}`, rows[i]?.n ?? `oid ${f.dataTypeID}`));
+      if (this.sourceTypeNames.size >= MAX_SOURCE_TYPE_CONNECTIONS) this.sourceTypeNames.clear();
+      this.sourceTypeNames.set(key, known);
+    }
+    return fields.map((f, i) => ({ name: f.name, dataType: named[i] ?? known.get(`${f.dataTypeID}:${f.dataTypeModifier}`)! }));
   }
 
   protected async runMetadata<R>(client: pg.PoolClient, sql: string, params: unknown[]): Promise<R[]> {

@@ -15,6 +15,12 @@ export interface ColumnInfo {
   readonly dataType: string;
   /** The source's own comment, where it has one: schema embeddings use it. */
   readonly comment?: string | null;
+  /** What the source's catalogue says, where it does (a result column of a scan has none of these). */
+  readonly nullable?: boolean | null;
+  /** The default as the source spells it (an expression). */
+  readonly default?: string | null;
+  /** 1-based position in the primary key; null when not part of it. */
+  readonly primaryKey?: number | null;
 }
 
 export interface TableInfo {
@@ -22,6 +28,10 @@ export interface TableInfo {
   readonly name: string;
   readonly fullyQualifiedName: string;
   readonly comment?: string | null;
+  /** table, view, materialized view, foreign table, as the source classes it. */
+  readonly kind?: string | null;
+  /** The source's own cheap estimate (planner statistics), not a count; null when it has none. */
+  readonly estimatedRows?: number | null;
   /** Listed in one metadata query with the tables, so a page of tables never costs a call per table. */
   readonly columns: ColumnInfo[];
 }

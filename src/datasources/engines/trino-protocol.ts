@@ -3,6 +3,9 @@ import { Trino } from "trino-client";
 import type { ColumnInfo } from "./query-engine";
 
 /** One Trino error as the protocol reports it: on a page, with HTTP 200, never thrown by the client. */
+/** The protocol spells decimal(10, 2) where information_schema (and the schema routes) say decimal(10,2): one spelling. */
+export const trinoTypeName = (type: string) => type.replace(/decimal\((\d+), (\d+)\)/g, "decimal($1,$2)");
+
 export class TrinoQueryError extends Error {
   constructor(
     readonly errorName: string,
@@ -70,7 +73,9 @@ export async function runTrino(run: TrinoRun): Promise<TrinoResult> {
   // trino-client keeps its HTTP client private; its request() takes per-call axios options (parser, timeout,
   // abort signal) that Trino.query() does not expose, and the first page of a query would be skipped by its iterator.
   const client = (trino as unknown as { client: RequestClient }).client;
-  const headers: Record<string, string> = { "X-Trino-User": run.user };
+  // PARAMETRIC_DATETIME: types and values keep their precision (timestamp(3) with time zone), as information_schema
+  // names them, rather than the legacy names older clients expect.
+  const headers: Record<string, string> = { "X-Trino-User": run.user, "X-Trino-Client-Capabilities": "PARAMETRIC_DATETIME" };
   if (run.catalog) headers["X-Trino-Catalog"] = run.catalog;
   if (run.schema) headers["X-Trino-Schema"] = run.schema;
   if (run.session && Object.keys(run.session).length > 0) {
@@ -107,7 +112,7 @@ export async function runTrino(run: TrinoRun): Promise<TrinoResult> {
   try {
     for (;;) {
       if (page.error) throw new TrinoQueryError(page.error.errorName ?? "UNKNOWN", page.error.errorType ?? "UNKNOWN", page.error.message ?? "query failed");
-      if (page.columns && columns.length === 0) columns = page.columns.map((c) => ({ name: c.name, dataType: c.type }));
+      if (page.columns && columns.length === 0) columns = page.columns.map((c) => ({ name: c.name, dataType: trinoTypeName(c.type) }));
       if (page.data) rows.push(...page.data);
       if (run.maxRows !== undefined && rows.length >= run.maxRows) {
         const more = Boolean(page.nextUri);

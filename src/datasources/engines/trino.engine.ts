@@ -20,6 +20,8 @@ const MISSING_CATALOG = new Set(["CATALOG_NOT_FOUND"]);
 const TIMEOUTS = new Set(["EXCEEDED_TIME_LIMIT", "EXCEEDED_CPU_LIMIT"]);
 const UNREACHABLE = /connection refused|connection to \S+ refused|could not connect|communications link failure|unknown ?host|connect timed out|socket fail/i;
 
+const text = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
 /**
  * Trino as the federated query layer: each connection is a dynamic catalog. Catalogs are created on first use
  * (so a gateway with thousands of connections starts at once and Trino holds only those in use), dropped when
@@ -38,14 +40,15 @@ export class TrinoEngine implements QueryEngine {
   async listTables(connection: EngineConnection): Promise<TableInfo[]> {
     const catalog = catalogNameOf(connection.id);
     const out = await this.query(connection, {
-      sql: `SELECT tab.table_schema, tab.table_name, col.column_name, col.data_type
+      sql: `SELECT tab.table_schema, tab.table_name, col.column_name, col.data_type,
+                   CASE tab.table_type WHEN 'BASE TABLE' THEN 'table' ELSE lower(tab.table_type) END, col.is_nullable
               FROM ${catalog}.information_schema.tables tab
               LEFT JOIN ${catalog}.information_schema.columns col ON col.table_schema = tab.table_schema AND col.table_name = tab.table_name
              WHERE tab.table_schema <> 'information_schema'
              ORDER BY 1, 2, col.ordinal_position`,
       timeoutMs: this.options.defaultTimeoutMs,
     });
-    return groupTables(out.rows.map(([s, t, c, d]) => ({ s: String(s), t: String(t), c: c === null ? null : String(c), d: d === null ? null : String(d) })));
+    return groupTables(out.rows.map(([s, t, c, d, k, nl]) => ({ s: String(s), t: String(t), c: text(c), d: text(d), k: text(k), nl: text(nl) })));
   }
 
   async describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null> {
@@ -54,12 +57,14 @@ export class TrinoEngine implements QueryEngine {
     if (!schema) return null;
     // Trino folds names to lower case; literals, not identifiers, so the name never becomes SQL text unescaped.
     const out = await this.query(connection, {
-      sql: `SELECT column_name, data_type FROM ${catalog}.information_schema.columns
+      sql: `SELECT column_name, data_type, is_nullable FROM ${catalog}.information_schema.columns
              WHERE table_schema = ${trinoLiteral(schema.toLowerCase())} AND table_name = ${trinoLiteral(name.toLowerCase())}
              ORDER BY ordinal_position`,
       timeoutMs: this.options.defaultTimeoutMs,
     });
-    return out.rows.length === 0 ? null : out.rows.map(([n, d]) => ({ name: String(n), dataType: String(d) }));
+    return out.rows.length === 0
+      ? null
+      : out.rows.map(([n, d, nl]) => ({ name: String(n), dataType: String(d), nullable: nl === "YES", primaryKey: null, default: null, comment: null }));
   }
 
   async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {

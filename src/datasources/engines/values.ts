@@ -1,11 +1,4 @@
-import { types } from "pg";
 import type { TableInfo } from "./query-engine";
-
-const PG_NAMES: Record<number, string> = Object.fromEntries(Object.entries(types.builtins).map(([name, oid]) => [oid as number, name.toLowerCase()]));
-
-export function pgTypeName(oid: number | undefined): string {
-  return oid === undefined ? "unknown" : (PG_NAMES[oid] ?? `oid ${oid}`);
-}
 
 const INT8 = 20;
 
@@ -31,16 +24,51 @@ function safeIntegerOrString(text: string): number | string {
   return Number.isSafeInteger(n) ? n : text;
 }
 
-/** Rows of (schema, table, column, type) in order → one TableInfo per table; a table without columns keeps []. */
-export function groupTables(rows: { s: string; t: string; c: string | null; d: string | null; tc?: string | null; cc?: string | null }[]): TableInfo[] {
+/**
+ * One catalogue row per column, in order: schema, table, column and type, then what the source tells where it can:
+ * table comment (tc), kind (k), estimated rows (e), column comment (cc), nullable (nl), default (df), primary-key
+ * position (pk). A table without visible columns is one row with a null column.
+ */
+export interface CatalogColumnRow {
+  s: string;
+  t: string;
+  c: string | null;
+  d: string | null;
+  tc?: string | null;
+  k?: string | null;
+  e?: number | string | null;
+  cc?: string | null;
+  nl?: boolean | number | string | null;
+  df?: string | null;
+  pk?: number | string | null;
+}
+
+const orNull = <T>(v: T | undefined): T | null => (v === undefined || v === "" ? null : v);
+/** Drivers answer booleans as true/1/'YES': one reading of each. */
+const flag = (v: boolean | number | string | null | undefined): boolean | null =>
+  v === null || v === undefined ? null : v === true || v === 1 || (typeof v === "string" && /^(yes|true|t|1)$/i.test(v));
+const count = (v: number | string | null | undefined): number | null => (v === null || v === undefined || v === "" || !Number.isFinite(Number(v)) ? null : Number(v));
+
+/** Catalogue rows in order → one TableInfo per table; a table without columns keeps []. */
+export function groupTables(rows: CatalogColumnRow[]): TableInfo[] {
   const tables: TableInfo[] = [];
   let current: TableInfo | null = null;
   for (const r of rows) {
     if (!current || current.schema !== r.s || current.name !== r.t) {
-      current = { schema: r.s, name: r.t, fullyQualifiedName: `${r.s}.${r.t}`, columns: [], ...(r.tc ? { comment: r.tc } : {}) };
+      current = {
+        schema: r.s,
+        name: r.t,
+        fullyQualifiedName: `${r.s}.${r.t}`,
+        comment: orNull(r.tc),
+        kind: orNull(r.k),
+        estimatedRows: count(r.e),
+        columns: [],
+      };
       tables.push(current);
     }
-    if (r.c !== null) current.columns.push({ name: r.c, dataType: String(r.d), ...(r.cc ? { comment: r.cc } : {}) });
+    if (r.c !== null) {
+      current.columns.push({ name: r.c, dataType: String(r.d), comment: orNull(r.cc), nullable: flag(r.nl), default: orNull(r.df), primaryKey: count(r.pk) });
+    }
   }
   return tables;
 }

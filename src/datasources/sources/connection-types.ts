@@ -1,3 +1,5 @@
+import { CONFIG_STRING_MAX, CONFIG_TEXT_MAX } from "../../limits";
+
 /**
  * The connection types the gateway knows (`ConnectionConfig` in the API). Field names follow what the
  * matching Trino connector needs (reference: Trino 476 connector docs), so a stored config can become a Trino
@@ -7,6 +9,9 @@
  */
 export type FieldType = "string" | "integer" | "boolean" | "text";
 
+/** Where a field sits on a form: where the source is, who logs in, how the link is protected. */
+export type FieldGroup = "location" | "authentication" | "security";
+
 export interface ConnectionField {
   readonly name: string;
   readonly label: string;
@@ -15,6 +20,20 @@ export interface ConnectionField {
   readonly secret: boolean;
   readonly default: string | number | boolean | null;
   readonly description: string;
+  /** What a form shows in the empty input: an example, never a value that is used. */
+  readonly placeholder: string | null;
+  readonly group: FieldGroup;
+  /** Integer bounds, inclusive. */
+  readonly minimum: number | null;
+  readonly maximum: number | null;
+  /** Characters at most (strings and texts). */
+  readonly maxLength: number | null;
+  /** A regular expression (ECMAScript) a string must match whole; the validator applies the same one. */
+  readonly pattern: string | null;
+  /** The values a string may take, with their labels; null: free text. */
+  readonly options: readonly { readonly value: string; readonly label: string }[] | null;
+  /** The field applies only when another field has one of these values (a form hides it otherwise). */
+  readonly dependsOn: { readonly field: string; readonly values: readonly (string | boolean)[] } | null;
 }
 
 /** A database vendor. Ids are fixed, as the types' are. */
@@ -81,13 +100,14 @@ export interface ConnectionType {
 /** MySQL-style sources: the catalog exposes every database as a schema, so the default is the configured one. */
 const theDatabase = (config: Readonly<Record<string, unknown>>) => (typeof config.database === "string" && config.database ? config.database.toLowerCase() : undefined);
 
-const field = (
-  name: string,
-  label: string,
-  type: FieldType,
-  description: string,
-  opts: { required?: boolean; secret?: boolean; default?: string | number | boolean | null } = {},
-): ConnectionField =>
+/** Fields that end up inside a JDBC URL or a host name: restricted so they cannot smuggle URL parameters. */
+const IDENTIFIER_FIELDS = new Set(["database", "catalog", "schema", "warehouse", "role", "project_id", "account"]);
+export const IDENTIFIER_PATTERN = "^[A-Za-z0-9_$][A-Za-z0-9_$.\\- ]{0,127}$";
+const GROUPS: Record<string, FieldGroup> = { user: "authentication", password: "authentication", credentials_key: "authentication", role: "authentication", ssl: "security" };
+
+type FieldOptions = Partial<Pick<ConnectionField, "required" | "secret" | "default" | "placeholder" | "minimum" | "maximum" | "options" | "dependsOn">>;
+
+const field = (name: string, label: string, type: FieldType, description: string, opts: FieldOptions = {}): ConnectionField =>
   Object.freeze({
     name,
     label,
@@ -96,11 +116,19 @@ const field = (
     secret: opts.secret ?? false,
     default: opts.default ?? null,
     description,
+    placeholder: opts.placeholder ?? null,
+    group: GROUPS[name] ?? "location",
+    minimum: opts.minimum ?? null,
+    maximum: opts.maximum ?? null,
+    maxLength: type === "integer" || type === "boolean" ? null : IDENTIFIER_FIELDS.has(name) ? 128 : type === "text" ? CONFIG_TEXT_MAX : CONFIG_STRING_MAX,
+    pattern: IDENTIFIER_FIELDS.has(name) ? IDENTIFIER_PATTERN : null,
+    options: opts.options ?? null,
+    dependsOn: opts.dependsOn ?? null,
   });
 
-const host = (what: string) => field("host", "Host", "string", `DNS name or IP address of the ${what}.`, { required: true });
-const port = (def: number) => field("port", "Port", "integer", `TCP port (default ${def}).`, { default: def });
-const user = field("user", "User", "string", "User name to log in with; a read-only role is recommended.", { required: true });
+const host = (what: string) => field("host", "Host", "string", `DNS name or IP address of the ${what}.`, { required: true, placeholder: "db.example.com" });
+const port = (def: number) => field("port", "Port", "integer", `TCP port (default ${def}).`, { default: def, placeholder: String(def), minimum: 1, maximum: 65535 });
+const user = field("user", "User", "string", "User name to log in with; a read-only role is recommended.", { required: true, placeholder: "readonly" });
 const password = (required: boolean) =>
   field("password", "Password", "string", "Password for the user. Stored encrypted; never returned in plaintext.", {
     required,
@@ -112,7 +140,7 @@ const ssl = (def: boolean) => field("ssl", "Use TLS", "boolean", "Connect with T
 const jdbcFields = (what: string, defPort: number, database: { required: boolean; label?: string }, tls: boolean) => [
   host(what),
   port(defPort),
-  field("database", database.label ?? "Database", "string", `Database to connect to.`, { required: database.required }),
+  field("database", database.label ?? "Database", "string", `Database to connect to.`, { required: database.required, placeholder: "analytics" }),
   user,
   password(false),
   ssl(tls),
@@ -219,12 +247,15 @@ const types: ConnectionType[] = [
     dialect: "snowflake",
     boundFields: ["account", "user", "database", "role"],
     fields: [
-      field("account", "Account", "string", "Account identifier, e.g. myorg-myaccount (host <account>.snowflakecomputing.com).", { required: true }),
+      field("account", "Account", "string", "Account identifier, e.g. myorg-myaccount (host <account>.snowflakecomputing.com).", {
+        required: true,
+        placeholder: "myorg-myaccount",
+      }),
       user,
       password(true),
-      field("database", "Database", "string", "Database (snowflake.database).", { required: true }),
-      field("warehouse", "Warehouse", "string", "Virtual warehouse to run queries (snowflake.warehouse).", { required: true }),
-      field("role", "Role", "string", "Role to assume (snowflake.role); a read-only role is recommended."),
+      field("database", "Database", "string", "Database (snowflake.database).", { required: true, placeholder: "ANALYTICS" }),
+      field("warehouse", "Warehouse", "string", "Virtual warehouse to run queries (snowflake.warehouse).", { required: true, placeholder: "COMPUTE_WH" }),
+      field("role", "Role", "string", "Role to assume (snowflake.role); a read-only role is recommended.", { placeholder: "READER" }),
     ],
     directEngine: null,
     catalog: ({ config: c, credentials }) => ({
@@ -247,7 +278,7 @@ const types: ConnectionType[] = [
     dialect: "bigquery",
     boundFields: ["project_id"],
     fields: [
-      field("project_id", "Project id", "string", "Google Cloud project that holds the datasets (bigquery.project-id).", { required: true }),
+      field("project_id", "Project id", "string", "Google Cloud project that holds the datasets (bigquery.project-id).", { required: true, placeholder: "my-project" }),
       field("credentials_key", "Service account key", "text", "The service account's JSON key (bigquery.credentials-key). Stored encrypted.", {
         required: true,
         secret: true,
@@ -289,10 +320,11 @@ const types: ConnectionType[] = [
     fields: [
       host("Trino coordinator"),
       port(8080),
-      field("catalog", "Catalog", "string", "Default catalog.", { required: true }),
-      field("schema", "Schema", "string", "Default schema."),
+      field("catalog", "Catalog", "string", "Default catalog.", { required: true, placeholder: "hive" }),
+      field("schema", "Schema", "string", "Default schema.", { placeholder: "default" }),
       user,
-      password(false),
+      // Trino accepts a password only over TLS (its clients refuse to send one in clear).
+      Object.freeze({ ...password(false), dependsOn: { field: "ssl", values: [true] } }),
       ssl(false),
     ],
     directEngine: null,

@@ -5,7 +5,7 @@
  * holds it to real responses, so a shape or status that drifts fails there. Schemas are JSON Schema 2020-12 and closed
  * (`additionalProperties: false`) wherever the shape is fixed, so an added or renamed field is caught too.
  */
-import { CONNECTION_TYPES, type ConnectionType, type FieldType } from "../../datasources/sources/connection-types";
+import { CONNECTION_TYPES, type ConnectionField, type ConnectionType, type FieldType } from "../../datasources/sources/connection-types";
 import { ErrorCode } from "../../errors";
 import { LYTICS_SENT } from "./lytics-codes";
 import { BODY_LIMIT, DESCRIPTION_MAX, LABEL_MAX, MAX_PRIMARY_KEYS, MAX_SQL_CHARS, SCAN_BUDGET } from "../../limits";
@@ -24,6 +24,7 @@ import {
   ref,
   schemaRef as schema,
   SCAN_RESULT,
+  TABLE_COLUMN,
   TABLE_MATCH,
   TABLE_SUMMARY,
   type JsonSchema,
@@ -79,13 +80,19 @@ const SECRET_FIELDS = [...new Set(CONNECTION_TYPES.flatMap((t) => t.fields.filte
 const ALL_FIELDS = [...new Set(CONNECTION_TYPES.flatMap((t) => t.fields.map((f) => f.name)))];
 
 /** A stored config of one type as responses show it: defaults are filled in at write time, so those keys are always there. */
+/** A stored config value's schema, with the same bounds the validator applies and ConnectionConfigField tells a form. */
+function valueSchema(f: ConnectionField): JsonSchema {
+  const bounds = Object.entries({ minimum: f.minimum, maximum: f.maximum, maxLength: f.maxLength, pattern: f.pattern }).filter(([, v]) => v !== null);
+  return { type: JSON_TYPE[f.type], description: f.description, ...Object.fromEntries(bounds), ...(f.options ? { enum: f.options.map((o) => o.value) } : {}) };
+}
+
 function configValues(t: ConnectionType): JsonSchema {
   return {
     type: "object",
     description: `${t.name} config as stored. Secret fields appear only as enc:v1 ciphertext.`,
     additionalProperties: false,
     required: t.fields.filter((f) => f.required || f.default !== null).map((f) => f.name),
-    properties: Object.fromEntries(t.fields.map((f) => [f.name, f.secret ? schema("EncryptedSecret") : { type: JSON_TYPE[f.type], description: f.description }])),
+    properties: Object.fromEntries(t.fields.map((f) => [f.name, f.secret ? schema("EncryptedSecret") : valueSchema(f)])),
   };
 }
 
@@ -315,6 +322,19 @@ export const openApiDocument: OpenApiDocument = {
           timestamp: schema("DateTime"),
         },
       },
+      ConnectionConfigFieldOption: {
+        type: "object",
+        additionalProperties: false,
+        required: ["value", "label"],
+        properties: { value: { type: "string" }, label: { type: "string" } },
+      },
+      ConnectionConfigFieldCondition: {
+        type: "object",
+        additionalProperties: false,
+        required: ["field", "values"],
+        description: "The field applies only when `field` has one of `values`; a form hides it otherwise, and the gateway refuses it.",
+        properties: { field: { type: "string" }, values: { type: "array", minItems: 1, items: { type: ["string", "boolean"] } } },
+      },
       EncryptedSecret: {
         type: "string",
         pattern: "^enc:v1:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$",
@@ -386,7 +406,7 @@ export const openApiDocument: OpenApiDocument = {
       ...components(EMBEDDING_STATUS, CONNECTION),
       LiveConnection: { $ref: "#/components/schemas/Connection", type: "object", properties: { deleted: { type: "null" } } },
       DeletedConnection: { $ref: "#/components/schemas/Connection", type: "object", properties: { deleted: schema("DateTime") } },
-      ...components(CONNECTION_CONFIG_FIELD, CONNECTION_CONFIG, COLUMN, SCAN_RESULT, TABLE_SUMMARY, TABLE_MATCH),
+      ...components(CONNECTION_CONFIG_FIELD, CONNECTION_CONFIG, COLUMN, TABLE_COLUMN, SCAN_RESULT, TABLE_SUMMARY, TABLE_MATCH),
     },
   },
 };

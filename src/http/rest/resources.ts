@@ -152,6 +152,15 @@ export const CONNECTION_CONFIG_FIELD: Resource = {
     field("secret", "secret", { type: "boolean", description: "Stored encrypted; sent as plaintext, returned only as enc:v1 ciphertext." }),
     field("default", "default", { type: ["string", "number", "boolean", "null"] }),
     field("description", "description", { type: "string" }),
+    field("placeholder", "placeholder", { type: ["string", "null"], description: "An example for the empty input; never used as a value." }),
+    field("group", "group", { enum: ["location", "authentication", "security"], description: "The section of a form it belongs to." }),
+    field("order", "order", { type: "integer", minimum: 1, description: "1-based position on the form." }),
+    field("minimum", "minimum", { type: ["integer", "null"] }),
+    field("maximum", "maximum", { type: ["integer", "null"] }),
+    field("max_length", "maxLength", { type: ["integer", "null"], minimum: 1 }),
+    field("pattern", "pattern", { type: ["string", "null"], description: "A regular expression (ECMAScript) the whole value must match." }),
+    { ...field("options", "options", nullable(arrayOf("ConnectionConfigFieldOption"))), select: "value label" },
+    { ...field("depends_on", "dependsOn", nullable(schemaRef("ConnectionConfigFieldCondition"))), select: "field values" },
   ],
 };
 
@@ -175,6 +184,18 @@ export const COLUMN: Resource = {
   fields: [field("column_name", "name", { type: "string" }), field("column_datatype", "dataType", { type: "string", description: "The source's own type name." })],
 };
 
+/** A table's column, as the schema and search routes answer it: Lytics' two fields, then what the catalogue says. */
+export const TABLE_COLUMN: Resource = {
+  name: "TableColumn",
+  fields: [
+    ...COLUMN.fields,
+    field("nullable", "nullable", { type: ["boolean", "null"], description: "Whether it admits NULL; null when the source does not say." }),
+    field("primary_key", "primaryKey", { type: ["integer", "null"], minimum: 1, description: "1-based position in the primary key; null when not part of one." }),
+    field("default", "default", { type: ["string", "null"], description: "The default, as the source spells the expression." }),
+    field("comment", "comment", { type: ["string", "null"] }),
+  ],
+};
+
 export const SCAN_RESULT: Resource = {
   name: "ScanResult",
   fields: [
@@ -195,6 +216,9 @@ export const TABLE_SUMMARY: Resource = {
   fields: [
     field("table_name", "name", { type: "string" }),
     field("fully_qualified_name", "fullyQualifiedName", { type: "string" }),
+    field("comment", "comment", { type: ["string", "null"] }),
+    field("kind", "kind", { type: ["string", "null"], description: "table, view, materialized view, foreign table or sequence." }),
+    field("estimated_rows", "estimatedRows", { type: ["number", "null"], minimum: 0, description: "The source's own estimate (planner statistics), not a count." }),
     field("num_columns", "numColumns", { type: ["integer", "null"], minimum: 0 }),
     field("error", "error", { type: ["string", "null"] }),
   ],
@@ -206,6 +230,6 @@ export const TABLE_MATCH: Resource = {
     field("table_name", "table.name", { type: "string" }),
     field("fully_qualified_name", "fullyQualifiedName", { type: "string" }),
     field("score", "score", { type: "number", minimum: -1, maximum: 1, description: "Cosine similarity." }),
-    nested("columns", "table.columns", COLUMN, true),
+    nested("columns", "table.columns", TABLE_COLUMN, true),
   ],
 };

@@ -6,7 +6,7 @@
  */
 import type { Request } from "express";
 import { DEFAULT_K, DEFAULT_ROWS, LABEL_MAX, MAX_K, MAX_PAGE, MAX_ROWS, MAX_SEARCH_CHARS, SCAN_BUDGET } from "../../limits";
-import { arrayOf, CONNECTION, CONNECTION_CONFIG, COLUMN, ref, SCAN_RESULT, schemaRef, selection, TABLE_MATCH, TABLE_SUMMARY, toRest, type JsonSchema } from "./resources";
+import { arrayOf, CONNECTION, CONNECTION_CONFIG, TABLE_COLUMN, ref, SCAN_RESULT, schemaRef, selection, TABLE_MATCH, TABLE_SUMMARY, toRest, type JsonSchema } from "./resources";
 
 type Json = Record<string, unknown>;
 
@@ -253,10 +253,10 @@ export const ROUTES: Route[] = [
     path: "/connection/:id/schema/:table",
     operationId: "describeTable",
     document: `query DescribeTable($id: ID!, $name: String!) {
-      result: connection(id: $id) { table(name: $name) { columns { ${selection(COLUMN)} } } } }`,
+      result: connection(id: $id) { table(name: $name) { columns { ${selection(TABLE_COLUMN)} } } } }`,
     variables: (r) => ({ id: r.params.id, name: r.params.table }),
     restNames: { name: "table" },
-    shape: (c) => (c.table as { columns: Json[] }).columns.map((col) => toRest(COLUMN, col)),
+    shape: (c) => (c.table as { columns: Json[] }).columns.map((col) => toRest(TABLE_COLUMN, col)),
     missing: "connection",
     missingInside: (c) => (c.table === null ? "table not found" : null),
     doc: {
@@ -273,7 +273,7 @@ export const ROUTES: Route[] = [
           schema: { type: "string", minLength: 1, maxLength: 255 },
         },
       ],
-      response: { schema: arrayOf("Column"), description: "The columns in table order." },
+      response: { schema: arrayOf(TABLE_COLUMN.name), description: "The columns in table order, with what the source says of each (nullable, primary key, default, comment)." },
       errors: ["404", "429", "502", "503", "504"],
     },
   },

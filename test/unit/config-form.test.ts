@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { CONNECTION_TYPES, type ConnectionField } from "../../src/datasources/sources/connection-types";
+import { mergeConfig } from "../../src/services/config-validator";
+
+/** A valid config of each type, which each case below changes in one field. */
+const VALID: Record<string, Record<string, unknown>> = {
+  postgres: { host: "db.example.com", database: "analytics", user: "r" },
+  mysql: { host: "db.example.com", user: "r" },
+  mariadb: { host: "db.example.com", user: "r" },
+  redshift: { host: "db.example.com", database: "dev", user: "r" },
+  sqlserver: { host: "db.example.com", database: "sales", user: "r" },
+  snowflake: { account: "myorg-acct1", user: "r", password: "pw", database: "DB", warehouse: "WH" },
+  bigquery: { project_id: "my-project-1", credentials_key: "{}" },
+  clickhouse: { host: "db.example.com", user: "default" },
+  trino: { host: "db.example.com", catalog: "hive", user: "r" },
+};
+
+const problemsOf = (slug: string, change: Record<string, unknown>): string[] => {
+  const type = CONNECTION_TYPES.find((t) => t.slug === slug)!;
+  try {
+    mergeConfig(type, null, { ...VALID[slug], ...change });
+    return [];
+  } catch (error) {
+    return (error as { extensions?: { problems?: string[] }; message: string }).extensions?.problems ?? [(error as Error).message];
+  }
+};
+
+const cases = CONNECTION_TYPES.flatMap((t) => t.fields.map((f) => [t.slug, f.name, f] as [string, string, ConnectionField]));
+
+/** What ConnectionConfigField tells a form is exactly what the gateway enforces. */
+describe("connection type fields: form metadata and validation agree", () => {
+  it("covers every type with a valid config", () => {
+    for (const t of CONNECTION_TYPES) expect(problemsOf(t.slug, {}), t.slug).toEqual([]);
+  });
+
+  it.each(cases)("%s.%s: its bounds, length, pattern and options are the ones enforced", (slug, name, f) => {
+    const field = `config.${name}`;
+    if (f.minimum !== null) {
+      expect(problemsOf(slug, { [name]: f.minimum })).toEqual([]);
+      expect(problemsOf(slug, { [name]: f.minimum - 1 }).join()).toContain(field);
+    }
+    if (f.maximum !== null) {
+      expect(problemsOf(slug, { [name]: f.maximum })).toEqual([]);
+      expect(problemsOf(slug, { [name]: f.maximum + 1 }).join()).toContain(field);
+    }
+    if (f.maxLength !== null && f.type !== "text" && !f.secret) {
+      expect(problemsOf(slug, { [name]: "a".repeat(f.maxLength) })).toEqual([]);
+      expect(problemsOf(slug, { [name]: "a".repeat(f.maxLength + 1) }).join()).toContain(field);
+    }
+    if (f.pattern !== null) {
+      expect(new RegExp(f.pattern).test("ok_name-1")).toBe(true);
+      expect(problemsOf(slug, { [name]: "x;sslmode=disable" }).join()).toContain(field);
+      expect(problemsOf(slug, { [name]: "x&user=admin" }).join()).toContain(field);
+    }
+    if (f.options !== null) {
+      for (const o of f.options) expect(problemsOf(slug, { [name]: o.value })).toEqual([]);
+      expect(problemsOf(slug, { [name]: "none-of-these" }).join()).toContain(field);
+    }
+    if (f.type === "integer") expect(f.minimum !== null && f.maximum !== null, `${slug}.${name} has bounds`).toBe(true);
+    expect(["location", "authentication", "security"]).toContain(f.group);
+  });
+
+  it("refuses a field whose condition is not met, accepts it once it is, and does not require it meanwhile", () => {
+    const conditional = cases.filter(([, , f]) => f.dependsOn !== null);
+    expect(conditional.map(([slug, name]) => `${slug}.${name}`)).toEqual(["trino.password"]);
+    for (const [slug, name, f] of conditional) {
+      const unmet = problemsOf(slug, { [name]: "pw", [f.dependsOn!.field]: false });
+      expect(unmet).toEqual([`config.${name}: applies only when ${f.dependsOn!.field} is true; leave it out (or send null to remove it)`]);
+      expect(problemsOf(slug, { [name]: "pw", [f.dependsOn!.field]: f.dependsOn!.values[0] })).toEqual([]);
+      expect(problemsOf(slug, { [f.dependsOn!.field]: false })).toEqual([]);
+    }
+  });
+});
