@@ -9,6 +9,7 @@ import { startChinookDemo } from "./datasources/store/chinook-demo";
 import { ConnectionRepository } from "./datasources/store/connection.repository";
 import type { EmbeddedPostgres } from "./datasources/store/embedded/embedded-postgres";
 import { EngineRegistry } from "./datasources/engines/engine-registry";
+import { ConnectionTestService } from "./services/connection-test.service";
 import { MysqlEngine } from "./datasources/engines/mysql.engine";
 import { PostgresEngine } from "./datasources/engines/postgres.engine";
 import { TrinoEngine } from "./datasources/engines/trino.engine";
@@ -105,7 +106,6 @@ export async function createCore(
   const connectionRows = new ConnectionRepository(store.dataSource);
   const accounts = new AccountService(accountRows);
   const auth = new AuthService(new TokenRepository(store.dataSource), accountRows);
-  const connections = new ConnectionService(connectionRows, secrets, hostPolicy);
   const engines = config.trinoUrl
     ? new EngineRegistry("trino", {
         trino: new TrinoEngine(hostPolicy, { url: config.trinoUrl, adminUser: config.trinoAdminUser, scanUser: config.trinoScanUser, defaultTimeoutMs: config.scanTimeoutMs }),
@@ -114,6 +114,12 @@ export async function createCore(
         postgres: new PostgresEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
         mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
       });
+  const connections = new ConnectionService(
+    connectionRows,
+    secrets,
+    hostPolicy,
+    new ConnectionTestService(engines, hostPolicy, SOURCE_POOL.acquireTimeoutMs + config.scanTimeoutMs),
+  );
   const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache(), metrics);
   // Built on first use: the local embedder loads 8 MB of word vectors, which admin commands never need.
   const embedder = (): Embedder =>

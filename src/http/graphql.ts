@@ -1,3 +1,4 @@
+import { ConnectionTestResolver } from "../resolvers/connection-test.resolver";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { MapperKind, mapSchema, printSchemaWithDirectives } from "@graphql-tools/utils";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -44,10 +45,11 @@ export async function buildGatewaySchema(services: GraphQLServices): Promise<Gra
     [ConnectionSchemaResolver, new ConnectionSchemaResolver(services.schemas)],
     [ScanResolver, new ScanResolver(services.scans)],
     [EmbeddingResolver, new EmbeddingResolver(services.embeddings)],
+    [ConnectionTestResolver, new ConnectionTestResolver(services.connections)],
   ]);
   const rateLimit = createRateLimit(services.redis ?? null, { metrics: services.metrics, logger: services.logger });
   const schema = await buildSchema({
-    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver],
+    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver, ConnectionTestResolver],
     container: { get: (cls) => instances.get(cls) },
     authChecker,
     validate: { forbidUnknownValues: false },

@@ -10,6 +10,7 @@ const labelText = () => Matches(LABEL_TEXT, { message: "must not contain control
 const descriptionText = () => Matches(DESCRIPTION_TEXT, { message: "must not contain control characters other than tab and line breaks" });
 
 const AUTH_IDS = `Ids of auths to link (Lytics' auth_ids), kept as given: at most ${MAX_AUTH_IDS}, each 1 to ${AUTH_ID_MAX} letters, digits, '_', '-', '.' or ':'.`;
+const TEST = "true: test the config first (as testConnectionConfig does) and save nothing when the test fails.";
 const PROVIDER = "Accepted only when it names the vendor of the connection's type (Lytics scripts send it): the provider follows from the type.";
 
 @InputType()
@@ -25,6 +26,7 @@ export class CreateConnectionInput {
   @Field(() => [String], { nullable: true, description: AUTH_IDS }) authIds?: string[] | null;
   @Field(() => ID, { nullable: true, description: PROVIDER }) providerId?: string | null;
   @Field(() => String, { nullable: true, description: "The same, by slug." }) providerSlug?: string | null;
+  @Field(() => Boolean, { nullable: true, description: TEST }) test?: boolean | null;
 }
 
 @InputType()
@@ -46,4 +48,5 @@ export class UpdateConnectionInput {
   @Field(() => [String], { nullable: true, description: `${AUTH_IDS} Replaces the list; left out keeps it, null or [] empties it.` }) authIds?: string[] | null;
   @Field(() => ID, { nullable: true, description: PROVIDER }) providerId?: string | null;
   @Field(() => String, { nullable: true, description: "The same, by slug." }) providerSlug?: string | null;
+  @Field(() => Boolean, { nullable: true, description: TEST }) test?: boolean | null;
 }

@@ -50,7 +50,8 @@ export function createRateLimit(
     // Keyed by account and canonical connection id: another spelling of the same id is the same budget, and a
     // string that is no id at all is refused before any counter exists (it could not name a connection anyway).
     keyGenerator: (_directive, source, args, context, info) => {
-      const connectionId = canonicalId(args.connectionId ?? (source as { id?: string } | null)?.id);
+      // An unsaved config has no connection yet: its tests share one budget per account.
+      const connectionId = info.fieldName === "testConnectionConfig" ? "unsaved" : canonicalId(args.connectionId ?? args.id ?? (source as { id?: string } | null)?.id);
       if (!connectionId) throw notFound("connection");
       return `${context.principal?.accountId ?? "anonymous"}:${connectionId}:${info.parentType.name}.${info.fieldName}`;
     },

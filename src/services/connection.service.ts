@@ -5,7 +5,7 @@ import { ConnectionEntity } from "../datasources/store/entities/connection.entit
 import type { HostPolicy } from "../datasources/sources/host-policy";
 import type { EngineConnection } from "../datasources/engines/query-engine";
 import { SecretBox } from "../datasources/secrets/secret-box";
-import { badInput, notFound } from "../errors";
+import { badInput, ErrorCode, GatewayError, notFound } from "../errors";
 import type { Connection, ConnectionPage } from "../schema/connection.type";
 import type { CreateConnectionInput, UpdateConnectionInput } from "../schema/connection.input";
 import { mergeConfig, type MergedConfig } from "./config-validator";
@@ -15,6 +15,8 @@ import { isUuid } from "../ids";
 import { TtlCache } from "./ttl-cache";
 import { LABEL_MAX } from "../limits";
 import { checkAuthIds, checkProvider } from "./lytics-fields";
+import type { ConnectionTestService } from "./connection-test.service";
+import type { ConnectionTest, TestConnectionConfigInput } from "../schema/connection-test.type";
 import { checkFirst, decodeCursor, encodeCursor, notACursor } from "./paging";
 
 /** Told after a connection's config changed or it was deleted: caches, pools and catalogs follow. */
@@ -44,7 +46,28 @@ export class ConnectionService {
     private readonly connections: ConnectionRepository,
     private readonly secrets: SecretBox,
     private readonly hosts: HostPolicy,
+    private readonly tester: ConnectionTestService,
   ) {}
+
+  /** Tests a saved connection with its stored config: a fresh login, as testConnectionConfig does. */
+  async test(principal: Principal, id: string): Promise<ConnectionTest> {
+    const opened = await this.openForQuery(principal, id);
+    return this.tester.test(principal.accountId, opened.type, opened.config);
+  }
+
+  /** Tests a config that is not saved: checked as create would check it; its secrets are used and forgotten. */
+  async testConfig(principal: Principal, input: TestConnectionConfigInput): Promise<ConnectionTest> {
+    const type = resolveType(input.connectionConfigId, input.connectionConfigSlug);
+    const merged = mergeConfig(type, null, input.config);
+    return this.tester.test(principal.accountId, type, { ...merged.values, ...merged.newSecrets });
+  }
+
+  /** `test: true` on create or update: the row about to be saved, tested first; nothing is saved when it fails. */
+  private async mustPass(row: ConnectionEntity): Promise<void> {
+    const opened = this.toEngineConnection(row);
+    const result = await this.tester.test(row.accountId, opened.type, opened.config);
+    if (!result.ok) throw badInput(`test: the connection test failed at ${result.stage} (${result.code}): ${result.message}`);
+  }
 
   onChange(listener: ConnectionChangeListener): void {
     this.listeners.push(listener);
@@ -190,6 +213,7 @@ export class ConnectionService {
     });
     row.config = this.seal(merged, principal.accountId, row.id);
     if (!row.label) throw badInput("label: must not be blank");
+    if (input.test) await this.mustPass(row);
     const saved = await this.connections.insert(row);
     await this.changed(saved.accountId, saved.id, { embedGeneration: saved.embeddingGeneration });
     return toConnection(saved);
@@ -199,44 +223,69 @@ export class ConnectionService {
     if (!isUuid(id)) throw notFound("connection");
     // Left out keeps the label; null cannot (every connection has one), so it is refused rather than ignored.
     if (input.label === null) throw badInput("label: must not be null; leave it out to keep the current label");
+    // test: true is run on the change applied to a copy, before the row is locked: a slow source must not hold the
+    // store (the embedded one has a single session). The config saved must then be the one tested.
+    let tested: string | null = null;
+    if (input.test) {
+      const copy = await this.connections.findLive(principal.accountId, id);
+      if (!copy) throw notFound("connection");
+      await this.applyUpdate(principal, copy, input);
+      await this.mustPass(copy);
+      tested = this.plainConfig(copy);
+    }
     let sourceChanged = false;
     const saved = await this.connections.changeLive(principal.accountId, id, async (row) => {
-      const type = findConnectionType(row.connectionConfigId)!;
-      // Sent back as read: accepted when it is the connection's own type, refused by name when it asks for another.
-      for (const [field, given, own] of [
-        ["connectionConfigId", input.connectionConfigId, type.id],
-        ["connectionConfigSlug", input.connectionConfigSlug, type.slug],
-      ] as const) {
-        if (given !== undefined && given !== null && given !== own) {
-          throw badInput(`${field}: a connection's type cannot be changed (this one is ${type.slug}); create a new connection instead`);
-        }
+      sourceChanged = await this.applyUpdate(principal, row, input);
+      if (tested !== null && this.plainConfig(row) !== tested) {
+        throw new GatewayError(ErrorCode.CONFLICT, "config: changed by another request while this one was being tested; send it again");
       }
-      checkProvider(type, input);
-      if (input.authIds !== undefined) row.authIds = checkAuthIds(input.authIds);
-      if (input.label !== undefined && input.label !== null) {
-        row.label = input.label.trim();
-        if (!row.label) throw badInput("label: must not be blank");
-      }
-      if (input.description !== undefined) row.description = input.description;
-      if (input.config !== undefined && input.config !== null) {
-        const merged = mergeConfig(type, row.config, input.config);
-        await this.checkHosts(type, merged);
-        const sealed = this.seal(merged, row.accountId, row.id);
-        if (JSON.stringify(sealed) !== JSON.stringify(row.config) || Object.keys(merged.newSecrets).length > 0) {
-          row.config = sealed;
-          sourceChanged = true;
-          row.configVersion += 1;
-          row.embeddingGeneration += 1;
-          row.embeddingState = "PENDING";
-          row.embeddingUpdatedAt = new Date();
-          row.embeddingError = null;
-        }
-      }
-      row.updated = new Date();
-      row.updatedByUserId = principal.tokenId;
     });
     await this.changed(saved.accountId, saved.id, { sourceChanged, embedGeneration: sourceChanged ? saved.embeddingGeneration : null });
     return toConnection(saved);
+  }
+
+  /** An update's changes applied to a row (validated as they go); true when the config changed. */
+  private async applyUpdate(principal: Principal, row: ConnectionEntity, input: UpdateConnectionInput): Promise<boolean> {
+    let configChanged = false;
+    const type = findConnectionType(row.connectionConfigId)!;
+    // Sent back as read: accepted when it is the connection's own type, refused by name when it asks for another.
+    for (const [field, given, own] of [
+      ["connectionConfigId", input.connectionConfigId, type.id],
+      ["connectionConfigSlug", input.connectionConfigSlug, type.slug],
+    ] as const) {
+      if (given !== undefined && given !== null && given !== own) {
+        throw badInput(`${field}: a connection's type cannot be changed (this one is ${type.slug}); create a new connection instead`);
+      }
+    }
+    checkProvider(type, input);
+    if (input.authIds !== undefined) row.authIds = checkAuthIds(input.authIds);
+    if (input.label !== undefined && input.label !== null) {
+      row.label = input.label.trim();
+      if (!row.label) throw badInput("label: must not be blank");
+    }
+    if (input.description !== undefined) row.description = input.description;
+    if (input.config !== undefined && input.config !== null) {
+      const merged = mergeConfig(type, row.config, input.config);
+      await this.checkHosts(type, merged);
+      const sealed = this.seal(merged, row.accountId, row.id);
+      if (JSON.stringify(sealed) !== JSON.stringify(row.config) || Object.keys(merged.newSecrets).length > 0) {
+        row.config = sealed;
+        configChanged = true;
+        row.configVersion += 1;
+        row.embeddingGeneration += 1;
+        row.embeddingState = "PENDING";
+        row.embeddingUpdatedAt = new Date();
+        row.embeddingError = null;
+      }
+    }
+    row.updated = new Date();
+    row.updatedByUserId = principal.tokenId;
+    return configChanged;
+  }
+
+  /** The config as an engine would use it (secrets decrypted), as one string: what a test checked. */
+  private plainConfig(row: ConnectionEntity): string {
+    return JSON.stringify(this.toEngineConnection(row).config);
   }
 
   /** Soft delete: the row stays (with `deleted` set) and disappears from every read. */

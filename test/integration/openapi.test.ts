@@ -270,6 +270,8 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     updateConnection: { method: "put", path: "/connection/{id}", params: { id }, body: { label: "renamed" } },
     deleteConnection: { method: "delete", path: "/connection/{id}", params: { id } },
     scan: { method: "post", path: "/connection/{id}/scan", params: { id }, body: { query: "SELECT 1" } },
+    testConnection: { method: "post", path: "/connection/{id}/test", params: { id } },
+    testConnectionConfig: { method: "post", path: "/connection/test", body: { connection_config_slug: "postgres", config: pgConfig() } },
     listTables: { method: "get", path: "/connection/{id}/schema", params: { id } },
     describeTable: { method: "get", path: "/connection/{id}/schema/{table}", params: { id, table: "album" } },
     refreshSchema: { method: "post", path: "/connection/{id}/schema/refresh", params: { id } },
@@ -425,7 +427,7 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
 
   it("refuses readers on mutations and other accounts' ids with 403", async () => {
     const own = samples(chinook);
-    for (const name of ["createConnection", "updateConnection", "deleteConnection", "refreshSchema"]) {
+    for (const name of ["createConnection", "updateConnection", "deleteConnection", "refreshSchema", "testConnectionConfig"]) {
       expect((await call({ ...own[name], token: gw.a.reader })).status, name).toBe(403);
     }
     // Every route but this document itself: the GraphQL field may take no accountId, the rule still holds.
@@ -498,6 +500,24 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
       Array.from({ length: 12 }, () => call({ method: "get", path: "/connection/{id}/schema/{table}", params: { id, table: "genre" }, token: gw.a.reader })),
     );
     expect(columns.map((r) => r.status).sort()).toEqual([...Array(10).fill(200), 429, 429]);
+  });
+
+  it("tests connections: what answered, where a test stopped, 429 past the budget, 503 without an engine", async () => {
+    const test = (id: string) => call({ method: "post", path: "/connection/{id}/test", params: { id }, token: gw.a.reader });
+    const ok = await test(chinook);
+    expect(ok.body.data).toMatchObject({ ok: true, stage: null, server_version: expect.stringMatching(/^PostgreSQL/) });
+    const stopped = await test(await create(pgConfig(DATASET_DB, 1)));
+    expect(stopped.body.data).toMatchObject({ ok: false, stage: "network", code: "UNREACHABLE" });
+    const snowflake = { account: "myorg-acct1", user: "r", password: PLAIN.password, database: "DB", warehouse: "WH" };
+    expect((await test(await create(snowflake, "snowflake"))).status).toBe(503);
+    const unsaved = (body: unknown) => call({ method: "post", path: "/connection/test", token: gw.b.admin, body });
+    expect((await unsaved({ connection_config_slug: "snowflake", config: snowflake })).status).toBe(503);
+    const statuses: number[] = [];
+    for (let i = 0; i < 11; i++) statuses.push((await unsaved({ connection_config_slug: "postgres", config: pgConfig(DATASET_DB, 1) })).status);
+    expect(statuses).toEqual([...Array(9).fill(200), 429, 429]);
+    const saved = [];
+    for (let i = 0; i < 10; i++) saved.push((await test(chinook)).status);
+    expect(saved).toContain(429);
   });
 
   it("searches tables by meaning once the embeddings are ready, and refreshes them", { timeout: 120_000 }, async () => {

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import type { GatewayError } from "../../errors";
 import type { HostPolicy } from "../sources/host-policy";
 import { PoolRegistry } from "./pool-registry";
-import type { ColumnInfo, EngineConnection, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
+import type { ColumnInfo, EngineConnection, ProbeResult, QueryEngine, ScanOutcome, ScanRequest, TableInfo } from "./query-engine";
 import { guardScan } from "./scan-guard";
 import { cancelledByClient } from "./upstream-errors";
 
@@ -40,6 +40,7 @@ export abstract class DirectEngine<P, C> implements QueryEngine {
 
   abstract listTables(connection: EngineConnection): Promise<TableInfo[]>;
   abstract describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null>;
+  abstract probe(connection: EngineConnection): Promise<ProbeResult>;
 
   /** Opens the pool of one connection: its host checked, the checked address dialled. */
   protected abstract openPool(connection: EngineConnection): Promise<P>;

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
 import type { GatewayError } from "../../errors";
 import { DirectEngine, type ScanStep } from "./direct-engine";
-import type { ColumnInfo, EngineConnection, ScanOutcome, TableInfo } from "./query-engine";
+import type { ColumnInfo, EngineConnection, ProbeResult, ScanOutcome, TableInfo } from "./query-engine";
 import { toUpstream, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue, type CatalogColumnRow } from "./values";
 import { DEFAULT_ROWS } from "../../limits";
@@ -69,6 +69,17 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
       schema,
     ]);
     return rows.length === 0 ? null : (groupTables(rows)[0]?.columns ?? null);
+  }
+
+  async probe(connection: EngineConnection): Promise<ProbeResult> {
+    const db = databaseOf(connection);
+    // information_schema lists only what the user has some privilege on.
+    const [row] = await this.metadata<{ v: string; t: number | string }>(
+      connection,
+      `SELECT VERSION() AS v, (SELECT COUNT(*) FROM information_schema.tables WHERE (? IS NULL AND table_schema NOT IN (?)) OR table_schema = ?) AS t`,
+      [db, SYSTEM_SCHEMAS, db],
+    );
+    return { serverVersion: /mariadb/i.test(row.v) ? `MariaDB ${row.v.replace(/-MariaDB.*$/i, "")}` : `MySQL ${row.v}`, readableTables: Number(row.t) };
   }
 
   /**

@@ -3,7 +3,7 @@ import pg from "pg";
 import type { GatewayError } from "../../errors";
 import { DirectEngine, type ScanStep } from "./direct-engine";
 import { PgBatch } from "./pg-batch";
-import { remainingMs, type ColumnInfo, type EngineConnection, type ScanOutcome, type SourceCode, type TableInfo } from "./query-engine";
+import { remainingMs, type ColumnInfo, type EngineConnection, type ProbeResult, type ScanOutcome, type SourceCode, type TableInfo } from "./query-engine";
 import { toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
 import { pgTypeName } from "./pg-type-names";
@@ -99,6 +99,17 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
       [SYSTEM_SCHEMAS, name, schema],
     );
     return rows.length === 0 ? null : (groupTables(rows)[0]?.columns ?? null);
+  }
+
+  async probe(connection: EngineConnection): Promise<ProbeResult> {
+    const [row] = await this.metadata<{ v: string; t: number }>(
+      connection,
+      `SELECT current_setting('server_version') AS v,
+              (SELECT count(*)::int FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                WHERE ${LISTED} AND has_table_privilege(c.oid, 'SELECT')) AS t`,
+      [SYSTEM_SCHEMAS],
+    );
+    return { serverVersion: `${connection.type.name} ${row.v}`, readableTables: row.t };
   }
 
   private readonly sourceCodes = new Map<string, { version: number; at: number; code: Promise<SourceCode> }>();

@@ -85,6 +85,13 @@ export interface ScanOutcome {
   readonly truncated: boolean;
 }
 
+export interface ProbeResult {
+  /** The product and version that answered (through Trino: Trino's own). */
+  readonly serverVersion: string;
+  /** Tables and views the configured user may read (within the configured database, where there is one). */
+  readonly readableTables: number;
+}
+
 /**
  * One narrow interface for every way of reaching a source (Cube's driver habit): direct drivers and Trino alike.
  * Errors are GatewayErrors with upstream codes and sanitised messages; the driver's own text goes to `cause`.
@@ -97,6 +104,8 @@ export interface QueryEngine {
   /** null when the table does not exist. `table` is "name" or "schema.name". */
   describeTable(connection: EngineConnection, table: string): Promise<ColumnInfo[] | null>;
   scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome>;
+  /** Logs in and asks what answered and how many tables the user may read: a connection test. */
+  probe(connection: EngineConnection): Promise<ProbeResult>;
   /** Forgets what is kept for this connection (pools, catalogs): on update and delete. */
   release(connectionId: string): Promise<void>;
   /** For /readyz: resolves when a shared layer every scan needs (Trino) answers. Direct engines have none. */

@@ -1,6 +1,6 @@
 import { GatewayError } from "../../errors";
 import type { HostPolicy } from "../sources/host-policy";
-import { remainingMs, type ColumnInfo, type EngineConnection, type QueryEngine, type ScanOutcome, type ScanRequest, type TableInfo } from "./query-engine";
+import { remainingMs, type ColumnInfo, type EngineConnection, type ProbeResult, type QueryEngine, type ScanOutcome, type ScanRequest, type TableInfo } from "./query-engine";
 import { catalogNameOf, createCatalogSql, defaultSchemaOf, trinoLiteral } from "./trino-catalogs";
 import { PoolRegistry } from "./pool-registry";
 import { runTrino, TrinoQueryError, TrinoResultTooLarge, type TrinoRun } from "./trino-protocol";
@@ -65,6 +65,17 @@ export class TrinoEngine implements QueryEngine {
     return out.rows.length === 0
       ? null
       : out.rows.map(([n, d, nl]) => ({ name: String(n), dataType: String(d), nullable: nl === "YES", primaryKey: null, default: null, comment: null }));
+  }
+
+  async probe(connection: EngineConnection): Promise<ProbeResult> {
+    const catalog = catalogNameOf(connection.id);
+    // Listing a catalog's tables makes Trino log in to the source: a wrong password or database fails here.
+    const out = await this.query(connection, {
+      sql: `SELECT version(), count(*) FROM ${catalog}.information_schema.tables WHERE table_schema <> 'information_schema'`,
+      timeoutMs: this.options.defaultTimeoutMs,
+    });
+    const [version, tables] = out.rows[0] ?? [];
+    return { serverVersion: `Trino ${String(version)}`, readableTables: Number(tables) };
   }
 
   async scan(connection: EngineConnection, request: ScanRequest): Promise<ScanOutcome> {

@@ -15,6 +15,7 @@ import {
   CONNECTION,
   CONNECTION_CONFIG,
   CONNECTION_CONFIG_FIELD,
+  CONNECTION_TEST,
   configValuesName,
   EMBEDDING_STATUS,
   nullable,
@@ -201,6 +202,11 @@ const LYTICS_BODY = {
   provider_slug: { type: "string", enum: PROVIDER_SLUGS, description: "The same, by slug (case-insensitive)." },
 };
 
+const TEST_FLAG = {
+  type: ["boolean", "null"],
+  description: "true: test the config first (as POST /connection/test does) and save nothing when the test fails (400 naming the stage).",
+};
+
 const components = (...resources: Resource[]) => Object.fromEntries(resources.map((r) => [r.name, objectSchema(r)]));
 
 export const openApiDocument: OpenApiDocument = {
@@ -367,6 +373,7 @@ export const openApiDocument: OpenApiDocument = {
           connection_config_slug: { type: "string", enum: CONNECTION_TYPES.map((t) => t.slug), description: "Case-insensitive." },
           config: schema("ConfigInput"),
           ...LYTICS_BODY,
+          test: TEST_FLAG,
         },
       },
       UpdateConnectionBody: {
@@ -379,6 +386,7 @@ export const openApiDocument: OpenApiDocument = {
           connection_config_id: { type: "string", enum: CONNECTION_TYPES.map((t) => t.id), description: "Only the connection's own type: a type cannot be changed." },
           connection_config_slug: { type: "string", enum: CONNECTION_TYPES.map((t) => t.slug), description: "Only the connection's own type: a type cannot be changed." },
           ...LYTICS_BODY,
+          test: TEST_FLAG,
           auth_ids: nullable({ ...AUTH_IDS_SCHEMA, description: "Replaces the list; left out keeps it, null or [] empties it." }),
           ...Object.fromEntries(
             (ROUTES.find((r) => r.operationId === "updateConnection")?.readOnlyKeys ?? []).map((key) => [
@@ -386,6 +394,17 @@ export const openApiDocument: OpenApiDocument = {
               { description: key === "id" || key === "account_id" ? "Ignored when it is the connection's own; refused otherwise." : "Read-only: ignored." },
             ]),
           ),
+        },
+      },
+      TestConnectionBody: {
+        type: "object",
+        additionalProperties: false,
+        required: ["config"],
+        anyOf: [{ required: ["connection_config_id"] }, { required: ["connection_config_slug"] }],
+        properties: {
+          connection_config_id: { type: "string", enum: CONNECTION_TYPES.map((t) => t.id) },
+          connection_config_slug: { type: "string", enum: CONNECTION_TYPES.map((t) => t.slug), description: "Case-insensitive." },
+          config: schema("ConfigInput"),
         },
       },
       ScanBody: {
@@ -406,7 +425,7 @@ export const openApiDocument: OpenApiDocument = {
       ...components(EMBEDDING_STATUS, CONNECTION),
       LiveConnection: { $ref: "#/components/schemas/Connection", type: "object", properties: { deleted: { type: "null" } } },
       DeletedConnection: { $ref: "#/components/schemas/Connection", type: "object", properties: { deleted: schema("DateTime") } },
-      ...components(CONNECTION_CONFIG_FIELD, CONNECTION_CONFIG, COLUMN, TABLE_COLUMN, SCAN_RESULT, TABLE_SUMMARY, TABLE_MATCH),
+      ...components(CONNECTION_CONFIG_FIELD, CONNECTION_CONFIG, CONNECTION_TEST, COLUMN, TABLE_COLUMN, SCAN_RESULT, TABLE_SUMMARY, TABLE_MATCH),
     },
   },
 };

@@ -233,3 +233,19 @@ export const TABLE_MATCH: Resource = {
     nested("columns", "table.columns", TABLE_COLUMN, true),
   ],
 };
+
+export const CONNECTION_TEST: Resource = {
+  name: "ConnectionTest",
+  fields: [
+    field("ok", "ok", { type: "boolean" }),
+    field("latency_ms", "latencyMs", { type: ["number", "null"], minimum: 0, description: "From the start of the test to the source's answer, login included." }),
+    field("server_version", "serverVersion", { type: ["string", "null"], description: "What answered (through Trino: Trino's version)." }),
+    field("readable_tables", "readableTables", { type: ["integer", "null"], minimum: 0 }),
+    field("stage", "stage", { enum: ["dns", "host_policy", "network", "tls", "authentication", "database", "permissions", "source", null] }),
+    field("code", "code", {
+      enum: ["DNS_FAILED", "HOST_REFUSED", "UNREACHABLE", "TIMEOUT", "TLS_FAILED", "AUTHENTICATION_FAILED", "DATABASE_NOT_FOUND", "NO_READABLE_TABLE", "SOURCE_ERROR", null],
+    }),
+    field("message", "message", { type: ["string", "null"], description: "What to look at, naming the config fields." }),
+    field("checked_at", "checkedAt", schemaRef("DateTime")),
+  ],
+};

@@ -6,7 +6,21 @@
  */
 import type { Request } from "express";
 import { DEFAULT_K, DEFAULT_ROWS, LABEL_MAX, MAX_K, MAX_PAGE, MAX_ROWS, MAX_SEARCH_CHARS, SCAN_BUDGET } from "../../limits";
-import { arrayOf, CONNECTION, CONNECTION_CONFIG, TABLE_COLUMN, ref, SCAN_RESULT, schemaRef, selection, TABLE_MATCH, TABLE_SUMMARY, toRest, type JsonSchema } from "./resources";
+import {
+  arrayOf,
+  CONNECTION,
+  CONNECTION_CONFIG,
+  CONNECTION_TEST,
+  TABLE_COLUMN,
+  ref,
+  SCAN_RESULT,
+  schemaRef,
+  selection,
+  TABLE_MATCH,
+  TABLE_SUMMARY,
+  toRest,
+  type JsonSchema,
+} from "./resources";
 
 type Json = Record<string, unknown>;
 
@@ -72,6 +86,7 @@ export const BODY_KEYS: Record<string, string> = {
   connection_config_id: "connectionConfigId",
   connection_config_slug: "connectionConfigSlug",
   config: "config",
+  test: "test",
   auth_ids: "authIds",
   provider_id: "providerId",
   provider_slug: "providerSlug",
@@ -229,6 +244,39 @@ export const ROUTES: Route[] = [
       requestBody: { required: true, schema: "ScanBody" },
       response: { schema: schemaRef("ScanResult"), description: "The first rows." },
       errors: ["404", "429", "502", "503", "504"],
+    },
+  },
+  {
+    method: "post",
+    path: "/connection/:id/test",
+    operationId: "testConnection",
+    document: `mutation TestConnection($id: ID!) { result: testConnection(id: $id) { ${selection(CONNECTION_TEST)} } }`,
+    variables: (r) => ({ id: r.params.id }),
+    shape: (r) => toRest(CONNECTION_TEST, r),
+    bodyKeys: [],
+    doc: {
+      summary: "Test a saved connection",
+      description: `Logs in afresh with the stored config and counts the tables the user may read. A failed test is 200 with \`ok: false\` and where it stopped. ${RATE_LIMITED}`,
+      tag: "connections",
+      parameters: [CONNECTION_ID],
+      response: { schema: schemaRef(CONNECTION_TEST.name), description: "What answered, or where the test stopped." },
+      errors: ["404", "429", "503"],
+    },
+  },
+  {
+    method: "post",
+    path: "/connection/test",
+    operationId: "testConnectionConfig",
+    document: `mutation TestConnectionConfig($input: TestConnectionConfigInput!) { result: testConnectionConfig(input: $input) { ${selection(CONNECTION_TEST)} } }`,
+    variables: (r) => ({ input: inputFrom(r.body ?? {}) }),
+    shape: (r) => toRest(CONNECTION_TEST, r),
+    doc: {
+      summary: "Test a config before saving it",
+      description: `${ADMIN_ONLY} The config is checked as on create; its secrets are used for the test and never stored. ${RATE_LIMITED.replace("and connection", "(all unsaved configs together)")}`,
+      tag: "connections",
+      requestBody: { required: true, schema: "TestConnectionBody" },
+      response: { schema: schemaRef(CONNECTION_TEST.name), description: "What answered, or where the test stopped." },
+      errors: ["429", "503"],
     },
   },
   {
