@@ -10,6 +10,7 @@ import { ConnectionRepository } from "./datasources/store/connection.repository"
 import type { EmbeddedPostgres } from "./datasources/store/embedded/embedded-postgres";
 import { EngineRegistry } from "./datasources/engines/engine-registry";
 import { ConnectionTestService } from "./services/connection-test.service";
+import { ConnectionHealth } from "./services/connection-health";
 import { MysqlEngine } from "./datasources/engines/mysql.engine";
 import { PostgresEngine } from "./datasources/engines/postgres.engine";
 import { TrinoEngine } from "./datasources/engines/trino.engine";
@@ -114,11 +115,15 @@ export async function createCore(
         postgres: new PostgresEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
         mysql: new MysqlEngine(hostPolicy, SOURCE_POOL, config.scanTimeoutMs),
       });
+  // Scans' and tests' verdicts on each source, written in batches (Connection.status).
+  const health = new ConnectionHealth(connectionRows, logger, () => metrics.healthWritten());
+  health.start();
   const connections = new ConnectionService(
     connectionRows,
     secrets,
     hostPolicy,
     new ConnectionTestService(engines, hostPolicy, SOURCE_POOL.acquireTimeoutMs + config.scanTimeoutMs),
+    health,
   );
   const schemas = new SchemaService(connections, engines, redis ? new RedisSchemaCache(redis, logger) : new MemorySchemaCache(), metrics);
   // Built on first use: the local embedder loads 8 MB of word vectors, which admin commands never need.
@@ -150,10 +155,12 @@ export async function createCore(
     bootstrap: new BootstrapService(accountRows, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
     engines,
-    scans: new ScanService(connections, engines, config.scanTimeoutMs, metrics, config.scanMaxBytes),
+    scans: new ScanService(connections, engines, config.scanTimeoutMs, metrics, config.scanMaxBytes, health),
     schemas,
     embeddings,
     async close() {
+      // What scans recorded is written before the store closes.
+      await health.stop();
       await queue.close();
       await Promise.all(engines.all().map((e) => e.dispose()));
       await redisConnection?.close();

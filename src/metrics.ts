@@ -51,6 +51,11 @@ export class GatewayMetrics {
     labelNames: ["database"] as const,
     registers: [this.registry],
   });
+  private readonly healthWrites = new Counter({
+    name: "gateway_connection_health_writes_total",
+    help: "Statements that wrote connection health (each carries every verdict waiting since the last one)",
+    registers: [this.registry],
+  });
   private queueDepthOf: () => Promise<number | null> = async () => null;
 
   constructor() {
@@ -86,6 +91,10 @@ export class GatewayMetrics {
   observe(operation: string, status: number, seconds: number): void {
     this.requests.inc({ operation, status: String(status) });
     this.latency.observe({ operation }, seconds);
+  }
+
+  healthWritten(): void {
+    this.healthWrites.inc();
   }
 
   observeScan(engine: string, outcome: string, seconds: number): void {

@@ -1,5 +1,5 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
-import { EmbeddingStatus } from "./embedding-status.type";
+import { ConnectionStatus, EmbeddingStatus } from "./embedding-status.type";
 import { PageInfo } from "./page-info.type";
 import { DateTimeScalar, JSONScalar } from "./scalars";
 
@@ -25,6 +25,7 @@ export class Connection {
   @Field(() => ID, { nullable: true }) authorId: string | null;
   @Field(() => ID, { nullable: true }) updatedByUserId: string | null;
   @Field(() => EmbeddingStatus) embedding: EmbeddingStatus;
+  @Field(() => ConnectionStatus) status: ConnectionStatus;
 }
 
 @ObjectType({ description: "One page of the account's connections, oldest first." })

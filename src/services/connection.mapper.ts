@@ -2,7 +2,7 @@ import { findConnectionType } from "../datasources/sources/connection-types";
 import { SecretBox } from "../datasources/secrets/secret-box";
 import type { ConnectionEntity } from "../datasources/store/entities/connection.entity";
 import { Connection } from "../schema/connection.type";
-import { EmbeddingState, EmbeddingStatus } from "../schema/embedding-status.type";
+import { ConnectionStatus, EmbeddingState, EmbeddingStatus, HealthState } from "../schema/embedding-status.type";
 
 /** Entity → API type, field by field: a new column never reaches a response without being named here. */
 export function toConnection(row: ConnectionEntity): Connection {
@@ -32,6 +32,12 @@ export function toConnection(row: ConnectionEntity): Connection {
       model: row.embeddingModel,
       error: row.embeddingError,
       updatedAt: row.embeddingUpdatedAt,
+    }),
+    status: Object.assign(new ConnectionStatus(), {
+      state: HealthState[row.healthState ?? "UNKNOWN"],
+      checkedAt: row.healthCheckedAt ?? null,
+      error: row.healthError ?? null,
+      lastUsedAt: row.lastUsedAt ?? null,
     }),
   });
 }

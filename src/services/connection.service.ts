@@ -16,6 +16,7 @@ import { TtlCache } from "./ttl-cache";
 import { LABEL_MAX } from "../limits";
 import { checkAuthIds, checkProvider } from "./lytics-fields";
 import type { ConnectionTestService } from "./connection-test.service";
+import type { ConnectionHealth } from "./connection-health";
 import type { ConnectionTest, TestConnectionConfigInput } from "../schema/connection-test.type";
 import { checkFirst, decodeCursor, encodeCursor, notACursor } from "./paging";
 
@@ -47,12 +48,15 @@ export class ConnectionService {
     private readonly secrets: SecretBox,
     private readonly hosts: HostPolicy,
     private readonly tester: ConnectionTestService,
+    private readonly health: ConnectionHealth,
   ) {}
 
   /** Tests a saved connection with its stored config: a fresh login, as testConnectionConfig does. */
   async test(principal: Principal, id: string): Promise<ConnectionTest> {
     const opened = await this.openForQuery(principal, id);
-    return this.tester.test(principal.accountId, opened.type, opened.config);
+    const result = await this.tester.test(principal.accountId, opened.type, opened.config);
+    await this.health.tested(opened.id, result.ok, result.ok ? null : `${result.code}: ${result.message}`, result.checkedAt);
+    return result;
   }
 
   /** Tests a config that is not saved: checked as create would check it; its secrets are used and forgotten. */

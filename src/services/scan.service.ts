@@ -7,6 +7,20 @@ import { checkReadOnly } from "../sql-gate";
 import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, MAX_ROWS, MAX_SQL_CHARS } from "../limits";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
+import type { ConnectionHealth } from "./connection-health";
+
+/**
+ * What a failed scan says of the connection: the source unreachable or refusing it (failing), answering with an
+ * error in the statement (ok), used without a verdict (a time limit, a result too large), or nothing at all (the
+ * scan never reached the source).
+ */
+function verdictOf(error: unknown): [verdict: "ok" | "failing" | "used" | null, why?: string] {
+  const code = error instanceof GatewayError ? error.code : null;
+  if (code === ErrorCode.UPSTREAM_UNAVAILABLE || code === ErrorCode.UPSTREAM_ERROR) return ["failing", `${code}: ${(error as Error).message}`];
+  if (code === ErrorCode.QUERY_ERROR) return ["ok"];
+  if (code === ErrorCode.UPSTREAM_TIMEOUT || code === ErrorCode.BAD_USER_INPUT) return ["used"];
+  return [null];
+}
 
 /** Scans: one read-only statement, gated by a parser for the dialect it runs in, capped, timed out at the source. */
 export class ScanService {
@@ -16,6 +30,7 @@ export class ScanService {
     private readonly timeoutMs: number,
     private readonly metrics: GatewayMetrics,
     private readonly maxBytes: number,
+    private readonly health: ConnectionHealth,
   ) {}
 
   async scan(
@@ -39,7 +54,11 @@ export class ScanService {
     // PostgreSQL: a statement that passes every other check is compared with what the source defines outside
     // pg_catalog (looked up once a minute, and only then).
     const sourceCode = dialect === "pg" && connection.type.checksSourceCode ? engine.sourceCode?.bind(engine, connection) : undefined;
-    const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode });
+    const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode }).catch((error: unknown) => {
+      // The source-code lookup reaches the source first: its failure is a verdict on the connection too.
+      this.recordFailure(connection.id, error);
+      throw error;
+    });
     // A syntax error is the user's to fix (BAD_USER_INPUT); anything else the gate refuses is the policy's.
     if (!verdict.allowed) throw new GatewayError(verdict.syntax ? ErrorCode.BAD_USER_INPUT : ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
     const started = performance.now();
@@ -54,9 +73,11 @@ export class ScanService {
         startedAt,
       });
       this.metrics.observeScan(engine.name, "ok", (performance.now() - started) / 1000);
+      this.health.scanned(connection.id, "ok");
     } catch (error) {
       const code = error instanceof GatewayError ? error.code : ErrorCode.INTERNAL_SERVER_ERROR;
       this.metrics.observeScan(engine.name, code, (performance.now() - started) / 1000);
+      this.recordFailure(connection.id, error);
       throw error;
     }
     const names = uniqueNames(outcome.columns.map((c) => c.name));
@@ -69,6 +90,11 @@ export class ScanService {
       rowCount: outcome.rows.length,
       truncated: outcome.truncated,
     };
+  }
+
+  private recordFailure(connectionId: string, error: unknown): void {
+    const [verdict, why] = verdictOf(error);
+    if (verdict) this.health.scanned(connectionId, verdict, why ?? null);
   }
 }
 

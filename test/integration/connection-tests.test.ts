@@ -199,6 +199,42 @@ describeWith("postgres", "connection tests", (pgBase) => {
     expect(statuses).toEqual([...Array(10).fill(200), 429]);
   });
 
+  it("keeps each connection's status: UNKNOWN, then what the last test found, on both paths", async () => {
+    const good = await create("status good", pgConfig());
+    const bad = await create("status bad", pgConfig({ port: 1 }));
+    const statusGql = async (id: string) =>
+      (await gw.gql(`query($id: ID!) { connection(id: $id) { status { state checkedAt error lastUsedAt } } }`, { id }, admin)).body.data.connection.status;
+    const statusRest = async (id: string) => (await gw.http("GET", `/v2/connection/${id}`, { token: admin })).body.data.status;
+    expect(await statusGql(good)).toEqual({ state: "UNKNOWN", checkedAt: null, error: null, lastUsedAt: null });
+    expect(await statusRest(good)).toEqual({ state: "UNKNOWN", checked_at: null, error: null, last_used_at: null });
+    const t = paths(
+      () => gw,
+      () => admin,
+    );
+    await t.graphql.saved(good);
+    await t.rest.saved(bad);
+    expect(await statusGql(good)).toMatchObject({ state: "OK", checkedAt: expect.any(String), error: null });
+    expect(await statusRest(bad)).toMatchObject({ state: "FAILING", checked_at: expect.any(String), error: expect.stringContaining("UNREACHABLE") });
+  });
+
+  it("records scans in batches: last use and verdicts show within seconds, with far fewer store writes than scans", async () => {
+    const good = await create("scanned good", pgConfig());
+    const bad = await create("scanned bad", pgConfig({ port: 1 }));
+    const writes = async () => Number(/gateway_connection_health_writes_total (\d+)/.exec((await gw.http("GET", "/metrics")).text)?.[1] ?? 0);
+    const before = await writes();
+    const scan = (id: string, query = "SELECT 1 AS one") => gw.http("POST", `/v2/connection/${id}/scan`, { token: admin, body: { query } });
+    for (let i = 0; i < 8; i++) expect((await scan(good)).status).toBe(200);
+    expect((await scan(good, "SELECT * FROM no_such_table")).status).toBe(400);
+    expect((await scan(bad)).status).toBe(503);
+    const status = async (id: string) => (await gw.http("GET", `/v2/connection/${id}`, { token: admin })).body.data.status;
+    const deadline = Date.now() + 10_000;
+    while ((await status(bad)).state !== "FAILING" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await status(good)).toMatchObject({ state: "OK", last_used_at: expect.any(String) });
+    expect(await status(bad)).toMatchObject({ state: "FAILING", error: expect.stringContaining("UPSTREAM_UNAVAILABLE"), last_used_at: expect.any(String) });
+    // Ten scans of two connections: one or two statements (a flush may fall between them), not ten.
+    expect((await writes()) - before).toBeLessThanOrEqual(2);
+  });
+
   describeWith("trino", "through Trino", (trinoUrl) => {
     it("logs in through a catalog made for the test, and tells a missing database apart", { timeout: 120_000 }, async () => {
       const viaTrino = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", TRINO_URL: trinoUrl });

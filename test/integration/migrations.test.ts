@@ -38,7 +38,9 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
   it("numbers the accounts and gives each connection its account's number and no auth ids", async () => {
     const ds = await open(MIGRATIONS);
     try {
-      expect((await ds.runMigrations({ transaction: "each" })).map((m) => m.name)).toEqual(["LyticsFields1764200000000"]);
+      expect((await ds.runMigrations({ transaction: "each" })).map((m) => m.name)).toEqual(["LyticsFields1764200000000", "ConnectionHealth1764300000000"]);
+      // Every existing connection starts with no verdict.
+      expect(await ds.query("SELECT DISTINCT health_state, last_used_at FROM connections")).toEqual([{ health_state: "UNKNOWN", last_used_at: null }]);
       const rows: { account_id: string; aid: number; account_aid: number; auth_ids: string[]; label: string }[] = await ds.query(
         `SELECT c.account_id, c.aid, a.aid AS account_aid, c.auth_ids, c.label FROM connections c JOIN accounts a ON a.id = c.account_id ORDER BY a.aid, c.label`,
       );
@@ -53,7 +55,8 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
       // A new account gets the next number, not one already taken.
       const [added] = await ds.query("INSERT INTO accounts (id, name, created) VALUES ($1, 'later', now()) RETURNING aid", [randomUUID()]);
       expect(added.aid).toBeGreaterThan(Math.max(...rows.map((r) => r.aid)));
-      // And it can be taken back.
+      // And both can be taken back.
+      await ds.undoLastMigration({ transaction: "each" });
       await ds.undoLastMigration({ transaction: "each" });
       expect((await ds.query("SELECT count(*)::int AS n FROM connections"))[0].n).toBe(4);
     } finally {

@@ -6,6 +6,15 @@ import { PlainReads } from "./plain-reads";
 
 const UNIQUE_VIOLATION = "23505";
 
+/** One connection's health as ConnectionHealth flushes it: a verdict (state, error, checked_at) and/or a last use. */
+export interface HealthEntry {
+  id: string;
+  state: "OK" | "FAILING" | null;
+  error: string | null;
+  checked_at: string | null;
+  last_used_at: string | null;
+}
+
 /** Live means not soft-deleted: a deleted row stays for audit but no read path returns it. */
 export class ConnectionRepository {
   private readonly plain: PlainReads;
@@ -93,6 +102,25 @@ export class ConnectionRepository {
     if (!account) throw new Error(`account ${row.accountId} does not exist`);
     row.aid = account.aid;
     return saveUnique(this.dataSource.manager, row);
+  }
+
+  /**
+   * Health verdicts and last uses of many connections in one statement. A verdict older than the stored one is
+   * ignored (another instance may have flushed a newer one first); last use only moves forward.
+   */
+  async recordHealth(entries: readonly HealthEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const newer = "v.checked_at IS NOT NULL AND (c.health_checked_at IS NULL OR v.checked_at >= c.health_checked_at)";
+    await this.plain.rows(
+      `UPDATE connections c SET
+         health_state = CASE WHEN ${newer} THEN v.state ELSE c.health_state END,
+         health_error = CASE WHEN ${newer} THEN v.error ELSE c.health_error END,
+         health_checked_at = CASE WHEN ${newer} THEN v.checked_at ELSE c.health_checked_at END,
+         last_used_at = GREATEST(c.last_used_at, v.last_used_at)
+       FROM jsonb_to_recordset($1::jsonb) AS v(id uuid, state text, error text, checked_at timestamptz, last_used_at timestamptz)
+       WHERE c.id = v.id`,
+      [JSON.stringify(entries)],
+    );
   }
 
   /** Any row with this id, deleted or not, in any account: for the gateway's own bookkeeping only. */

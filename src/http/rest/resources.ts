@@ -108,6 +108,16 @@ export const EMBEDDING_STATUS: Resource = {
   ],
 };
 
+export const CONNECTION_STATUS: Resource = {
+  name: "ConnectionStatus",
+  fields: [
+    field("state", "state", { enum: ["UNKNOWN", "OK", "FAILING"], description: "UNKNOWN until a test or scan reaches the source." }),
+    field("checked_at", "checkedAt", nullable(schemaRef("DateTime"))),
+    field("error", "error", { type: ["string", "null"], description: "Why FAILING." }),
+    field("last_used_at", "lastUsedAt", { ...nullable(schemaRef("DateTime")), description: "The last scan (recorded within seconds, in batches)." }),
+  ],
+};
+
 export const CONNECTION: Resource = {
   name: "Connection",
   fields: [
@@ -132,6 +142,7 @@ export const CONNECTION: Resource = {
     field("author_id", "authorId", { type: ["string", "null"], format: "uuid", description: "The token that created it." }),
     field("updated_by_user_id", "updatedByUserId", { type: ["string", "null"], format: "uuid", description: "The token that changed it last." }),
     nested("embedding_status", "embedding", EMBEDDING_STATUS),
+    nested("status", "status", CONNECTION_STATUS),
   ],
   // The config's keys depend on the connection's type.
   extra: {

@@ -183,7 +183,7 @@ export const ROUTES: Route[] = [
     operationId: "updateConnection",
     document: `mutation UpdateConnection($id: ID!, $input: UpdateConnectionInput!) { result: updateConnection(id: $id, input: $input) { ${CONNECTION_SELECTION} } }`,
     variables: (r) => ({ id: r.params.id, input: inputFrom(r.body ?? {}) }),
-    readOnlyKeys: ["id", "account_id", "aid", "created", "updated", "deleted", "author_id", "updated_by_user_id", "embedding_status"],
+    readOnlyKeys: ["id", "account_id", "aid", "created", "updated", "deleted", "author_id", "updated_by_user_id", "embedding_status", "status"],
     shape: connection,
     doc: {
       summary: "Change a connection's label, description or config",

@@ -1,6 +1,7 @@
 import { Column, Entity, PrimaryColumn } from "typeorm";
 
 export type EmbeddingState = "PENDING" | "RUNNING" | "READY" | "FAILED";
+export type HealthState = "UNKNOWN" | "OK" | "FAILING";
 
 /** Stored config values of secret fields are `enc:v1:…` ciphertexts, never plaintext. */
 @Entity({ name: "connections" })
@@ -29,4 +30,9 @@ export class ConnectionEntity {
   @Column({ name: "embedding_error", type: "text", nullable: true }) embeddingError: string | null;
   @Column({ name: "embedding_updated_at", type: "timestamptz", nullable: true }) embeddingUpdatedAt: Date | null;
   @Column({ name: "embedding_generation", type: "integer", default: 1 }) embeddingGeneration: number;
+  /** Written in batches by ConnectionHealth, never by a request's own save (see there). */
+  @Column({ name: "health_state", type: "text", default: "UNKNOWN" }) healthState: HealthState;
+  @Column({ name: "health_checked_at", type: "timestamptz", nullable: true }) healthCheckedAt: Date | null;
+  @Column({ name: "health_error", type: "text", nullable: true }) healthError: string | null;
+  @Column({ name: "last_used_at", type: "timestamptz", nullable: true }) lastUsedAt: Date | null;
 }
