@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { ConnectionField, ConnectionType } from "../datasources/sources/connection-types";
 import { badFields, badInput } from "../errors";
 import { CONFIG_STRING_MAX, CONFIG_TEXT_MAX } from "../limits";
@@ -89,11 +90,37 @@ function mergeSecret(f: ConnectionField, given: unknown, previous: unknown, isUp
   const max = f.type === "text" ? CONFIG_TEXT_MAX : CONFIG_STRING_MAX;
   if (given.length > max) return { problem: `config.${f.name}: longer than ${max} characters` };
   if (f.type !== "text" && CONTROL.test(given)) return { problem: `config.${f.name}: must not contain control characters` };
+  const notPem = pemProblem(f, given);
+  if (notPem) return { problem: notPem };
   return { plaintext: given };
+}
+
+/** PEM fields must parse: certificates as X.509 (each one of a bundle), a private key as an unencrypted key. */
+function pemProblem(f: ConnectionField, value: string): string | null {
+  if (f.format === "pem-certificates") {
+    const blocks = value.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    try {
+      if (blocks.length === 0) throw new Error("no certificate");
+      for (const block of blocks) new X509Certificate(block);
+    } catch {
+      return `config.${f.name}: must be one or more PEM certificates (-----BEGIN CERTIFICATE----- …)`;
+    }
+  }
+  if (f.format === "pem-private-key") {
+    try {
+      if (!value.includes("-----BEGIN")) throw new Error("not PEM");
+      createPrivateKey({ key: value, format: "pem" });
+    } catch {
+      return `config.${f.name}: must be an unencrypted PEM private key (-----BEGIN PRIVATE KEY----- …)`;
+    }
+  }
+  return null;
 }
 
 function coerce(f: ConnectionField, raw: unknown): ConfigValue | { problem: string } {
   const name = `config.${f.name}`;
+  // An older spelling stands for its value (ssl: true is verify-full).
+  if (f.aliases && (typeof raw === "boolean" || typeof raw === "string") && Object.prototype.hasOwnProperty.call(f.aliases, String(raw))) raw = f.aliases[String(raw)];
   switch (f.type) {
     case "integer": {
       const n = typeof raw === "string" && /^\d{1,10}$/.test(raw.trim()) ? Number(raw) : raw;
@@ -117,6 +144,8 @@ function coerce(f: ConnectionField, raw: unknown): ConfigValue | { problem: stri
       // Fields that end up inside a JDBC URL or a host name have a pattern, so they cannot smuggle URL parameters.
       if (f.pattern !== null && !new RegExp(f.pattern).test(value)) return { problem: `${name}: may hold only letters, digits, space, _ $ . and - (at most 128)` };
       if (f.options !== null && !f.options.some((o) => o.value === value)) return { problem: `${name}: must be one of ${f.options.map((o) => o.value).join(", ")}` };
+      const notPem = pemProblem(f, value);
+      if (notPem) return { problem: notPem };
       return value;
     }
     default: {

@@ -24,7 +24,7 @@ export class ConnectionTestService {
 
   async test(accountId: string, type: ConnectionType, config: Readonly<Record<string, string | number | boolean>>): Promise<ConnectionTest> {
     // No engine for this type here is the deployment's limit (503), not a property of the config: an error.
-    const engine = this.engines.for(type);
+    const engine = this.engines.for(type, config);
     const checkedAt = new Date();
     const started = performance.now();
     const failed = (failure: ReturnType<typeof testFailure>): ConnectionTest => ({ ok: false, latencyMs: null, serverVersion: null, readableTables: null, checkedAt, ...failure });

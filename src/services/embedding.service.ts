@@ -45,7 +45,7 @@ export class EmbeddingService {
     const id = row.id;
     try {
       await this.vectors.setStatus(id, payload.generation, { state: "RUNNING", progress: 0, error: null });
-      const tables = await this.engines.for(engine.type).listTables(engine);
+      const tables = await this.engines.for(engine.type, engine.config).listTables(engine);
       const documents = tables.map((t) => {
         const text = tableDocument(t);
         return { table: t, text, hash: documentHash(text) };

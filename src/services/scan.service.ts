@@ -48,7 +48,7 @@ export class ScanService {
     if (!Number.isInteger(limit) || limit < 1) throw badInput(`limit: must be an integer of at least 1 (at most ${MAX_ROWS} are returned)`);
     if ((options.primaryKeys?.length ?? 0) > MAX_PRIMARY_KEYS) throw badInput(`primaryKeys: at most ${MAX_PRIMARY_KEYS} columns`);
     const connection = await this.connections.openForQuery(principal, connectionId);
-    const engine = this.engines.for(connection.type);
+    const engine = this.engines.for(connection.type, connection.config);
     const dialect = this.engines.dialectFor(connection.type);
     // Through Trino, a three-part name could reach another connection's catalog: only this one's is allowed.
     // PostgreSQL: a statement that passes every other check is compared with what the source defines outside

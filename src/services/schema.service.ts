@@ -33,7 +33,7 @@ export class SchemaService {
   ): Promise<TablePage> {
     checkFirst(options.first);
     const all = await this.cached<TableInfo[]>(principal, connection, "tables", options.refresh ?? false, async (engineConnection) => {
-      const engine = this.engines.for(engineConnection.type);
+      const engine = this.engines.for(engineConnection.type, engineConnection.config);
       return engine.listTables(engineConnection);
     });
     const needle = options.search?.trim().toLowerCase() ?? "";
@@ -52,7 +52,7 @@ export class SchemaService {
   async table(principal: Principal, connection: ConnectionRef, name: string): Promise<Table | null> {
     if (!TABLE_NAME.test(name)) throw badInput("name: a table name of 1 to 255 printable characters");
     const columns = await this.cached<ColumnInfo[] | null>(principal, connection, `table:${name}`, false, async (engineConnection) =>
-      this.engines.for(engineConnection.type).describeTable(engineConnection, name),
+      this.engines.for(engineConnection.type, engineConnection.config).describeTable(engineConnection, name),
     );
     if (!columns) return null;
     const dot = name.indexOf(".");

@@ -235,7 +235,7 @@ const CASES: Case[] = [
     who: "adminA",
     run: create(pgInput("bad", { connectionConfigSlug: "trino", config: { host: "1.2.3.16", catalog: "hive", user: "r", password: PLAIN.password } })),
     code: "BAD_USER_INPUT",
-    names: "config.password: applies only when ssl is true",
+    names: "config.password: applies only when ssl is require or verify-ca or verify-full",
   },
   { name: "relabelling to a taken label", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "TAKEN" }), code: "CONFLICT", names: "label" },
   { name: "an unknown connection type by slug", who: "adminA", run: (t, tok) => t.getConfig(tok, "db2"), code: "NOT_FOUND" },

@@ -24,8 +24,8 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
       for (const label of ["one", "two"]) {
         await before.query(
           `INSERT INTO connections (id, account_id, label, connection_config_id, config, created, updated)
-           VALUES ($1, $2, $3, 'pg', '{"host":"h"}', now(), now())`,
-          [randomUUID(), account, label],
+           VALUES ($1, $2, $3, 'pg', $4, now(), now())`,
+          [randomUUID(), account, label, JSON.stringify({ host: "h", ssl: label === "one" })],
         );
       }
     }
@@ -38,7 +38,14 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
   it("numbers the accounts and gives each connection its account's number and no auth ids", async () => {
     const ds = await open(MIGRATIONS);
     try {
-      expect((await ds.runMigrations({ transaction: "each" })).map((m) => m.name)).toEqual(["LyticsFields1764200000000", "ConnectionHealth1764300000000"]);
+      expect((await ds.runMigrations({ transaction: "each" })).map((m) => m.name)).toEqual(["LyticsFields1764200000000", "ConnectionHealth1764300000000", "SslModes1764400000000"]);
+      // ssl: true and false became the modes they meant.
+      expect((await ds.query("SELECT label, config->>'ssl' AS ssl FROM connections ORDER BY label")).map((r: { label: string; ssl: string }) => `${r.label}:${r.ssl}`)).toEqual([
+        "one:verify-full",
+        "one:verify-full",
+        "two:disable",
+        "two:disable",
+      ]);
       // Every existing connection starts with no verdict.
       expect(await ds.query("SELECT DISTINCT health_state, last_used_at FROM connections")).toEqual([{ health_state: "UNKNOWN", last_used_at: null }]);
       const rows: { account_id: string; aid: number; account_aid: number; auth_ids: string[]; label: string }[] = await ds.query(
@@ -55,7 +62,8 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
       // A new account gets the next number, not one already taken.
       const [added] = await ds.query("INSERT INTO accounts (id, name, created) VALUES ($1, 'later', now()) RETURNING aid", [randomUUID()]);
       expect(added.aid).toBeGreaterThan(Math.max(...rows.map((r) => r.aid)));
-      // And both can be taken back.
+      // And all can be taken back.
+      await ds.undoLastMigration({ transaction: "each" });
       await ds.undoLastMigration({ transaction: "each" });
       await ds.undoLastMigration({ transaction: "each" });
       expect((await ds.query("SELECT count(*)::int AS n FROM connections"))[0].n).toBe(4);

@@ -37,7 +37,7 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
         deleted: null,
         embedding: { state: "PENDING" },
       });
-      expect(c.config).toMatchObject({ host: "1.2.3.10", port: 5432, database: "analytics", user: "reader", ssl: false });
+      expect(c.config).toMatchObject({ host: "1.2.3.10", port: 5432, database: "analytics", user: "reader", ssl: "disable" });
       expect(c.config.password).toMatch(ENC);
       expect(c.authorId).toBe(c.updatedByUserId);
       expect(new Date(c.created).getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -66,9 +66,9 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
       expect(relabelled.ok && relabelled.data).toMatchObject({ label: `updated ${name}`, description: null });
       expect(relabelled.ok && relabelled.data.config.password).toBe(config.password);
 
-      // ssl is not bound to the secret: echoing the ciphertext keeps it.
+      // ssl is not bound to the secret: echoing the ciphertext keeps it. true is the older spelling of verify-full.
       const tls = await t.update(gw.a.admin, id, { config: { ssl: true, password: config.password } });
-      expect(tls.ok && tls.data.config).toMatchObject({ ssl: true, password: config.password, host: "1.2.3.10" });
+      expect(tls.ok && tls.data.config).toMatchObject({ ssl: "verify-full", password: config.password, host: "1.2.3.10" });
 
       // Moving the connection needs the secret again; with it, the new ciphertext differs.
       const moved = await t.update(gw.a.admin, id, { config: { host: "1.2.4.7", password: PLAIN.password2 } });
@@ -106,7 +106,7 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
       const created = await t.create(gw.a.admin, pgInput(`nulls ${name}`));
       if (!created.ok) throw new Error(created.message);
       const updated = await t.update(gw.a.admin, created.data.id, { config: { password: null, ssl: null } });
-      expect(updated.ok && updated.data.config).toEqual({ host: "1.2.3.10", port: 5432, database: "analytics", user: "reader", ssl: false });
+      expect(updated.ok && updated.data.config).toEqual({ host: "1.2.3.10", port: 5432, database: "analytics", user: "reader", ssl: "disable" });
     });
 
     it("soft-deletes: deleted is set, the connection leaves every read, and its label is free again", async () => {
@@ -143,8 +143,9 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
       expect(pg.database).toMatchObject({ maxLength: 128, pattern: expect.stringMatching(/^\^/) });
       expect(new RegExp(pg.database.pattern).test("x;sslmode=disable")).toBe(false);
       expect(pg.user).toMatchObject({ group: "authentication", order: 4 });
-      expect(pg.ssl).toMatchObject({ group: "security", order: 6, default: false });
-      expect((await fields("trino")).password).toMatchObject({ dependsOn: { field: "ssl", values: [true] } });
+      expect(pg.ssl).toMatchObject({ group: "security", order: 6, default: "disable", options: expect.arrayContaining([{ value: "verify-full", label: expect.any(String) }]) });
+      expect(pg.ssl_ca).toMatchObject({ group: "security", dependsOn: { field: "ssl", values: ["verify-ca", "verify-full"] } });
+      expect((await fields("trino")).password).toMatchObject({ dependsOn: { field: "ssl", values: ["require", "verify-ca", "verify-full"] } });
     });
   });
 

@@ -1,4 +1,6 @@
+import fs from "node:fs";
 import { describe, expect, it } from "vitest";
+import { makeTestCertificates } from "../support/tls-certs";
 import { CONNECTION_TYPES, type ConnectionField } from "../../src/datasources/sources/connection-types";
 import { mergeConfig } from "../../src/services/config-validator";
 
@@ -43,7 +45,7 @@ describe("connection type fields: form metadata and validation agree", () => {
       expect(problemsOf(slug, { [name]: f.maximum })).toEqual([]);
       expect(problemsOf(slug, { [name]: f.maximum + 1 }).join()).toContain(field);
     }
-    if (f.maxLength !== null && f.type !== "text" && !f.secret) {
+    if (f.maxLength !== null && f.type !== "text" && !f.secret && f.options === null) {
       expect(problemsOf(slug, { [name]: "a".repeat(f.maxLength) })).toEqual([]);
       expect(problemsOf(slug, { [name]: "a".repeat(f.maxLength + 1) }).join()).toContain(field);
     }
@@ -61,13 +63,30 @@ describe("connection type fields: form metadata and validation agree", () => {
   });
 
   it("refuses a field whose condition is not met, accepts it once it is, and does not require it meanwhile", () => {
+    const certs = makeTestCertificates("form_user");
+    const valueFor = (f: ConnectionField) => (f.format === "pem-certificates" ? certs.ca : f.format === "pem-private-key" ? certs.client.key : "pw");
     const conditional = cases.filter(([, , f]) => f.dependsOn !== null);
-    expect(conditional.map(([slug, name]) => `${slug}.${name}`)).toEqual(["trino.password"]);
+    expect(conditional.map(([slug, name]) => `${slug}.${name}`).sort()).toEqual(
+      ["trino.password", ...["postgres", "mysql", "mariadb", "redshift"].flatMap((t) => ["ssl_ca", "ssl_cert", "ssl_key"].map((n) => `${t}.${n}`))].sort(),
+    );
     for (const [slug, name, f] of conditional) {
-      const unmet = problemsOf(slug, { [name]: "pw", [f.dependsOn!.field]: false });
-      expect(unmet).toEqual([`config.${name}: applies only when ${f.dependsOn!.field} is true; leave it out (or send null to remove it)`]);
-      expect(problemsOf(slug, { [name]: "pw", [f.dependsOn!.field]: f.dependsOn!.values[0] })).toEqual([]);
-      expect(problemsOf(slug, { [f.dependsOn!.field]: false })).toEqual([]);
+      const { field, values } = f.dependsOn!;
+      const unmet = problemsOf(slug, { [name]: valueFor(f), [field]: "disable" });
+      expect(unmet, `${slug}.${name}`).toEqual([`config.${name}: applies only when ${field} is ${values.join(" or ")}; leave it out (or send null to remove it)`]);
+      expect(problemsOf(slug, { [name]: valueFor(f), [field]: values[0] }), `${slug}.${name}`).toEqual([]);
+      expect(problemsOf(slug, { [field]: "disable" })).toEqual([]);
     }
+    fs.rmSync(certs.dir, { recursive: true, force: true });
+  });
+
+  it("reads the older ssl booleans as the modes they meant, and refuses PEM that does not parse", () => {
+    const postgres = CONNECTION_TYPES.find((t) => t.slug === "postgres")!;
+    expect(mergeConfig(postgres, null, { ...VALID.postgres, ssl: true }).values.ssl).toBe("verify-full");
+    expect(mergeConfig(postgres, null, { ...VALID.postgres, ssl: "false" }).values.ssl).toBe("disable");
+    const bundle = "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----";
+    expect(problemsOf("postgres", { ssl: "verify-ca", ssl_ca: bundle }).join()).toContain("config.ssl_ca: must be one or more PEM certificates");
+    expect(problemsOf("postgres", { ssl: "require", ssl_key: "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----" }).join()).toContain(
+      "config.ssl_key: must be an unencrypted PEM private key",
+    );
   });
 });

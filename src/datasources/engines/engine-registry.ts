@@ -3,6 +3,8 @@ import { ErrorCode, GatewayError } from "../../errors";
 import type { QueryEngine } from "./query-engine";
 
 export type EngineMode = "direct" | "trino";
+/** Config fields the direct drivers read as PEM text, and Trino's connectors only as files on its nodes. */
+export const CERTIFICATE_FIELDS = ["ssl_ca", "ssl_cert", "ssl_key"];
 
 /** Which engine serves which connection type. Decided once, from config, by the composition root. */
 export class EngineRegistry {
@@ -11,11 +13,16 @@ export class EngineRegistry {
     private readonly engines: { postgres?: QueryEngine; mysql?: QueryEngine; trino?: QueryEngine },
   ) {}
 
-  for(type: ConnectionType): QueryEngine {
+  /** The engine for a type, and (given the config) one that can serve that config. */
+  for(type: ConnectionType, config?: Readonly<Record<string, unknown>>): QueryEngine {
     const engine = this.engineFor(type);
-    if (engine) return engine;
     // The deployment's limit, not the caller's mistake: 503, worded for whoever runs the gateway.
-    throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, this.unavailableReason(type)!);
+    if (!engine) throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, this.unavailableReason(type)!);
+    const files = this.mode === "trino" && config ? CERTIFICATE_FIELDS.filter((f) => typeof config[f] === "string" && config[f] !== "") : [];
+    if (files.length > 0) {
+      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `config.${files[0]}: certificates are used by the direct drivers; through Trino they would need files on every Trino node`);
+    }
+    return engine;
   }
 
   /** Why this deployment cannot use connections of `type`, for an operator to act on; null when it can. */

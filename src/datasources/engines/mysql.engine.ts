@@ -5,6 +5,8 @@ import { DirectEngine, type ScanStep } from "./direct-engine";
 import type { ColumnInfo, EngineConnection, ProbeResult, ScanOutcome, TableInfo } from "./query-engine";
 import { toUpstream, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue, type CatalogColumnRow } from "./values";
+import { tlsOptions } from "./tls";
+import { sslModeOf } from "../sources/connection-types";
 import { DEFAULT_ROWS } from "../../limits";
 
 const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sys"];
@@ -202,15 +204,20 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
     const host = String(c.host);
     const port = Number(c.port ?? 3306);
     const target = await this.hosts.check(host, { field: "config.host", port });
+    const mode = sslModeOf(c.ssl);
+    const tls = tlsOptions(c, host);
     const options: PoolOptions = {
       // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
-      host: target?.address ?? host,
+      // verify-full dials the name: mysql2 checks the certificate against the host it dials, never a separate name.
+      host: mode === "verify-full" ? host : (target?.address ?? host),
       port,
       user: String(c.user),
       password: typeof c.password === "string" ? c.password : "",
       database: databaseOf(connection) ?? undefined,
-      // mysql2 hands these to tls.connect; servername makes the certificate check use the name, not the IP dialled.
-      ssl: c.ssl ? ({ servername: host, rejectUnauthorized: true } as PoolOptions["ssl"]) : undefined,
+      // mysql2 checks the chain when rejectUnauthorized, and the name only with verifyIdentity.
+      ssl: tls
+        ? ({ ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.rejectUnauthorized, verifyIdentity: mode === "verify-full" } as PoolOptions["ssl"])
+        : undefined,
       multipleStatements: false,
       // The server could otherwise ask the gateway to upload a local file (LOAD DATA LOCAL INFILE).
       flags: ["-LOCAL_FILES"],

@@ -7,6 +7,7 @@ import { remainingMs, type ColumnInfo, type EngineConnection, type ProbeResult, 
 import { toUpstream, upstreamTimeout, upstreamUnavailable } from "./upstream-errors";
 import { groupTables, toJsonValue } from "./values";
 import { pgTypeName } from "./pg-type-names";
+import { tlsOptions } from "./tls";
 
 const SYSTEM_SCHEMAS = ["pg_catalog", "information_schema", "pg_toast"];
 
@@ -234,7 +235,7 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
       user: String(c.user),
       // A function, because node-postgres replaces an empty password with the gateway's own PGPASSWORD.
       password: () => password,
-      ssl: c.ssl ? { servername: host, rejectUnauthorized: true } : false,
+      ssl: tlsOptions(c, host) ?? false,
       application_name: "connections-gateway",
       client_encoding: "UTF8",
       // Set explicitly so no PGOPTIONS of the gateway's own environment reaches a user's database.

@@ -1,3 +1,4 @@
+import { sslModeOf } from "../sources/connection-types";
 import type { EngineConnection } from "./query-engine";
 
 /** Catalog names are derived from the connection id: stable, unique, and never user text. */
@@ -13,8 +14,8 @@ const literal = (value: string) => `'${value.replace(/'/g, "''")}'`;
  */
 function catalogProperties(connection: EngineConnection, address: string | null): Record<string, string> {
   const c = connection.config;
-  const tls = c.ssl === true;
-  const host = tls || !address ? String(c.host) : address.includes(":") ? `[${address}]` : address;
+  const tls = sslModeOf(c.ssl);
+  const host = tls === "verify-full" || !address ? String(c.host) : address.includes(":") ? `[${address}]` : address;
   const credentials = { "connection-user": String(c.user), "connection-password": typeof c.password === "string" ? c.password : "" };
   if (!connection.type.catalog) throw new Error(`no Trino connector for ${connection.type.slug}`);
   return connection.type.catalog({ config: c, host, port: String(c.port), tls, credentials });

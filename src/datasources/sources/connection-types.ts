@@ -34,7 +34,17 @@ export interface ConnectionField {
   readonly options: readonly { readonly value: string; readonly label: string }[] | null;
   /** The field applies only when another field has one of these values (a form hides it otherwise). */
   readonly dependsOn: { readonly field: string; readonly values: readonly (string | boolean)[] } | null;
+  /** Older spellings accepted on input and stored as the value they stand for (ssl: true → verify-full). */
+  readonly aliases: Readonly<Record<string, string>> | null;
+  /** Text that must parse as PEM: certificates, or one unencrypted private key. */
+  readonly format: "pem-certificates" | "pem-private-key" | null;
 }
+
+/** How a connection uses TLS, as libpq names the modes. */
+export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
+/** A stored ssl value as a mode: configs saved before modes existed hold true or false. */
+export const sslModeOf = (value: unknown): SslMode =>
+  value === true ? "verify-full" : value === false || value === undefined || value === null ? "disable" : (String(value) as SslMode);
 
 /** A database vendor. Ids are fixed, as the types' are. */
 export interface Provider {
@@ -62,7 +72,7 @@ export interface CatalogTarget {
   /** The host to put in the URL: the checked IP address, or the name when TLS must check it. */
   readonly host: string;
   readonly port: string;
-  readonly tls: boolean;
+  readonly tls: SslMode;
   /** connection-user and connection-password. */
   readonly credentials: Record<string, string>;
 }
@@ -103,9 +113,18 @@ const theDatabase = (config: Readonly<Record<string, unknown>>) => (typeof confi
 /** Fields that end up inside a JDBC URL or a host name: restricted so they cannot smuggle URL parameters. */
 const IDENTIFIER_FIELDS = new Set(["database", "catalog", "schema", "warehouse", "role", "project_id", "account"]);
 export const IDENTIFIER_PATTERN = "^[A-Za-z0-9_$][A-Za-z0-9_$.\\- ]{0,127}$";
-const GROUPS: Record<string, FieldGroup> = { user: "authentication", password: "authentication", credentials_key: "authentication", role: "authentication", ssl: "security" };
+const GROUPS: Record<string, FieldGroup> = {
+  user: "authentication",
+  password: "authentication",
+  credentials_key: "authentication",
+  role: "authentication",
+  ssl: "security",
+  ssl_ca: "security",
+  ssl_cert: "security",
+  ssl_key: "security",
+};
 
-type FieldOptions = Partial<Pick<ConnectionField, "required" | "secret" | "default" | "placeholder" | "minimum" | "maximum" | "options" | "dependsOn">>;
+type FieldOptions = Partial<Pick<ConnectionField, "required" | "secret" | "default" | "placeholder" | "minimum" | "maximum" | "options" | "dependsOn" | "aliases" | "format">>;
 
 const field = (name: string, label: string, type: FieldType, description: string, opts: FieldOptions = {}): ConnectionField =>
   Object.freeze({
@@ -124,6 +143,8 @@ const field = (name: string, label: string, type: FieldType, description: string
     pattern: IDENTIFIER_FIELDS.has(name) ? IDENTIFIER_PATTERN : null,
     options: opts.options ?? null,
     dependsOn: opts.dependsOn ?? null,
+    aliases: opts.aliases ?? null,
+    format: opts.format ?? null,
   });
 
 const host = (what: string) => field("host", "Host", "string", `DNS name or IP address of the ${what}.`, { required: true, placeholder: "db.example.com" });
@@ -134,16 +155,52 @@ const password = (required: boolean) =>
     required,
     secret: true,
   });
-const ssl = (def: boolean) => field("ssl", "Use TLS", "boolean", "Connect with TLS.", { default: def });
+const SSL_MODES = [
+  { value: "disable", label: "No TLS" },
+  { value: "require", label: "TLS, certificate not checked" },
+  { value: "verify-ca", label: "TLS, certificate signed by a trusted CA" },
+  { value: "verify-full", label: "TLS, certificate trusted and naming the host" },
+];
+/** Modes that check the server's certificate, and modes that encrypt at all. */
+const VERIFYING = ["verify-ca", "verify-full"];
+const ENCRYPTING = ["require", ...VERIFYING];
+const ssl = (def: SslMode) =>
+  field(
+    "ssl",
+    "TLS",
+    "string",
+    "disable; require (encrypted, nothing checked); verify-ca (the certificate is signed by a public CA, or by ssl_ca); verify-full (that, and it names the host). true and false are read as verify-full and disable.",
+    { default: def, options: SSL_MODES, aliases: { true: "verify-full", false: "disable" } },
+  );
+/** What the direct drivers can present and check: a private CA, and a client certificate with its key. */
+const certificates = [
+  field("ssl_ca", "CA certificate", "text", "PEM certificate(s) of the CA that signed the server's certificate, when it is not a public one.", {
+    format: "pem-certificates",
+    dependsOn: { field: "ssl", values: VERIFYING },
+    placeholder: "-----BEGIN CERTIFICATE-----",
+  }),
+  field("ssl_cert", "Client certificate", "text", "PEM certificate the gateway presents, for sources that authenticate clients by certificate.", {
+    format: "pem-certificates",
+    dependsOn: { field: "ssl", values: ENCRYPTING },
+    placeholder: "-----BEGIN CERTIFICATE-----",
+  }),
+  field("ssl_key", "Client key", "text", "The client certificate's private key: PEM, unencrypted. Stored encrypted; never returned in plaintext.", {
+    secret: true,
+    format: "pem-private-key",
+    dependsOn: { field: "ssl", values: ENCRYPTING },
+    placeholder: "-----BEGIN PRIVATE KEY-----",
+  }),
+];
 
-/** host + port + database + user + password: the shape most JDBC connectors share. */
-const jdbcFields = (what: string, defPort: number, database: { required: boolean; label?: string }, tls: boolean) => [
+/** host + port + database + user + password: the shape most JDBC connectors share; certificates where a direct driver serves the type. */
+const jdbcFields = (what: string, defPort: number, database: { required: boolean; label?: string }, tls: SslMode, withCertificates = false) => [
   host(what),
   port(defPort),
   field("database", database.label ?? "Database", "string", `Database to connect to.`, { required: database.required, placeholder: "analytics" }),
   user,
   password(false),
   ssl(tls),
+  ...(withCertificates ? certificates : []),
 ];
 
 const types: ConnectionType[] = [
@@ -156,10 +213,10 @@ const types: ConnectionType[] = [
     trinoConnector: "postgresql",
     dialect: "pg",
     boundFields: ["host", "port", "database", "user"],
-    fields: jdbcFields("PostgreSQL server", 5432, { required: true }, false),
+    fields: jdbcFields("PostgreSQL server", 5432, { required: true }, "disable", true),
     directEngine: "postgres",
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:postgresql://${host}:${port}/${String(c.database)}${tls ? "?ssl=true&sslmode=verify-full" : ""}`,
+      "connection-url": `jdbc:postgresql://${host}:${port}/${String(c.database)}${tls === "disable" ? "" : `?ssl=true&sslmode=${tls}`}`,
       ...credentials,
     }),
     defaultSchema: () => "public",
@@ -175,10 +232,10 @@ const types: ConnectionType[] = [
     trinoConnector: "mysql",
     dialect: "mysql",
     boundFields: ["host", "port", "database", "user"],
-    fields: jdbcFields("MySQL server", 3306, { required: false, label: "Default database" }, false),
+    fields: jdbcFields("MySQL server", 3306, { required: false, label: "Default database" }, "disable", true),
     directEngine: "mysql",
     catalog: ({ host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:mysql://${host}:${port}${tls ? "?sslMode=VERIFY_IDENTITY" : ""}`,
+      "connection-url": `jdbc:mysql://${host}:${port}?sslMode=${{ disable: "DISABLED", require: "REQUIRED", "verify-ca": "VERIFY_CA", "verify-full": "VERIFY_IDENTITY" }[tls]}`,
       "case-insensitive-name-matching": "true",
       ...credentials,
     }),
@@ -193,10 +250,10 @@ const types: ConnectionType[] = [
     trinoConnector: "mariadb",
     dialect: "mysql",
     boundFields: ["host", "port", "database", "user"],
-    fields: jdbcFields("MariaDB server", 3306, { required: false, label: "Default database" }, false),
+    fields: jdbcFields("MariaDB server", 3306, { required: false, label: "Default database" }, "disable", true),
     directEngine: "mysql",
     catalog: ({ host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:mariadb://${host}:${port}${tls ? "?sslMode=verify-full" : ""}`,
+      "connection-url": `jdbc:mariadb://${host}:${port}?sslMode=${tls === "require" ? "trust" : tls}`,
       "case-insensitive-name-matching": "true",
       ...credentials,
     }),
@@ -211,10 +268,10 @@ const types: ConnectionType[] = [
     trinoConnector: "redshift",
     dialect: "pg",
     boundFields: ["host", "port", "database", "user"],
-    fields: jdbcFields("Redshift endpoint", 5439, { required: true }, true),
+    fields: jdbcFields("Redshift endpoint", 5439, { required: true }, "verify-full", true),
     directEngine: "postgres",
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:redshift://${host}:${port}/${String(c.database)}${tls ? "?ssl=true" : ""}`,
+      "connection-url": `jdbc:redshift://${host}:${port}/${String(c.database)}${tls === "disable" ? "?ssl=false" : `?ssl=true&sslmode=${tls}`}`,
       ...credentials,
     }),
     defaultSchema: () => "public",
@@ -229,10 +286,10 @@ const types: ConnectionType[] = [
     trinoConnector: "sqlserver",
     dialect: "tsql",
     boundFields: ["host", "port", "database", "user"],
-    fields: jdbcFields("SQL Server", 1433, { required: true }, true),
+    fields: jdbcFields("SQL Server", 1433, { required: true }, "verify-full"),
     directEngine: null,
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:sqlserver://${host}:${port};databaseName=${String(c.database)};encrypt=${tls}`,
+      "connection-url": `jdbc:sqlserver://${host}:${port};databaseName=${String(c.database)};encrypt=${tls !== "disable"};trustServerCertificate=${tls === "require"}`,
       ...credentials,
     }),
     defaultSchema: () => "dbo",
@@ -300,10 +357,10 @@ const types: ConnectionType[] = [
     trinoConnector: "clickhouse",
     dialect: "clickhouse",
     boundFields: ["host", "port", "database", "user"],
-    fields: jdbcFields("ClickHouse server", 8123, { required: false, label: "Default database" }, false),
+    fields: jdbcFields("ClickHouse server", 8123, { required: false, label: "Default database" }, "disable"),
     directEngine: null,
     catalog: ({ config: c, host, port, tls, credentials }) => ({
-      "connection-url": `jdbc:clickhouse://${host}:${port}/${String(c.database ?? "")}${tls ? "?ssl=true" : ""}`,
+      "connection-url": `jdbc:clickhouse://${host}:${port}/${String(c.database ?? "")}${tls === "disable" ? "" : `?ssl=true&sslmode=${tls === "require" ? "none" : "strict"}`}`,
       ...credentials,
     }),
     defaultSchema: theDatabase,
@@ -324,8 +381,8 @@ const types: ConnectionType[] = [
       field("schema", "Schema", "string", "Default schema.", { placeholder: "default" }),
       user,
       // Trino accepts a password only over TLS (its clients refuse to send one in clear).
-      Object.freeze({ ...password(false), dependsOn: { field: "ssl", values: [true] } }),
-      ssl(false),
+      Object.freeze({ ...password(false), dependsOn: { field: "ssl", values: ENCRYPTING } }),
+      ssl("disable"),
     ],
     directEngine: null,
     catalog: null,
