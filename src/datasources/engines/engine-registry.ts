@@ -20,7 +20,10 @@ export class EngineRegistry {
     if (!engine) throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, this.unavailableReason(type)!);
     const files = this.mode === "trino" && config ? CERTIFICATE_FIELDS.filter((f) => typeof config[f] === "string" && config[f] !== "") : [];
     if (files.length > 0) {
-      throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, `config.${files[0]}: certificates are used by the direct drivers; through Trino they would need files on every Trino node`);
+      throw new GatewayError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `config.${files[0]}: certificates are used by the direct drivers; through Trino they would need files on every Trino node`,
+      );
     }
     return engine;
   }
