@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ErrorCode } from "../../src/errors";
 import { LYTICS_CODES } from "../../src/http/rest/lytics-codes";
@@ -27,6 +28,12 @@ const create =
     t.create(token, input, accountId?.(gw));
 const withConfig = (config: Record<string, unknown>) => pgInput("bad", { config });
 const base = { host: "1.2.3.10", database: "analytics", user: "reader", password: PLAIN.password };
+
+const SNOWFLAKE_KEY = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+}).privateKey;
 
 const CASES: Case[] = [
   { name: "a missing required field", who: "adminA", run: create(withConfig({ ...base, host: undefined })), code: "BAD_USER_INPUT", names: "config.host" },
@@ -236,6 +243,32 @@ const CASES: Case[] = [
     run: create(pgInput("bad", { connectionConfigSlug: "trino", config: { host: "1.2.3.16", catalog: "hive", user: "r", password: PLAIN.password } })),
     code: "BAD_USER_INPUT",
     names: "config.password: applies only when ssl is require or verify-ca or verify-full",
+  },
+  {
+    name: "a Snowflake key pair without its key",
+    who: "adminA",
+    run: create({ label: "sf", connectionConfigSlug: "snowflake", config: { account: "myorg-acct1", user: "SVC", authenticator: "key_pair", database: "d", warehouse: "w" } }),
+    code: "BAD_USER_INPUT",
+    names: "config.private_key: required for Snowflake",
+  },
+  {
+    name: "a Snowflake key pair with a password as well",
+    who: "adminA",
+    run: create({
+      label: "sf",
+      connectionConfigSlug: "snowflake",
+      config: {
+        account: "myorg-acct1",
+        user: "SVC",
+        authenticator: "key_pair",
+        private_key: SNOWFLAKE_KEY,
+        password: PLAIN.password,
+        database: "d",
+        warehouse: "w",
+      },
+    }),
+    code: "BAD_USER_INPUT",
+    names: "config.password: applies only when authenticator is password",
   },
   { name: "relabelling to a taken label", who: "adminA", run: (t, tok, ids) => t.update(tok, ids.ownConnection, { label: "TAKEN" }), code: "CONFLICT", names: "label" },
   { name: "an unknown connection type by slug", who: "adminA", run: (t, tok) => t.getConfig(tok, "db2"), code: "NOT_FOUND" },

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pgInput } from "../support/fixtures";
 import { startGateway, type TestGateway } from "../support/gateway";
@@ -165,6 +166,21 @@ describe.each(storesUnderTest())("connections on %s: successful operations", (st
       const created = await t.create(gw.a.admin, { label: `type ${slug}`, connectionConfigSlug: slug, config });
       expect(created.ok ? created.data.connectionConfigSlug : created.message).toBe(slug);
     }
+    // Snowflake with a key pair: the key is a secret like the password it replaces.
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs8", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    const keyPair = await t.create(gw.a.admin, {
+      label: "type snowflake key pair",
+      connectionConfigSlug: "snowflake",
+      config: { account: "myorg-acct1", user: "SVC", authenticator: "key_pair", private_key: privateKey, database: "DB", warehouse: "WH" },
+    });
+    expect(keyPair.ok && keyPair.data.config).toMatchObject({ authenticator: "key_pair", private_key: expect.stringMatching(ENC) });
+    expect(keyPair.ok && "password" in keyPair.data.config).toBe(false);
+    gw.captured.push(JSON.stringify(keyPair));
+    expect(JSON.stringify(keyPair)).not.toContain(privateKey.split("\n")[1]);
     const bq = await t.list(gw.a.admin);
     const bigquery = bq.ok && bq.data.find((c: { connectionConfigSlug: string }) => c.connectionConfigSlug === "bigquery");
     expect(bigquery.config.credentials_key).toMatch(ENC);

@@ -1,4 +1,8 @@
+import { createPrivateKey } from "node:crypto";
 import { CONFIG_STRING_MAX, CONFIG_TEXT_MAX } from "../../limits";
+
+/** A PEM private key as the base64 of its PKCS#8 DER form, as Snowflake's JDBC driver takes it inline. */
+const pkcs8Base64 = (pem: string) => createPrivateKey(pem).export({ type: "pkcs8", format: "der" }).toString("base64");
 
 /**
  * The connection types the gateway knows (`ConnectionConfig` in the API). Field names follow what the
@@ -118,6 +122,8 @@ const GROUPS: Record<string, FieldGroup> = {
   password: "authentication",
   credentials_key: "authentication",
   role: "authentication",
+  authenticator: "authentication",
+  private_key: "authentication",
   ssl: "security",
   ssl_ca: "security",
   ssl_cert: "security",
@@ -302,22 +308,45 @@ const types: ConnectionType[] = [
     description: "Snowflake account (Trino connector: snowflake; snowflake.account, database, role, warehouse).",
     trinoConnector: "snowflake",
     dialect: "snowflake",
-    boundFields: ["account", "user", "database", "role"],
+    boundFields: ["account", "user", "database", "role", "authenticator"],
     fields: [
       field("account", "Account", "string", "Account identifier, e.g. myorg-myaccount (host <account>.snowflakecomputing.com).", {
         required: true,
         placeholder: "myorg-myaccount",
       }),
       user,
-      password(true),
+      field(
+        "authenticator",
+        "Sign in with",
+        "string",
+        "password, or key_pair (Snowflake blocks password sign-in for people from November 2025; a service user with a key pair is the way).",
+        {
+          default: "password",
+          options: [
+            { value: "password", label: "Password" },
+            { value: "key_pair", label: "Key pair (private key)" },
+          ],
+        },
+      ),
+      Object.freeze({ ...password(true), dependsOn: { field: "authenticator", values: ["password"] } }),
+      field("private_key", "Private key", "text", "The user's unencrypted PKCS#8 private key (PEM) whose public key is set on the Snowflake user. Stored encrypted.", {
+        required: true,
+        secret: true,
+        format: "pem-private-key",
+        dependsOn: { field: "authenticator", values: ["key_pair"] },
+        placeholder: "-----BEGIN PRIVATE KEY-----",
+      }),
       field("database", "Database", "string", "Database (snowflake.database).", { required: true, placeholder: "ANALYTICS" }),
       field("warehouse", "Warehouse", "string", "Virtual warehouse to run queries (snowflake.warehouse).", { required: true, placeholder: "COMPUTE_WH" }),
       field("role", "Role", "string", "Role to assume (snowflake.role); a read-only role is recommended.", { placeholder: "READER" }),
     ],
     directEngine: null,
     catalog: ({ config: c, credentials }) => ({
-      "connection-url": `jdbc:snowflake://${String(c.account)}.snowflakecomputing.com`,
-      ...credentials,
+      // Key pair: the JDBC driver's JWT sign-in, the key passed inline (DER, base64) rather than as a file.
+      "connection-url": `jdbc:snowflake://${String(c.account)}.snowflakecomputing.com${
+        c.authenticator === "key_pair" ? `/?authenticator=SNOWFLAKE_JWT&private_key_base64=${encodeURIComponent(pkcs8Base64(String(c.private_key)))}` : ""
+      }`,
+      ...(c.authenticator === "key_pair" ? { "connection-user": credentials["connection-user"] } : credentials),
       "snowflake.account": String(c.account),
       "snowflake.database": String(c.database),
       "snowflake.warehouse": String(c.warehouse),
