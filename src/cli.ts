@@ -13,9 +13,11 @@ const USAGE = `usage: cli <command>
   serve                                   run the HTTP server (GraphQL, GraphiQL, /v2, health, metrics)
   migrate                                 apply database migrations to DATABASE_URL (or the embedded store)
   account create --name NAME              create an account; prints its id
-  token create --account ID [--role admin|reader] [--name LABEL]
-                                          create an API token; prints it (shown once, stored hashed)
-  token list --account ID                 the account's tokens: id, role, name, created, revoked (never the token)
+  account list                            every account: id, number (aid), name, created
+  token create --account ID [--role admin|reader] [--name LABEL] [--expires 7|30|90|never]
+                                          create an API token; prints it (shown once, stored hashed); it lasts
+                                          the days given, or until revoked (never, the default)
+  token list --account ID                 the account's tokens: id, role, name, created, expires, revoked (never the token)
   token revoke TOKEN_ID                   revoke a token; every gateway refuses it within a second
   worker                                  run BullMQ workers for schema embeddings (needs REDIS_URL)
   keys rotate                             re-encrypt every stored secret with the first ENCRYPTION_KEYS key
@@ -35,7 +37,14 @@ async function main(argv: string[]): Promise<void> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string" }, account: { type: "string" }, role: { type: "string" }, "new-key": { type: "boolean" }, help: { type: "boolean" } },
+    options: {
+      name: { type: "string" },
+      account: { type: "string" },
+      role: { type: "string" },
+      expires: { type: "string" },
+      "new-key": { type: "boolean" },
+      help: { type: "boolean" },
+    },
   });
   // Two words name the command; only `token revoke` takes an argument after them.
   const command = positionals.slice(0, 2).join(" ");
@@ -76,13 +85,27 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
+    case "account list": {
+      const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
+      try {
+        const line = (cells: string[]) => cells.join("\t") + "\n";
+        process.stdout.write(line(["id", "aid", "name", "created"]));
+        for (const a of await core.accounts.list()) process.stdout.write(line([a.id, String(a.aid), a.name, new Date(a.created).toISOString()]));
+      } finally {
+        await core.close();
+      }
+      return;
+    }
     case "token create": {
       if (!values.account) return fail("token create: --account ID is required");
       const role = values.role ?? "admin";
       if (role !== "admin" && role !== "reader") return fail("token create: --role must be admin or reader");
+      const expires = values.expires ?? "never";
+      if (!["7", "30", "90", "never"].includes(expires)) return fail("token create: --expires must be 7, 30, 90 or never");
       const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
       try {
-        process.stdout.write((await core.auth.createToken(values.account, role, values.name ?? null)).token + "\n");
+        const days = expires === "never" ? null : Number(expires);
+        process.stdout.write((await core.auth.createToken(values.account, role, values.name ?? null, days)).token + "\n");
       } finally {
         await core.close();
       }
@@ -94,8 +117,8 @@ async function main(argv: string[]): Promise<void> {
       try {
         const rows = await core.auth.listTokens(values.account);
         const line = (cells: string[]) => cells.join("\t") + "\n";
-        process.stdout.write(line(["id", "role", "name", "created", "revoked"]));
-        for (const t of rows) process.stdout.write(line([t.id, t.role, t.name ?? "", t.created.toISOString(), t.revoked?.toISOString() ?? ""]));
+        process.stdout.write(line(["id", "role", "name", "created", "expires", "revoked"]));
+        for (const t of rows) process.stdout.write(line([t.id, t.role, t.name ?? "", t.created.toISOString(), t.expires?.toISOString() ?? "", t.revoked?.toISOString() ?? ""]));
       } finally {
         await core.close();
       }

@@ -241,6 +241,7 @@ export async function createGateway(config: Config, options: { logDestination?: 
   }
   const schema = await buildGatewaySchema({
     connections: core.connections,
+    auth: core.auth,
     connectionConfigs: core.connectionConfigs,
     scans: core.scans,
     schemas: core.schemas,

@@ -1,3 +1,5 @@
+import { ApiTokenResolver } from "../resolvers/api-token.resolver";
+import type { AuthService } from "../services/auth.service";
 import { ConnectionTestResolver } from "../resolvers/connection-test.resolver";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { MapperKind, mapSchema, printSchemaWithDirectives } from "@graphql-tools/utils";
@@ -28,6 +30,7 @@ import { MAX_ALIASES, MAX_DEPTH } from "../limits";
 
 export interface GraphQLServices {
   connections: ConnectionService;
+  auth: AuthService;
   connectionConfigs: ConnectionConfigService;
   scans: ScanService;
   schemas: SchemaService;
@@ -40,16 +43,17 @@ export interface GraphQLServices {
 /** The executable schema: resolvers get their services from this explicit map, no global container. */
 export async function buildGatewaySchema(services: GraphQLServices): Promise<GraphQLSchema> {
   const instances = new Map<unknown, unknown>([
-    [ConnectionResolver, new ConnectionResolver(services.connections)],
+    [ConnectionResolver, new ConnectionResolver(services.connections, services.auth)],
     [ConnectionConfigResolver, new ConnectionConfigResolver(services.connectionConfigs)],
     [ConnectionSchemaResolver, new ConnectionSchemaResolver(services.schemas)],
     [ScanResolver, new ScanResolver(services.scans)],
     [EmbeddingResolver, new EmbeddingResolver(services.embeddings)],
     [ConnectionTestResolver, new ConnectionTestResolver(services.connections)],
+    [ApiTokenResolver, new ApiTokenResolver(services.auth)],
   ]);
   const rateLimit = createRateLimit(services.redis ?? null, { metrics: services.metrics, logger: services.logger });
   const schema = await buildSchema({
-    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver, ConnectionTestResolver],
+    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver, ConnectionTestResolver, ApiTokenResolver],
     container: { get: (cls) => instances.get(cls) },
     authChecker,
     validate: { forbidUnknownValues: false },

@@ -1,4 +1,6 @@
-import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import { ConnectionAuthor } from "../schema/api-token.type";
+import { AuthService } from "../services/auth.service";
 import { Connection, ConnectionPage } from "../schema/connection.type";
 import { CreateConnectionInput, UpdateConnectionInput } from "../schema/connection.input";
 import { ConnectionService } from "../services/connection.service";
@@ -8,7 +10,15 @@ import type { GatewayContext } from "./context";
 
 @Resolver(() => Connection)
 export class ConnectionResolver {
-  constructor(private readonly service: ConnectionService) {}
+  constructor(
+    private readonly service: ConnectionService,
+    private readonly auth: AuthService,
+  ) {}
+
+  @FieldResolver(() => ConnectionAuthor, { nullable: true, description: "The token that created it (its id and name); null when it was made by the gateway itself." })
+  author(@Root() connection: Connection) {
+    return connection.authorId ? this.auth.authorOf(connection.accountId, connection.authorId) : null;
+  }
 
   @Authorized()
   @Query(() => [Connection], { description: "The account's connections, not deleted ones." })

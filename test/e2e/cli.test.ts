@@ -50,21 +50,41 @@ describe("cli", () => {
       .replace(/\n$/, "")
       .split("\n")
       .map((l) => l.split("\t"));
-    expect(header).toEqual(["id", "role", "name", "created", "revoked"]);
-    expect(rows.map((r) => [r[1], r[2], r[4]])).toEqual([
-      ["reader", "", ""],
-      ["admin", "to revoke", ""],
+    expect(header).toEqual(["id", "role", "name", "created", "expires", "revoked"]);
+    expect(rows.map((r) => [r[1], r[2], r[4], r[5]])).toEqual([
+      ["reader", "", "", ""],
+      ["admin", "to revoke", "", ""],
     ]);
     expect(listed.stdout).not.toContain(token);
     const id = rows[1][0];
     const revoked = await run(["token", "revoke", id]);
     expect(revoked).toMatchObject({ code: 0, stdout: `revoked ${id}\n` });
     const after = (await run(["token", "list", "--account", accountId])).stdout.replace(/\n$/, "").split("\n").at(-1)!.split("\t");
-    expect(after[4]).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(after[5]).toMatch(/^\d{4}-\d\d-\d\dT/);
     // Once is enough: a second revoke, or an id that is no token, says so and changes nothing.
     const again = await run(["token", "revoke", id]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`no active token ${id}`);
+  });
+
+  it("lists accounts with their numbers, and makes tokens that expire (the way to replace a lost first token)", async () => {
+    const accounts = (await run(["account", "list"])).stdout
+      .replace(/\n$/, "")
+      .split("\n")
+      .map((l) => l.split("\t"));
+    expect(accounts[0]).toEqual(["id", "aid", "name", "created"]);
+    expect(accounts.slice(1).find((a) => a[0] === accountId)).toEqual([accountId, expect.stringMatching(/^\d+$/), "acme", expect.stringMatching(/^\d{4}-/)]);
+    const made = await run(["token", "create", "--account", accountId, "--expires", "7", "--name", "weekly"]);
+    expect(made.code).toBe(0);
+    const weekly = (await run(["token", "list", "--account", accountId])).stdout
+      .split("\n")
+      .find((l) => l.includes("weekly"))!
+      .split("\t");
+    const days = (new Date(weekly[4]).getTime() - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(6.9);
+    expect(days).toBeLessThanOrEqual(7);
+    const bad = await run(["token", "create", "--account", accountId, "--expires", "365"]);
+    expect(bad).toMatchObject({ code: 2, stderr: expect.stringContaining("--expires must be 7, 30, 90 or never") });
   });
 
   it.each([

@@ -12,6 +12,7 @@ export interface TokenRow {
   role: Role;
   tokenHash: string;
   name: string | null;
+  expires?: Date | null;
 }
 
 export class AccountRepository {
@@ -20,6 +21,11 @@ export class AccountRepository {
   async create(name: string): Promise<AccountEntity> {
     const repo = this.dataSource.getRepository(AccountEntity);
     return repo.save(repo.create({ id: randomUUID(), name }));
+  }
+
+  /** Every account, oldest first, with its number: for `cli account list`. */
+  async list(): Promise<{ id: string; aid: number; name: string; created: Date }[]> {
+    return this.dataSource.query("SELECT id, aid, name, created FROM accounts ORDER BY created, id");
   }
 
   find(id: string): Promise<AccountEntity | null> {

@@ -5,6 +5,7 @@ import { SchemaEmbeddings1764100000000 } from "../../../migrations/1764100000000
 import { LyticsFields1764200000000 } from "../../../migrations/1764200000000-lytics-fields";
 import { ConnectionHealth1764300000000 } from "../../../migrations/1764300000000-connection-health";
 import { SslModes1764400000000 } from "../../../migrations/1764400000000-ssl-modes";
+import { TokenExpiry1764500000000 } from "../../../migrations/1764500000000-token-expiry";
 import { claimDataDir, type DataDirAccess } from "./embedded/data-dir";
 import { EmbeddedPostgres } from "./embedded/embedded-postgres";
 import { AccountEntity } from "./entities/account.entity";
@@ -13,7 +14,14 @@ import { ConnectionEntity } from "./entities/connection.entity";
 import { SchemaEmbeddingEntity } from "./entities/schema-embedding.entity";
 
 export const ENTITIES = [AccountEntity, ApiTokenEntity, ConnectionEntity, SchemaEmbeddingEntity];
-export const MIGRATIONS = [Init1764000000000, SchemaEmbeddings1764100000000, LyticsFields1764200000000, ConnectionHealth1764300000000, SslModes1764400000000];
+export const MIGRATIONS = [
+  Init1764000000000,
+  SchemaEmbeddings1764100000000,
+  LyticsFields1764200000000,
+  ConnectionHealth1764300000000,
+  SslModes1764400000000,
+  TokenExpiry1764500000000,
+];
 
 export interface MetadataStore {
   readonly dataSource: DataSource;

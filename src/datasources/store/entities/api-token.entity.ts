@@ -12,4 +12,6 @@ export class ApiTokenEntity {
   @Column({ type: "text", nullable: true }) name: string | null;
   @CreateDateColumn({ type: "timestamptz" }) created: Date;
   @Column({ name: "revoked", type: "timestamptz", nullable: true }) revoked: Date | null;
+  /** Past it the token is refused as if revoked; null: it never expires. */
+  @Column({ type: "timestamptz", nullable: true }) expires: Date | null;
 }
