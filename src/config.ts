@@ -20,6 +20,8 @@ export interface Config {
   /** The most bytes a source may send for one scan, counted as they arrive. */
   readonly scanMaxBytes: number;
   readonly embeddings: { readonly url: string | null; readonly model: string | null; readonly apiKey: string | null };
+  /** An OpenAI-compatible chat completions endpoint for generateSql; null: AI SQL answers 503 naming AI_URL. */
+  readonly ai: { readonly url: string | null; readonly model: string; readonly apiKey: string | null; readonly timeoutMs: number };
   readonly corsOrigins: readonly string[];
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   readonly migrateOnStart: boolean;
@@ -136,6 +138,10 @@ const envSchema = z.object({
   EMBEDDINGS_URL: optionalUrl(["http://", "https://"]),
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),
+  AI_URL: optionalUrl(["http://", "https://"]),
+  AI_MODEL: z.string().optional(),
+  AI_API_KEY: z.string().optional(),
+  AI_TIMEOUT_MS: int(30_000, 100, 600_000),
   CORS_ORIGINS: z.string().optional().transform(list),
   LOG_LEVEL: z
     .string()
@@ -199,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       model: e.EMBEDDINGS_MODEL?.trim() || null,
       apiKey: e.EMBEDDINGS_API_KEY?.trim() || null,
     }),
+    ai: Object.freeze({ url: e.AI_URL, model: e.AI_MODEL?.trim() || "gpt-4o-mini", apiKey: e.AI_API_KEY?.trim() || null, timeoutMs: e.AI_TIMEOUT_MS }),
     corsOrigins: Object.freeze(e.CORS_ORIGINS),
     logLevel: e.LOG_LEVEL,
     migrateOnStart: e.MIGRATE_ON_START,

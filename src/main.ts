@@ -11,6 +11,8 @@ import type { EmbeddedPostgres } from "./datasources/store/embedded/embedded-pos
 import { EngineRegistry } from "./datasources/engines/engine-registry";
 import { ConnectionTestService } from "./services/connection-test.service";
 import { ConnectionHealth } from "./services/connection-health";
+import { AiSqlService } from "./services/ai-sql.service";
+import { ChatClient } from "./datasources/ai/chat-client";
 import { MysqlEngine } from "./datasources/engines/mysql.engine";
 import { PostgresEngine } from "./datasources/engines/postgres.engine";
 import { TrinoEngine } from "./datasources/engines/trino.engine";
@@ -61,6 +63,7 @@ export interface Core {
   readonly keyRotation: KeyRotationService;
   readonly engines: EngineRegistry;
   readonly scans: ScanService;
+  readonly ai: AiSqlService;
   readonly schemas: SchemaService;
   readonly embeddings: EmbeddingService;
   close(): Promise<void>;
@@ -141,6 +144,7 @@ export async function createCore(
     if (sourceChanged) await Promise.all(engines.all().map((e) => e.release(connectionId)));
     if (embedGeneration !== null) await embeddings.enqueue({ connectionId, generation: embedGeneration });
   });
+  const scans = new ScanService(connections, engines, config.scanTimeoutMs, metrics, config.scanMaxBytes, health);
   return {
     config,
     logger,
@@ -155,7 +159,14 @@ export async function createCore(
     bootstrap: new BootstrapService(accountRows, connections, connectionRows),
     keyRotation: new KeyRotationService(connectionRows, secrets),
     engines,
-    scans: new ScanService(connections, engines, config.scanTimeoutMs, metrics, config.scanMaxBytes, health),
+    scans,
+    ai: new AiSqlService(
+      config.ai.url ? new ChatClient({ url: config.ai.url, model: config.ai.model, apiKey: config.ai.apiKey, timeoutMs: config.ai.timeoutMs }) : null,
+      connections,
+      engines,
+      embeddings,
+      scans,
+    ),
     schemas,
     embeddings,
     async close() {
@@ -242,6 +253,7 @@ export async function createGateway(config: Config, options: { logDestination?: 
   const schema = await buildGatewaySchema({
     connections: core.connections,
     auth: core.auth,
+    ai: core.ai,
     connectionConfigs: core.connectionConfigs,
     scans: core.scans,
     schemas: core.schemas,

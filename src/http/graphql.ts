@@ -1,3 +1,5 @@
+import { AiSqlResolver } from "../resolvers/ai-sql.resolver";
+import type { AiSqlService } from "../services/ai-sql.service";
 import { ApiTokenResolver } from "../resolvers/api-token.resolver";
 import type { AuthService } from "../services/auth.service";
 import { ConnectionTestResolver } from "../resolvers/connection-test.resolver";
@@ -31,6 +33,7 @@ import { MAX_ALIASES, MAX_DEPTH } from "../limits";
 export interface GraphQLServices {
   connections: ConnectionService;
   auth: AuthService;
+  ai: AiSqlService;
   connectionConfigs: ConnectionConfigService;
   scans: ScanService;
   schemas: SchemaService;
@@ -50,10 +53,11 @@ export async function buildGatewaySchema(services: GraphQLServices): Promise<Gra
     [EmbeddingResolver, new EmbeddingResolver(services.embeddings)],
     [ConnectionTestResolver, new ConnectionTestResolver(services.connections)],
     [ApiTokenResolver, new ApiTokenResolver(services.auth)],
+    [AiSqlResolver, new AiSqlResolver(services.ai)],
   ]);
   const rateLimit = createRateLimit(services.redis ?? null, { metrics: services.metrics, logger: services.logger });
   const schema = await buildSchema({
-    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver, ConnectionTestResolver, ApiTokenResolver],
+    resolvers: [ConnectionResolver, ConnectionConfigResolver, ConnectionSchemaResolver, ScanResolver, EmbeddingResolver, ConnectionTestResolver, ApiTokenResolver, AiSqlResolver],
     container: { get: (cls) => instances.get(cls) },
     authChecker,
     validate: { forbidUnknownValues: false },

@@ -53,7 +53,9 @@ export function createRateLimit(
       // An unsaved config has no connection yet: its tests share one budget per account.
       const connectionId = info.fieldName === "testConnectionConfig" ? "unsaved" : canonicalId(args.connectionId ?? args.id ?? (source as { id?: string } | null)?.id);
       if (!connectionId) throw notFound("connection");
-      return `${context.principal?.accountId ?? "anonymous"}:${connectionId}:${info.parentType.name}.${info.fieldName}`;
+      // generateSql with run scans: it spends the scan budget of the connection, not a budget of its own.
+      const field = info.fieldName === "generateSql" && args.run === true ? "Query.scan" : `${info.parentType.name}.${info.fieldName}`;
+      return `${context.principal?.accountId ?? "anonymous"}:${connectionId}:${field}`;
     },
     // Every use that reaches the source counts: a table listing does only with refresh (otherwise the cache answers).
     pointsCalculator: (_directive, _source, args, _context, info) => (info.fieldName === "tables" && args.refresh !== true ? 0 : 1),

@@ -63,7 +63,8 @@ export class EmbeddingService {
           batch.map((d) => ({
             fullyQualifiedName: d.table.fullyQualifiedName,
             tableName: d.table.name,
-            columns: d.table.columns.map((c) => ({ name: c.name, dataType: c.dataType })),
+            // What searchSchema and the AI SQL prompt show of each column (the vector is made from the document).
+            columns: d.table.columns.map((c) => ({ name: c.name, dataType: c.dataType, comment: c.comment ?? null, primaryKey: c.primaryKey ?? null })),
             documentHash: d.hash,
             model: this.embedder.model,
           })),

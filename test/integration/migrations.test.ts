@@ -38,7 +38,12 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
   it("numbers the accounts and gives each connection its account's number and no auth ids", async () => {
     const ds = await open(MIGRATIONS);
     try {
-      expect((await ds.runMigrations({ transaction: "each" })).map((m) => m.name)).toEqual(["LyticsFields1764200000000", "ConnectionHealth1764300000000", "SslModes1764400000000", "TokenExpiry1764500000000"]);
+      expect((await ds.runMigrations({ transaction: "each" })).map((m) => m.name)).toEqual([
+        "LyticsFields1764200000000",
+        "ConnectionHealth1764300000000",
+        "SslModes1764400000000",
+        "TokenExpiry1764500000000",
+      ]);
       // ssl: true and false became the modes they meant.
       expect((await ds.query("SELECT label, config->>'ssl' AS ssl FROM connections ORDER BY label")).map((r: { label: string; ssl: string }) => `${r.label}:${r.ssl}`)).toEqual([
         "one:verify-full",

@@ -14,6 +14,7 @@ import { chinookConfig, DATASET_DB, datasetUrl } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith, requireService } from "../support/services";
+import { aiStandIn } from "../support/ai-stand-in";
 
 interface Reply {
   status: number;
@@ -271,6 +272,7 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     deleteConnection: { method: "delete", path: "/connection/{id}", params: { id } },
     scan: { method: "post", path: "/connection/{id}/scan", params: { id }, body: { query: "SELECT 1" } },
     testConnection: { method: "post", path: "/connection/{id}/test", params: { id } },
+    generateSql: { method: "post", path: "/ai/sql/{id}", params: { id }, body: { text: "albums" } },
     testConnectionConfig: { method: "post", path: "/connection/test", body: { connection_config_slug: "postgres", config: pgConfig() } },
     listTables: { method: "get", path: "/connection/{id}/schema", params: { id } },
     describeTable: { method: "get", path: "/connection/{id}/schema/{table}", params: { id, table: "album" } },
@@ -441,7 +443,7 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
   it("answers 404 for a missing or another account's connection on every connection route", async () => {
     const other = await call({ method: "post", path: "/connection", token: gw.b.admin, body: { label: "b's", connection_config_slug: "postgres", config: pgConfig() } });
     for (const id of [randomUUID(), "not-a-uuid", other.body.data.id]) {
-      for (const [name, sample] of Object.entries(samples(id)).filter(([, s]) => s.path.startsWith("/connection/{id}"))) {
+      for (const [name, sample] of Object.entries(samples(id)).filter(([, s]) => s.path.startsWith("/connection/{id}") || s.path.startsWith("/ai/"))) {
         expect((await call({ ...sample, token: gw.a.admin })).status, `${name} ${id}`).toBe(404);
       }
     }
@@ -518,6 +520,42 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     const saved = [];
     for (let i = 0; i < 10; i++) saved.push((await test(chinook)).status);
     expect(saved).toContain(429);
+  });
+
+  it("writes SQL with an AI endpoint: 200, 409 before embeddings, 502 refused, 503 without AI_URL, 504 too slow, 429", { timeout: 120_000 }, async () => {
+    expect((await call({ ...samples(chinook).generateSql, token: gw.a.reader })).status).toBe(503);
+    const ai = await aiStandIn({ sql: "SELECT 1 AS one" });
+    const aiGw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", AI_URL: ai.url, AI_TIMEOUT_MS: "300" });
+    const viaAi = caller(contract, () => aiGw);
+    try {
+      const made = async (config: Record<string, unknown>) =>
+        (await viaAi({ method: "post", path: "/connection", token: aiGw.a.admin, body: { label: `ai ${++labels}`, connection_config_slug: "postgres", config } })).body.data
+          .id as string;
+      const ask = (id: string, body: unknown = { text: "albums" }) => viaAi({ method: "post", path: "/ai/sql/{id}", params: { id }, token: aiGw.a.reader, body });
+      const id = await made(pgConfig());
+      const deadline = Date.now() + 90_000;
+      let first = await ask(id, { text: "albums", run: true });
+      while (first.status === 409 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        first = await ask(id, { text: "albums", run: true });
+      }
+      expect(first.body.data).toMatchObject({ query: "SELECT 1 AS one", scan: { row_count: 1 } });
+      // A source that cannot be reached has no embeddings: 409 says they are not ready.
+      const unreachable = await made(pgConfig(DATASET_DB, 1));
+      await new Promise((r) => setTimeout(r, 500));
+      expect((await ask(unreachable)).status).toBe(409);
+      ai.queue.push({ status: 400 });
+      expect((await ask(id)).status).toBe(502);
+      ai.queue.push({ sql: "SELECT 1", delayMs: 1_000 }, { sql: "SELECT 1", delayMs: 1_000 }, { sql: "SELECT 1", delayMs: 1_000 });
+      expect((await ask(id)).status).toBe(504);
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await ask(id)).status);
+      expect(statuses).toContain(429);
+    } finally {
+      await aiGw.stop();
+      await ai.close();
+      gw.captured.push(...aiGw.captured);
+    }
   });
 
   it("searches tables by meaning once the embeddings are ready, and refreshes them", { timeout: 120_000 }, async () => {

@@ -17,6 +17,7 @@ describe("loadConfig", () => {
       migrateOnStart: true,
       encryptionKeys: null,
       demo: true,
+      ai: { url: null, model: "gpt-4o-mini", apiKey: null, timeoutMs: 30_000 },
     });
     expect(c.dataDir).toMatch(/\.data$/);
     expect(Object.isFrozen(c)).toBe(true);
@@ -40,6 +41,8 @@ describe("loadConfig", () => {
     [{ TRINO_URL: "trino" }, "TRINO_URL: must be a URL"],
     [{ SCAN_TIMEOUT_MS: "5" }, "SCAN_TIMEOUT_MS: must be an integer from 100"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL: must be one of"],
+    [{ AI_URL: "ftp://models.example" }, "AI_URL:"],
+    [{ AI_TIMEOUT_MS: "50" }, "AI_TIMEOUT_MS: must be an integer from 100"],
     [{ MIGRATE_ON_START: "maybe" }, "MIGRATE_ON_START: must be true or false"],
     [{ DEMO: "sometimes" }, "DEMO: must be true or false"],
     [{ ALLOWED_HOSTS: "10.0.0.0/8, <script>" }, "ALLOWED_HOSTS: '<script>'"],

@@ -6,7 +6,7 @@ import { SchemaEmbeddingEntity } from "./entities/schema-embedding.entity";
 export interface StoredVector {
   fullyQualifiedName: string;
   tableName: string;
-  columns: { name: string; dataType: string }[];
+  columns: { name: string; dataType: string; comment?: string | null; primaryKey?: number | null }[];
   documentHash: string;
   model: string;
   vector: Float32Array;

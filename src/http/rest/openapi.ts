@@ -8,7 +8,7 @@
 import { CONNECTION_TYPES, type ConnectionField, type ConnectionType, type FieldType } from "../../datasources/sources/connection-types";
 import { ErrorCode } from "../../errors";
 import { LYTICS_SENT } from "./lytics-codes";
-import { BODY_LIMIT, DESCRIPTION_MAX, LABEL_MAX, MAX_PRIMARY_KEYS, MAX_SQL_CHARS, SCAN_BUDGET } from "../../limits";
+import { BODY_LIMIT, DESCRIPTION_MAX, LABEL_MAX, MAX_PRIMARY_KEYS, MAX_SEARCH_CHARS, MAX_SQL_CHARS, SCAN_BUDGET } from "../../limits";
 import {
   AUTH_IDS_SCHEMA,
   COLUMN,
@@ -19,6 +19,7 @@ import {
   CONNECTION_TEST,
   configValuesName,
   EMBEDDING_STATUS,
+  GENERATED_SQL,
   nullable,
   objectSchema,
   PROVIDER_IDS,
@@ -93,7 +94,8 @@ function configValues(t: ConnectionType): JsonSchema {
     type: "object",
     description: `${t.name} config as stored. Secret fields appear only as enc:v1 ciphertext.`,
     additionalProperties: false,
-    required: t.fields.filter((f) => f.required || f.default !== null).map((f) => f.name),
+    // A field that applies only under a condition (depends_on) may be absent.
+    required: t.fields.filter((f) => (f.required || f.default !== null) && f.dependsOn === null).map((f) => f.name),
     properties: Object.fromEntries(t.fields.map((f) => [f.name, f.secret ? schema("EncryptedSecret") : valueSchema(f)])),
   };
 }
@@ -233,6 +235,7 @@ export const openApiDocument: OpenApiDocument = {
     { name: "schema", description: "Tables and columns of a connection's source, cached 30 minutes; search by meaning." },
     { name: "scan", description: "One read-only statement against the source." },
     { name: "connection types", description: "The kinds of database the gateway can connect to (`ConnectionConfig`)." },
+    { name: "ai", description: "SQL written for a question by an OpenAI-compatible endpoint (AI_URL), checked before it is answered." },
     { name: "meta", description: "This document." },
   ],
   paths: pathsOf(ROUTES),
@@ -408,6 +411,15 @@ export const openApiDocument: OpenApiDocument = {
           config: schema("ConfigInput"),
         },
       },
+      GenerateSqlBody: {
+        type: "object",
+        additionalProperties: false,
+        required: ["text"],
+        properties: {
+          text: { type: "string", minLength: 1, maxLength: MAX_SEARCH_CHARS, description: "The question, in words." },
+          run: { type: "boolean", description: "Also scan the statement (counted against the scan budget)." },
+        },
+      },
       ScanBody: {
         type: "object",
         description: "Other keys are refused by name (the row limit is the ?limit= query parameter).",
@@ -426,7 +438,7 @@ export const openApiDocument: OpenApiDocument = {
       ...components(EMBEDDING_STATUS, CONNECTION_STATUS, CONNECTION),
       LiveConnection: { $ref: "#/components/schemas/Connection", type: "object", properties: { deleted: { type: "null" } } },
       DeletedConnection: { $ref: "#/components/schemas/Connection", type: "object", properties: { deleted: schema("DateTime") } },
-      ...components(CONNECTION_CONFIG_FIELD, CONNECTION_CONFIG, CONNECTION_TEST, COLUMN, TABLE_COLUMN, SCAN_RESULT, TABLE_SUMMARY, TABLE_MATCH),
+      ...components(CONNECTION_CONFIG_FIELD, CONNECTION_CONFIG, CONNECTION_TEST, GENERATED_SQL, COLUMN, TABLE_COLUMN, SCAN_RESULT, TABLE_SUMMARY, TABLE_MATCH),
     },
   },
 };

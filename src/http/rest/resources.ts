@@ -67,6 +67,8 @@ export function toRest(resource: Resource, value: Json): Json {
       const v = at(value, f.gql);
       if (!f.of) return [f.rest, v];
       if (f.list) return [f.rest, ((v ?? []) as Json[]).map((item) => toRest(f.of!, item))];
+      // A nullable nested resource stays null (a generated statement that was not run has no scan).
+      if (v === null) return [f.rest, null];
       return [f.rest, toRest(f.of, (v ?? {}) as Json)];
     }),
   );
@@ -258,5 +260,15 @@ export const CONNECTION_TEST: Resource = {
     }),
     field("message", "message", { type: ["string", "null"], description: "What to look at, naming the config fields." }),
     field("checked_at", "checkedAt", schemaRef("DateTime")),
+  ],
+};
+
+export const GENERATED_SQL: Resource = {
+  name: "GeneratedSql",
+  fields: [
+    field("query", "query", { type: "string", description: "One read-only statement, checked by the gate and by EXPLAIN at the source." }),
+    field("tables", "tables", { type: "array", items: { type: "string" }, maxItems: 5, description: "The tables given to the model (closest in meaning)." }),
+    field("attempts", "attempts", { type: "integer", minimum: 1, maximum: 2, description: "2 when the first statement was refused and corrected." }),
+    { ...nested("scan", "scan", SCAN_RESULT), schema: nullable(schemaRef(SCAN_RESULT.name)) },
   ],
 };

@@ -10,6 +10,7 @@ import {
   arrayOf,
   CONNECTION,
   CONNECTION_CONFIG,
+  GENERATED_SQL,
   CONNECTION_TEST,
   TABLE_COLUMN,
   ref,
@@ -32,7 +33,7 @@ export interface Parameter {
   schema: JsonSchema;
 }
 export type Ref = { $ref: string };
-export type Tag = "connections" | "schema" | "scan" | "connection types";
+export type Tag = "connections" | "schema" | "scan" | "connection types" | "ai";
 /** Statuses a route answers beyond the ones every authenticated route can (400, 401, 403, 413, 500). */
 export type ErrorStatus = "404" | "409" | "429" | "502" | "503" | "504";
 
@@ -277,6 +278,29 @@ export const ROUTES: Route[] = [
       requestBody: { required: true, schema: "TestConnectionBody" },
       response: { schema: schemaRef(CONNECTION_TEST.name), description: "What answered, or where the test stopped." },
       errors: ["429", "503"],
+    },
+  },
+  {
+    method: "post",
+    path: "/ai/sql/:id",
+    operationId: "generateSql",
+    document: `mutation GenerateSql($id: ID!, $text: String!, $run: Boolean) { result: generateSql(connectionId: $id, text: $text, run: $run) { ${selection(GENERATED_SQL)} } }`,
+    variables: (r) => {
+      const body = r.body as { text?: unknown; run?: unknown } | null | undefined;
+      return { id: r.params.id, text: body?.text, run: body?.run };
+    },
+    shape: (r) => toRest(GENERATED_SQL, r),
+    bodyKeys: ["text", "run"],
+    doc: {
+      summary: "Write SQL for a question (Lytics: POST /v2/ai/sql/{connection})",
+      description:
+        "The 5 tables closest in meaning (schema embeddings) with their columns and comments go to the AI endpoint (AI_URL); its statement must pass the read-only gate and EXPLAIN at the source, and a refusal goes back to it once. " +
+        `\`run: true\` also scans it. ${RATE_LIMITED} 409 while the embeddings are not ready; 503 without AI_URL.`,
+      tag: "ai",
+      parameters: [CONNECTION_ID],
+      requestBody: { required: true, schema: "GenerateSqlBody" },
+      response: { schema: schemaRef(GENERATED_SQL.name), description: "The statement, the tables it was written from, and its rows with run." },
+      errors: ["404", "409", "429", "502", "503", "504"],
     },
   },
   {
