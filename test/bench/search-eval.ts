@@ -17,7 +17,10 @@ export interface SearchFixture {
   blind: { question: string; table: string }[];
 }
 
-export function loadFixture(name: "chinook" | "adventureworks"): SearchFixture {
+/** The tuning sets (chinook, adventureworks: their questions were seen while the weights were set) and the held-out ones. */
+export const FIXTURES = { tuned: ["chinook", "adventureworks"], heldOut: ["pagila", "erp"] } as const;
+
+export function loadFixture(name: "chinook" | "adventureworks" | "pagila" | "erp"): SearchFixture {
   const dir = path.join(projectRoot(), "test/fixtures/search");
   const read = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), "utf8"));
   const q = read(`${name}-questions.json`);
@@ -28,6 +31,8 @@ export interface Recall {
   method: string;
   at1: number;
   at5: number;
+  /** Mean reciprocal rank (a question whose table is not retrieved counts 0). */
+  mrr: number;
   /** 0-based rank of the right table per question (Infinity when not retrieved at all). */
   ranks: number[];
 }
@@ -42,7 +47,7 @@ export function rankOf(scores: number[], target: number, floor = -Infinity): num
 
 function recall(method: string, ranks: number[]): Recall {
   const at = (k: number) => ranks.filter((r) => r < k).length / ranks.length;
-  return { method, at1: at(1), at5: at(5), ranks };
+  return { method, at1: at(1), at5: at(5), mrr: ranks.reduce((sum, r) => sum + (Number.isFinite(r) ? 1 / (r + 1) : 0), 0) / ranks.length, ranks };
 }
 
 const qualified = (t: TableForEmbedding) => `${t.schema}.${t.name}`;
