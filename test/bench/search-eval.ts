@@ -113,3 +113,27 @@ export async function hybridRecall(f: SearchFixture, embedder: LocalEmbedder, me
     }),
   );
 }
+
+/**
+ * One vector per column as well as per table (max-sim): a table scores its own similarity, or a column's (as a
+ * small document: table title, table comment, the column and its comment) times `columnShare` when that is higher,
+ * so a question about one column of a wide table can find it.
+ */
+export async function maxSimRecall(f: SearchFixture, embedder: LocalEmbedder, columnShare: number, method = `max-sim, column x${columnShare}`): Promise<Recall> {
+  const docs = await embedder.embed(f.tables.map(tableDocument));
+  const columnDocs = f.tables.flatMap((t, ti) => t.columns.map((c) => ({ ti, text: tableDocument({ schema: t.schema, name: t.name, comment: t.comment, columns: [c] }) })));
+  const columnVectors = await embedder.embed(columnDocs.map((c) => c.text));
+  const queries = await embedder.embed(f.questions.map((q) => q.question));
+  const want = targets(f);
+  return recall(
+    method,
+    queries.map((q, i) => {
+      const scores = docs.map((d) => cosine(q, d));
+      columnVectors.forEach((v, j) => {
+        const ti = columnDocs[j].ti;
+        scores[ti] = Math.max(scores[ti], columnShare * cosine(q, v));
+      });
+      return rankOf(scores, want[i]);
+    }),
+  );
+}
