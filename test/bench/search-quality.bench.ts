@@ -9,7 +9,7 @@
  */
 import { LocalEmbedder } from "../../src/datasources/embedders/local.embedder";
 import { tableDocument, type TableForEmbedding } from "../../src/datasources/embedders/schema-document";
-import { bm25Recall, embedderRecall, FIXTURES, hybridRecall, loadFixture, maxSimRecall, type Recall, type SearchFixture } from "./search-eval";
+import { bm25Recall, embedderRecall, FIXTURES, hybridRecall, loadFixture, maxSimHybridRecall, maxSimRecall, type Recall, type SearchFixture } from "./search-eval";
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 5000);
 
@@ -55,7 +55,7 @@ const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 
 async function qualityRows(f: SearchFixture, heldOut: boolean): Promise<Recall[]> {
   const local = new LocalEmbedder();
-  const rows = [await embedderRecall(f, local), bm25Recall(f, local), await hybridRecall(f, local), await maxSimRecall(f, local, 1)];
+  const rows = [await embedderRecall(f, local), bm25Recall(f, local), await hybridRecall(f, local), await maxSimRecall(f, local, 1), await maxSimHybridRecall(f, local)];
   if (!heldOut) {
     rows.push(bm25Recall(f, local, [3, 2], "BM25, title x3 + comment x2"));
     rows.push(await embedderRecall(f, new LocalEmbedder({ weights: { lexicalShare: 1 } }), "local, lexical part only"));
