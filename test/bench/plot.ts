@@ -60,3 +60,50 @@ export function barChartSvg(title: string, unit: string, panels: Panel[]): strin
     "",
   ].join("\n");
 }
+
+export interface Series {
+  label: string;
+  /** y values at x = 1, 2, … */
+  points: number[];
+}
+
+const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e"];
+
+/**
+ * Line charts side by side, one per panel, on a shared 0-1 y scale (recall@k for k = 1…n): each series a line with
+ * its points, a legend under the panels.
+ */
+export function lineChartSvg(title: string, xLabel: string, panels: { title: string; series: Series[] }[]): string {
+  const panelW = 360;
+  const plotH = 220;
+  const left = 44;
+  const top = 50;
+  const width = left + panels.length * (panelW + 20);
+  const series = panels[0]?.series ?? [];
+  const height = top + plotH + 50 + series.length * 18;
+  const out: string[] = [`<text x="10" y="22" font-size="15" font-weight="bold">${escape(title)}</text>`];
+  panels.forEach((panel, p) => {
+    const x0 = left + p * (panelW + 20);
+    const n = Math.max(...panel.series.map((s) => s.points.length));
+    const x = (i: number) => x0 + (i / Math.max(1, n - 1)) * (panelW - 20);
+    const y = (v: number) => top + plotH - v * plotH;
+    out.push(`<text x="${x0}" y="${top - 10}" font-size="13" font-weight="bold">${escape(panel.title)}</text>`);
+    for (const v of [0, 0.25, 0.5, 0.75, 1]) {
+      out.push(`<line x1="${x0}" y1="${y(v)}" x2="${x0 + panelW - 20}" y2="${y(v)}" stroke="#ddd"/>`);
+      out.push(`<text x="${x0 - 6}" y="${y(v) + 4}" font-size="10" text-anchor="end">${(v * 100).toFixed(0)}%</text>`);
+    }
+    for (let i = 0; i < n; i++) out.push(`<text x="${x(i)}" y="${top + plotH + 14}" font-size="10" text-anchor="middle">${i + 1}</text>`);
+    out.push(`<text x="${x0 + (panelW - 20) / 2}" y="${top + plotH + 30}" font-size="11" text-anchor="middle">${escape(xLabel)}</text>`);
+    panel.series.forEach((s, k) => {
+      const colour = COLOURS[k % COLOURS.length];
+      out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2" points="${s.points.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" ")}"/>`);
+      for (const [i, v] of s.points.entries()) out.push(`<circle cx="${x(i).toFixed(1)}" cy="${y(v).toFixed(1)}" r="2.5" fill="${colour}"/>`);
+    });
+  });
+  series.forEach((s, k) => {
+    const ly = top + plotH + 50 + k * 18;
+    out.push(`<rect x="${left}" y="${ly - 9}" width="14" height="4" fill="${COLOURS[k % COLOURS.length]}"/>`);
+    out.push(`<text x="${left + 20}" y="${ly - 4}" font-size="11">${escape(s.label)}</text>`);
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${out.join("")}</svg>\n`;
+}

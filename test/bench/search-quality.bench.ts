@@ -5,9 +5,13 @@
  * descriptions), BM25 with title weights, a hybrid (reciprocal-rank fusion) and ablations of the embedder, then the
  * time to embed a generated 5,000-table schema and the peak RSS. A plain script (no Vitest):
  *
- *   npx tsc -p tsconfig.json && node dist/test/bench/search-quality.bench.js
+ *   npx tsc -p tsconfig.json && node dist/test/bench/search-quality.bench.js   (BENCH_PLOT=1 also writes docs/search-recall.svg)
  */
+import fs from "node:fs";
+import path from "node:path";
 import { LocalEmbedder } from "../../src/datasources/embedders/local.embedder";
+import { projectRoot } from "../../src/paths";
+import { lineChartSvg } from "./plot";
 import { tableDocument, type TableForEmbedding } from "../../src/datasources/embedders/schema-document";
 import { bm25Recall, embedderRecall, FIXTURES, hybridRecall, loadFixture, maxSimHybridRecall, maxSimRecall, type Recall, type SearchFixture } from "./search-eval";
 
@@ -75,6 +79,7 @@ async function main(): Promise<void> {
   console.log("\n| question set | method | questions | recall@1 | recall@5 | MRR |");
   console.log("|---|---|---:|---:|---:|---:|");
   let barHolds = true;
+  const curves: { title: string; series: { label: string; points: number[] }[] }[] = [];
   for (const name of [...FIXTURES.tuned, ...FIXTURES.heldOut]) {
     const f = loadFixture(name);
     // The sets written 2026-12-01 are held out whole: never looked at while tuning.
@@ -85,8 +90,19 @@ async function main(): Promise<void> {
     for (const [label, set, heldOut] of sets) {
       const rows = await qualityRows(set, heldOut);
       for (const r of rows) console.log(`| ${label} | ${r.method} | ${set.questions.length} | ${pct(r.at1)} | ${pct(r.at5)} | ${r.mrr.toFixed(2)} |`);
+      // recall@k, k = 1…10, of the held-out sets: the plot a reader would rather look at.
+      if (whole)
+        curves.push({
+          title: label,
+          series: rows.map((r) => ({ label: r.method, points: Array.from({ length: 10 }, (_, k) => r.ranks.filter((x) => x <= k).length / r.ranks.length) })),
+        });
       if (!heldOut) barHolds &&= rows[0].at5 > rows[1].at5 && rows[0].at1 >= rows[1].at1;
     }
+  }
+  if (process.env.BENCH_PLOT === "1") {
+    const file = path.join(projectRoot(), "docs/search-recall.svg");
+    fs.writeFileSync(file, lineChartSvg("Schema search on held-out questions: recall@k", "k (tables returned)", curves));
+    console.log(`\nwrote ${path.relative(projectRoot(), file)}`);
   }
   console.log(`\nbar (local beats BM25 at recall@5 and matches it at recall@1, on both sets): ${barHolds ? "holds" : "FAILS"}`);
 
