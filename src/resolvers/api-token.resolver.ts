@@ -23,10 +23,8 @@ export class ApiTokenResolver {
     @Arg("name", () => String, { nullable: true }) name?: string | null,
     @Arg("expiresIn", () => TokenLifetime, { defaultValue: TokenLifetime.DAYS_90 }) expiresIn: TokenLifetime = TokenLifetime.DAYS_90,
   ): Promise<CreatedApiToken> {
-    const accountId = principalOf(ctx).accountId;
-    const created = await this.auth.createToken(accountId, role, name ?? null, expiresIn === TokenLifetime.NEVER ? null : expiresIn);
-    const apiToken = (await this.auth.listTokens(accountId)).find((t) => t.id === created.id)!;
-    return { token: created.token, apiToken: apiToken as ApiToken };
+    const created = await this.auth.createToken(principalOf(ctx).accountId, role, name ?? null, expiresIn === TokenLifetime.NEVER ? null : expiresIn);
+    return { token: created.token, apiToken: created.info as ApiToken };
   }
 
   @Authorized("admin")

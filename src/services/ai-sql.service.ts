@@ -1,10 +1,9 @@
 import type { ChatClient, ChatMessage } from "../datasources/ai/chat-client";
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
-import { catalogNameOf } from "../datasources/engines/trino-catalogs";
+import type { EngineConnection } from "../datasources/engines/query-engine";
 import { badInput, ErrorCode, GatewayError } from "../errors";
 import { DEFAULT_ROWS, MAX_SEARCH_CHARS } from "../limits";
 import type { GeneratedSql } from "../schema/ai-sql.type";
-import { checkReadOnly } from "../sql-gate";
 import type { ConnectionService } from "./connection.service";
 import type { EmbeddingService } from "./embedding.service";
 import type { Principal } from "./principal";
@@ -55,7 +54,7 @@ export class AiSqlService {
     for (let attempt = 1; attempt <= 2; attempt++) {
       const answer = await this.chat.complete(messages);
       const query = statementOf(answer);
-      refusal = await this.check(connection, dialect, query);
+      refusal = await this.check(connection, query);
       if (refusal === null) {
         const scan = options.run ? await this.scans.scan(principal, connectionId, query, DEFAULT_ROWS, { startedAt: options.startedAt }) : null;
         return { query, tables: matches.map((m) => m.fullyQualifiedName), attempts: attempt, scan };
@@ -67,11 +66,10 @@ export class AiSqlService {
   }
 
   /** null when the statement passes the gate and the source's EXPLAIN; otherwise why not, in words for the model. */
-  private async check(connection: Awaited<ReturnType<ConnectionService["openForQuery"]>>, dialect: string, query: string): Promise<string | null> {
+  private async check(connection: EngineConnection, query: string): Promise<string | null> {
     if (!query) return "the answer held no statement";
     const engine = this.engines.for(connection.type, connection.config);
-    const sourceCode = dialect === "pg" && connection.type.checksSourceCode ? engine.sourceCode?.bind(engine, connection) : undefined;
-    const verdict = await checkReadOnly(query, dialect as Parameters<typeof checkReadOnly>[1], dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode });
+    const verdict = await this.scans.gate(connection, query);
     if (!verdict.allowed) return verdict.reason;
     try {
       // The engine runs it read-only, bounded in time and bytes, as a scan: EXPLAIN plans without reading rows.

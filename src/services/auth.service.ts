@@ -66,7 +66,7 @@ export class AuthService {
    * Returns the token itself: the only time it exists outside the caller's hands. It expires after `expiresInDays`
    * (7, 30 or 90, as Lytics' tokens do) or never (null).
    */
-  async createToken(accountId: string, role: Role, name: string | null = null, expiresInDays: number | null = null): Promise<{ id: string; token: string; expires: Date | null }> {
+  async createToken(accountId: string, role: Role, name: string | null = null, expiresInDays: number | null = null): Promise<{ id: string; token: string; info: TokenInfo }> {
     if (!isUuid(accountId)) throw badInput("account: must be an account id (UUID)");
     if (role !== "admin" && role !== "reader") throw badInput("role: must be admin or reader");
     if (name !== null && (name.length > TOKEN_NAME_MAX || /[\u0000-\u001f\u007f]/.test(name))) throw badInput(`name: at most ${TOKEN_NAME_MAX} characters, no control characters`);
@@ -74,8 +74,8 @@ export class AuthService {
     if (!(await this.accounts.find(accountId))) throw badInput(`account: no account ${accountId}`);
     const expires = expiresInDays === null ? null : new Date(Date.now() + expiresInDays * 86_400_000);
     const { row, token } = issueToken(accountId, role, name);
-    await this.tokens.insert({ ...row, expires });
-    return { id: row.id, token, expires };
+    const saved = await this.tokens.insert({ ...row, expires });
+    return { id: row.id, token, info: { id: saved.id, role: saved.role, name: saved.name, created: saved.created, expires: saved.expires, revoked: saved.revoked } };
   }
 
   /** The names of the tokens that made connections, asked for together: one query per request, however many. */

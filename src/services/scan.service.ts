@@ -3,7 +3,8 @@ import { catalogNameOf } from "../datasources/engines/trino-catalogs";
 import { badInput, ErrorCode, GatewayError } from "../errors";
 import type { GatewayMetrics } from "../metrics";
 import type { ScanResult } from "../schema/scan.type";
-import { checkReadOnly } from "../sql-gate";
+import { checkReadOnly, type GateVerdict } from "../sql-gate";
+import type { EngineConnection } from "../datasources/engines/query-engine";
 import { DEFAULT_ROWS, MAX_PRIMARY_KEYS, MAX_ROWS, MAX_SQL_CHARS } from "../limits";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
@@ -49,16 +50,7 @@ export class ScanService {
     if ((options.primaryKeys?.length ?? 0) > MAX_PRIMARY_KEYS) throw badInput(`primaryKeys: at most ${MAX_PRIMARY_KEYS} columns`);
     const connection = await this.connections.openForQuery(principal, connectionId);
     const engine = this.engines.for(connection.type, connection.config);
-    const dialect = this.engines.dialectFor(connection.type);
-    // Through Trino, a three-part name could reach another connection's catalog: only this one's is allowed.
-    // PostgreSQL: a statement that passes every other check is compared with what the source defines outside
-    // pg_catalog (looked up once a minute, and only then).
-    const sourceCode = dialect === "pg" && connection.type.checksSourceCode ? engine.sourceCode?.bind(engine, connection) : undefined;
-    const verdict = await checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode }).catch((error: unknown) => {
-      // The source-code lookup reaches the source first: its failure is a verdict on the connection too.
-      this.recordFailure(connection.id, error);
-      throw error;
-    });
+    const verdict = await this.gate(connection, query);
     // A syntax error is the user's to fix (BAD_USER_INPUT); anything else the gate refuses is the policy's.
     if (!verdict.allowed) throw new GatewayError(verdict.syntax ? ErrorCode.BAD_USER_INPUT : ErrorCode.READ_ONLY_VIOLATION, `query: ${verdict.reason}`);
     const started = performance.now();
@@ -90,6 +82,22 @@ export class ScanService {
       rowCount: outcome.rows.length,
       truncated: outcome.truncated,
     };
+  }
+
+  /**
+   * The read-only gate for a statement on this connection, in the dialect it runs in. Through Trino, a three-part
+   * name could reach another connection's catalog: only this one's is allowed. PostgreSQL: a statement that passes
+   * every other check is compared with what the source defines outside pg_catalog (looked up once a minute).
+   */
+  async gate(connection: EngineConnection, query: string): Promise<GateVerdict> {
+    const engine = this.engines.for(connection.type, connection.config);
+    const dialect = this.engines.dialectFor(connection.type);
+    const sourceCode = dialect === "pg" && connection.type.checksSourceCode ? engine.sourceCode?.bind(engine, connection) : undefined;
+    return checkReadOnly(query, dialect, dialect === "trino" ? { catalogs: [catalogNameOf(connection.id)] } : { sourceCode }).catch((error: unknown) => {
+      // The source-code lookup reaches the source first: its failure is a verdict on the connection too.
+      this.recordFailure(connection.id, error);
+      throw error;
+    });
   }
 
   private recordFailure(connectionId: string, error: unknown): void {
