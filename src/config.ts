@@ -19,7 +19,14 @@ export interface Config {
   readonly scanTimeoutMs: number;
   /** The most bytes a source may send for one scan, counted as they arrive. */
   readonly scanMaxBytes: number;
-  readonly embeddings: { readonly url: string | null; readonly model: string | null; readonly apiKey: string | null };
+  readonly embeddings: {
+    readonly url: string | null;
+    readonly model: string | null;
+    readonly apiKey: string | null;
+    /** Whether schema search fuses in the sentence model (when installed), and onnxruntime's threads for it. */
+    readonly sentenceModel: boolean;
+    readonly sentenceModelThreads: number;
+  };
   /** An OpenAI-compatible chat completions endpoint for generateSql; null: AI SQL answers 503 naming AI_URL. */
   readonly ai: { readonly url: string | null; readonly model: string; readonly apiKey: string | null; readonly timeoutMs: number };
   readonly corsOrigins: readonly string[];
@@ -138,6 +145,8 @@ const envSchema = z.object({
   EMBEDDINGS_URL: optionalUrl(["http://", "https://"]),
   EMBEDDINGS_MODEL: z.string().optional(),
   EMBEDDINGS_API_KEY: z.string().optional(),
+  SEARCH_SENTENCE_MODEL: bool(true),
+  SEARCH_MODEL_THREADS: int(1, 1, 16),
   AI_URL: optionalUrl(["http://", "https://"]),
   AI_MODEL: z.string().optional(),
   AI_API_KEY: z.string().optional(),
@@ -204,6 +213,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       url: e.EMBEDDINGS_URL,
       model: e.EMBEDDINGS_MODEL?.trim() || null,
       apiKey: e.EMBEDDINGS_API_KEY?.trim() || null,
+      sentenceModel: e.SEARCH_SENTENCE_MODEL,
+      sentenceModelThreads: e.SEARCH_MODEL_THREADS,
     }),
     ai: Object.freeze({ url: e.AI_URL, model: e.AI_MODEL?.trim() || "gpt-4o-mini", apiKey: e.AI_API_KEY?.trim() || null, timeoutMs: e.AI_TIMEOUT_MS }),
     corsOrigins: Object.freeze(e.CORS_ORIGINS),

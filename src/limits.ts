@@ -33,6 +33,8 @@ export const MAX_PAGE = 1_000;
 export const DEFAULT_K = 5;
 export const MAX_K = 50;
 export const MAX_SEARCH_CHARS = 2_000;
+/** Memory the search indexes of recently searched connections may hold in one process (least recently used go first). */
+export const SEARCH_INDEX_CACHE_BYTES = 256 * 1024 * 1024;
 
 /** A request body (JSON), and the depth and aliases of one GraphQL operation. */
 export const BODY_LIMIT = "1mb";
@@ -61,6 +63,7 @@ export const LIMIT_TABLE: readonly (readonly [string, string, string])[] = [
   ["DEFAULT_K", String(DEFAULT_K), "matches `searchSchema` returns by default"],
   ["MAX_K", String(MAX_K), "matches `searchSchema` returns at most"],
   ["MAX_SEARCH_CHARS", String(MAX_SEARCH_CHARS), "characters in a schema-search question"],
+  ["SEARCH_INDEX_CACHE_BYTES", `${SEARCH_INDEX_CACHE_BYTES} (256 MiB)`, "memory the search indexes of recently searched connections hold in one process"],
   ["BODY_LIMIT", BODY_LIMIT, "size of a JSON request body"],
   ["MAX_DEPTH", String(MAX_DEPTH), "depth of a GraphQL operation"],
   ["MAX_ALIASES", String(MAX_ALIASES), "aliases in a GraphQL operation"],

@@ -22,6 +22,7 @@ import { EmbeddingRepository } from "./datasources/store/embedding.repository";
 import type { Embedder } from "./datasources/embedders/embedder";
 import { LocalEmbedder } from "./datasources/embedders/local.embedder";
 import { OpenAiEmbedder } from "./datasources/embedders/openai.embedder";
+import { SentenceModel } from "./datasources/embedders/sentence-model";
 import { InProcessQueue } from "./datasources/queue/in-process-queue";
 import type { JobQueue } from "./datasources/queue/job-queue";
 import { MemorySchemaCache, RedisSchemaCache } from "./datasources/cache/schema-cache";
@@ -134,7 +135,15 @@ export async function createCore(
     config.embeddings.url
       ? new OpenAiEmbedder({ url: config.embeddings.url, model: config.embeddings.model ?? "text-embedding-3-small", apiKey: config.embeddings.apiKey })
       : new LocalEmbedder();
-  const embeddings = new EmbeddingService(queue, connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger);
+  // The sentence model schema search fuses in: without its files (or switched off) search ranks with the other two.
+  const sentenceModel = async (): Promise<SentenceModel | null> => {
+    if (!config.embeddings.sentenceModel) return null;
+    const loaded = await SentenceModel.load({ threads: config.embeddings.sentenceModelThreads });
+    if (loaded instanceof SentenceModel) return loaded;
+    logger.warn({ reason: loaded.missing }, "sentence model not installed: schema search ranks with the embedder and BM25 only");
+    return null;
+  };
+  const embeddings = new EmbeddingService(queue, connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger, sentenceModel);
   // Embedded mode consumes in this process, with the same handler the BullMQ worker runs.
   if (queue instanceof InProcessQueue) queue.consume((payload, context) => embeddings.run(payload, context));
   metrics.watchQueueDepth(() => queue.depth());

@@ -24,9 +24,19 @@ export class TablePage {
   @Field(() => PageInfo, { description: "hasNextPage and endCursor, in the shape every paged field has." }) pageInfo: PageInfo;
 }
 
-@ObjectType({ description: "A table ranked by how close its schema is in meaning to a question." })
+@ObjectType({ description: "A table ranked by how well its schema answers a question, and why." })
 export class TableMatch {
   @Field(() => Table) table: Table;
   @Field() fullyQualifiedName: string;
-  @Field(() => Float, { description: "Cosine similarity, -1 to 1." }) score: number;
+  @Field(() => Float, {
+    description:
+      "Relevance from 0 to 1: the reciprocal-rank fusion of the rankings search combines (the embedder's, the sentence model's, BM25's) over the most a table could get, 1 meaning first in every one. Compare scores within one answer, not across questions.",
+  })
+  score: number;
+  @Field(() => [String], {
+    description: "Columns that made the match: those closer in meaning to the question than the table as a whole, then those holding one of `matchedWords` (at most 5).",
+  })
+  matchedColumns: string[];
+  @Field(() => [String], { description: "Words of the question (as search reads them: singular, lower case, stop words left out) found in the table's name, comment or columns." })
+  matchedWords: string[];
 }

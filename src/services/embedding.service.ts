@@ -1,7 +1,11 @@
 import type { Logger } from "pino";
 import type { EmbeddingRepository } from "../datasources/store/embedding.repository";
-import { cosine, type Embedder } from "../datasources/embedders/embedder";
+import type { Embedder } from "../datasources/embedders/embedder";
 import { documentHash, tableDocument } from "../datasources/embedders/schema-document";
+import type { SentenceModel } from "../datasources/embedders/sentence-model";
+import { packTableVectors, unpackTableVectors } from "../datasources/embedders/table-vectors";
+import { TextAnalyzer } from "../datasources/embedders/text-analyzer";
+import { loadWordVectors } from "../datasources/embedders/word-vectors";
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
 import { embedJobId, PermanentJobError, type EmbedSchemaPayload, type JobQueue } from "../datasources/queue/job-queue";
 import { badInput, GatewayError } from "../errors";
@@ -9,13 +13,22 @@ import type { Connection } from "../schema/connection.type";
 import type { TableMatch } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
 import type { Principal } from "./principal";
-import { MAX_K, MAX_SEARCH_CHARS } from "../limits";
+import { MAX_K, MAX_SEARCH_CHARS, SEARCH_INDEX_CACHE_BYTES } from "../limits";
+import { SchemaIndexCache } from "./schema-index-cache";
+import { buildSchemaIndex, rankTables, type SchemaIndex } from "./schema-ranker";
+import { embedQuestion, embedTables, searchModelName } from "./table-embedding";
 
 const BATCH = 64;
 
-/** Schema embeddings: computed by a job per connection generation, searched by cosine similarity. */
+/**
+ * Schema embeddings: computed by a job per connection generation, searched by the fusion of schema-ranker.ts
+ * (the primary embedder, the sentence model's max-sim when it is installed, BM25).
+ */
 export class EmbeddingService {
   private built: Embedder | null = null;
+  private sentence: Promise<SentenceModel | null> | null = null;
+  private analyzer: TextAnalyzer | null = null;
+  private readonly indexes = new SchemaIndexCache(SEARCH_INDEX_CACHE_BYTES);
 
   constructor(
     private readonly queue: JobQueue,
@@ -24,11 +37,29 @@ export class EmbeddingService {
     private readonly engines: EngineRegistry,
     private readonly createEmbedder: () => Embedder,
     private readonly logger: Logger,
+    /** The sentence model, or null when it is switched off or not installed (search then fuses the other two). */
+    private readonly loadSentenceModel: () => Promise<SentenceModel | null> = async () => null,
   ) {}
 
   private get embedder(): Embedder {
     this.built ??= this.createEmbedder();
     return this.built;
+  }
+
+  /** Loaded once, on first use: ~0.1 s and ~70 MB that processes which never search or embed do not pay. */
+  private sentenceModel(): Promise<SentenceModel | null> {
+    this.sentence ??= this.loadSentenceModel();
+    return this.sentence;
+  }
+
+  /** The model name rows are stored under: both models' names, so a change of either re-embeds. */
+  async model(): Promise<string> {
+    return searchModelName(this.embedder, await this.sentenceModel());
+  }
+
+  private get textAnalyzer(): TextAnalyzer {
+    this.analyzer ??= new TextAnalyzer(loadWordVectors());
+    return this.analyzer;
   }
 
   enqueue(payload: EmbedSchemaPayload): Promise<boolean> {
@@ -51,24 +82,31 @@ export class EmbeddingService {
         return { table: t, text, hash: documentHash(text) };
       });
       const stored = await this.vectors.hashes(id);
+      const sentence = await this.sentenceModel();
+      const model = searchModelName(this.embedder, sentence);
       const stale = documents.filter((d) => {
         const s = stored.get(d.table.fullyQualifiedName);
-        return !s || s.hash !== d.hash || s.model !== this.embedder.model;
+        return !s || s.hash !== d.hash || s.model !== model;
       });
       for (let i = 0; i < stale.length; i += BATCH) {
         const batch = stale.slice(i, i + BATCH);
-        const vectors = await this.embedder.embed(batch.map((d) => d.text));
+        const vectors = await embedTables(
+          batch.map((d) => d.table),
+          this.embedder,
+          sentence,
+        );
         await this.vectors.upsert(
           id,
-          batch.map((d) => ({
+          batch.map((d, j) => ({
             fullyQualifiedName: d.table.fullyQualifiedName,
             tableName: d.table.name,
-            // What searchSchema and the AI SQL prompt show of each column (the vector is made from the document).
+            comment: d.table.comment ?? null,
+            // What searchSchema and the AI SQL prompt show of each column (the vectors are made from the same).
             columns: d.table.columns.map((c) => ({ name: c.name, dataType: c.dataType, comment: c.comment ?? null, primaryKey: c.primaryKey ?? null })),
             documentHash: d.hash,
-            model: this.embedder.model,
+            model,
+            vector: packTableVectors(vectors[j]),
           })),
-          vectors,
         );
         const fraction = Math.min(1, (i + batch.length) / stale.length);
         await this.vectors.setStatus(id, payload.generation, { state: "RUNNING", progress: fraction });
@@ -78,7 +116,7 @@ export class EmbeddingService {
         id,
         documents.map((d) => d.table.fullyQualifiedName),
       );
-      await this.vectors.setStatus(id, payload.generation, { state: "READY", progress: 1, tableCount: documents.length, model: this.embedder.model, error: null });
+      await this.vectors.setStatus(id, payload.generation, { state: "READY", progress: 1, tableCount: documents.length, model, error: null });
       this.logger.info({ connectionId: id, tables: documents.length, embedded: stale.length }, "schema embeddings ready");
     } catch (error) {
       const message = error instanceof GatewayError ? error.message : "embedding failed; see the worker log";
@@ -99,21 +137,44 @@ export class EmbeddingService {
     if (!Number.isInteger(k) || k < 1 || k > MAX_K) throw badInput(`k: must be from 1 to ${MAX_K}`);
     // The account check only: search reads stored vectors, never the source, so no secret is decrypted.
     const connection = await this.connections.get(principal, connectionId);
-    const [query] = await this.embedder.embed([text]);
+    const sentence = await this.sentenceModel();
+    const question = await embedQuestion(text, this.embedder, sentence, this.textAnalyzer);
     // Only stop words ("which of the"): every score would be 0, an arbitrary order dressed up as a ranking.
-    if (query.every((x) => x === 0)) throw badInput("text: has no words to search by");
-    // Vectors of another model (EMBEDDINGS_MODEL changed) are not comparable: they wait for the re-embedding.
-    const stored = await this.vectors.all(connection.id, this.embedder.model);
-    if (stored.length === 0) return [];
-    return stored
-      .map((v) => ({ v, score: cosine(query, v.vector) }))
-      .sort((a, b) => b.score - a.score || (a.v.fullyQualifiedName < b.v.fullyQualifiedName ? -1 : 1))
-      .slice(0, k)
-      .map(({ v, score }) => ({
-        fullyQualifiedName: v.fullyQualifiedName,
-        score,
-        table: { name: v.tableName, fullyQualifiedName: v.fullyQualifiedName, numColumns: v.columns.length, error: null, columns: v.columns },
-      }));
+    if (question.primary.every((x) => x === 0) && question.terms.length === 0) throw badInput("text: has no words to search by");
+    // Vectors of another model (EMBEDDINGS_MODEL changed, the sentence model added) are not comparable: they wait
+    // for the re-embedding.
+    const model = searchModelName(this.embedder, sentence);
+    const version = `${model}@${connection.embedding.updatedAt?.getTime() ?? 0}`;
+    const index = await this.indexes.get(connection.id, version, () => this.buildIndex(connection.id, model));
+    return rankTables(index, question, k).map(({ table, score, matchedColumns, matchedWords }) => ({
+      fullyQualifiedName: table.fullyQualifiedName,
+      score,
+      matchedColumns,
+      matchedWords,
+      table: {
+        name: table.name,
+        fullyQualifiedName: table.fullyQualifiedName,
+        comment: table.comment ?? null,
+        numColumns: table.columns.length,
+        error: null,
+        columns: table.columns.map((c) => ({ name: c.name, dataType: c.dataType, comment: c.comment ?? null, primaryKey: c.primaryKey ?? null })),
+      },
+    }));
+  }
+
+  private async buildIndex(connectionId: string, model: string): Promise<{ index: SchemaIndex; bytes: number }> {
+    const rows = await this.vectors.all(connectionId, model);
+    const tables = rows.map((r) => ({
+      schema: r.fullyQualifiedName.slice(0, Math.max(0, r.fullyQualifiedName.length - r.tableName.length - 1)),
+      name: r.tableName,
+      comment: r.comment,
+      columns: r.columns,
+      fullyQualifiedName: r.fullyQualifiedName,
+      vectors: unpackTableVectors(r.vector),
+    }));
+    // Roughly what the index holds: the vectors (int8 unpacked as stored) and, per column, its words and terms.
+    const bytes = rows.reduce((sum, r) => sum + r.vector.length + 256 * (1 + r.columns.length), 0);
+    return { index: buildSchemaIndex(tables, this.textAnalyzer), bytes };
   }
 
   /**
@@ -122,7 +183,7 @@ export class EmbeddingService {
    */
   async reconcile(): Promise<number> {
     if (!this.queue) return 0;
-    await this.vectors.markOtherModelsStale(this.embedder.model);
+    await this.vectors.markOtherModelsStale(await this.model());
     let enqueued = 0;
     for (const row of await this.vectors.unfinished()) {
       const payload = { connectionId: row.id, generation: row.embeddingGeneration };

@@ -4,7 +4,10 @@ import { cosine } from "../../src/datasources/embedders/embedder";
 import { LocalEmbedder } from "../../src/datasources/embedders/local.embedder";
 import { tableDocument, type TableForEmbedding } from "../../src/datasources/embedders/schema-document";
 import { projectRoot } from "../../src/paths";
-import { Bm25 } from "./bm25";
+import type { SentenceModel } from "../../src/datasources/embedders/sentence-model";
+import { Bm25 } from "../../src/services/bm25";
+import { buildSchemaIndex, rankTables } from "../../src/services/schema-ranker";
+import { embedQuestion, embedTables } from "../../src/services/table-embedding";
 
 /** Recall of schema search over the fixtures in test/fixtures/search, shared by the benchmark and the unit test. */
 export interface SearchFixture {
@@ -163,4 +166,29 @@ export function fuse(a: number[][], b: number[][], want: number[], method: strin
       ),
     ),
   );
+}
+
+/**
+ * The product's ranking (src/services/schema-ranker.ts): the very functions searchSchema runs, over the tables
+ * embedded as the embedding job embeds them. `sentence` null: the fusion without the sentence model.
+ */
+export async function schemaSearchRecall(
+  f: SearchFixture,
+  embedder: LocalEmbedder,
+  sentence: SentenceModel | null,
+  method = "searchSchema: RRF(sentence max-sim, local, BM25)",
+): Promise<Recall> {
+  const vectors = await embedTables(f.tables, embedder, sentence);
+  const index = buildSchemaIndex(
+    f.tables.map((t, i) => ({ ...t, fullyQualifiedName: qualified(t), vectors: vectors[i] })),
+    embedder.textAnalyzer,
+  );
+  const want = targets(f);
+  const ranks: number[] = [];
+  for (const [i, q] of f.questions.entries()) {
+    const ranked = rankTables(index, await embedQuestion(q.question, embedder, sentence, embedder.textAnalyzer), f.tables.length);
+    const r = ranked.findIndex((m) => m.table.fullyQualifiedName === qualified(f.tables[want[i]]));
+    ranks.push(r < 0 ? Infinity : r);
+  }
+  return recall(method, ranks);
 }

@@ -63,11 +63,19 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
       // The table comment took part: a question in its words finds the table.
       const hit = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "product photos", k: 1) { fullyQualifiedName } }`, { id }, gw.a.reader);
       expect(hit.body.data.searchSchema[0].fullyQualifiedName).toBe("public.keep_me");
-      await source.query("DROP TABLE drop_me; CREATE TABLE brand_new (c int)");
+      await source.query("DROP TABLE drop_me; CREATE TABLE brand_new (c int); COMMENT ON TABLE brand_new IS 'Invoices sent to customers'");
       await gw.http("POST", `/v2/connection/${id}/schema/refresh`, { token: gw.a.admin });
       const ready = await waitForState(gw, id, "READY");
       expect(ready.tableCount).toBe(2);
       expect(await names()).toEqual(["public.brand_new", "public.keep_me"]);
+      // The search index kept from the first question is not used past the re-embedding: the new table is found.
+      const again = await gw.gql(
+        `query($id: ID!) { searchSchema(connectionId: $id, text: "bills we sent to clients", k: 2) { fullyQualifiedName table { comment } } }`,
+        { id },
+        gw.a.reader,
+      );
+      expect(again.body.data.searchSchema.map((m: { fullyQualifiedName: string }) => m.fullyQualifiedName)).toEqual(["public.brand_new", "public.keep_me"]);
+      expect(again.body.data.searchSchema[0].table.comment).toBe("Invoices sent to customers");
     } finally {
       await source.end();
       await scratch.drop().catch(() => undefined);
@@ -91,7 +99,8 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
     const id = await connectChinook(gw, pgBase, "embedded");
     const ready = await waitForState(gw, id, "READY");
     expect(ready.tableCount).toBeGreaterThanOrEqual(11);
-    expect(ready.model).toMatch(/^local-/);
+    // Both models name the rows: the local embedder's and the sentence model's (installed by npm install; CI requires it).
+    expect(ready.model).toMatch(/^local-lexsem-.*\|minilm-l6-v2-q:[0-9a-f]{12}\|rrf-v1$/);
     const res = await gw.gql(
       `query($id: ID!) { searchSchema(connectionId: $id, text: "which songs are on each album", k: 5) { fullyQualifiedName score table { name columns { name } } } }`,
       { id },
@@ -103,7 +112,38 @@ describeWith("postgres", "schema embeddings in embedded mode (in-process runner)
     const rest = await gw.http("GET", `/v2/connection/${id}/search?q=${encodeURIComponent("who bought what")}&k=3`, { token: gw.a.reader });
     expect(rest.status).toBe(200);
     expect(rest.body.data).toHaveLength(3);
-    expect(rest.body.data[0]).toMatchObject({ table_name: expect.any(String), fully_qualified_name: expect.any(String), score: expect.any(Number), columns: expect.any(Array) });
+    expect(rest.body.data[0]).toMatchObject({
+      table_name: expect.any(String),
+      fully_qualified_name: expect.any(String),
+      score: expect.any(Number),
+      matched_columns: expect.any(Array),
+      matched_words: expect.any(Array),
+      columns: expect.any(Array),
+    });
+  });
+
+  it("says why each table matched: the columns that made it and the question's words it holds", async () => {
+    const id = await connectChinook(gw, pgBase, "explained");
+    await waitForState(gw, id, "READY");
+    const res = await gw.gql(
+      `query($id: ID!) { searchSchema(connectionId: $id, text: "how much does one song cost", k: 3) { fullyQualifiedName score matchedColumns matchedWords } }`,
+      { id },
+      gw.a.reader,
+    );
+    const [first, ...rest] = res.body.data.searchSchema;
+    // No table is named or commented "cost": the meaning of one column (unit_price) finds the track table.
+    expect(first).toMatchObject({ fullyQualifiedName: "public.track", matchedColumns: expect.arrayContaining(["unit_price"]) });
+    expect(first.score).toBeGreaterThan(0);
+    expect(first.score).toBeLessThanOrEqual(1);
+    for (const m of rest) expect(m.score).toBeLessThanOrEqual(first.score);
+    // An exact word is named as such, and only words the table holds.
+    const words = await gw.gql(
+      `query($id: ID!) { searchSchema(connectionId: $id, text: "invoice billing country", k: 1) { fullyQualifiedName matchedWords matchedColumns } }`,
+      { id },
+      gw.a.reader,
+    );
+    expect(words.body.data.searchSchema[0]).toMatchObject({ fullyQualifiedName: "public.invoice", matchedWords: ["invoice", "billing", "country"] });
+    expect(words.body.data.searchSchema[0].matchedColumns).toContain("billing_country");
   });
 
   it("refreshes on request, re-embedding nothing unchanged", async () => {

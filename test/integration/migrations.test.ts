@@ -43,6 +43,7 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
         "ConnectionHealth1764300000000",
         "SslModes1764400000000",
         "TokenExpiry1764500000000",
+        "SearchTableComments1764600000000",
       ]);
       // ssl: true and false became the modes they meant.
       expect((await ds.query("SELECT label, config->>'ssl' AS ssl FROM connections ORDER BY label")).map((r: { label: string; ssl: string }) => `${r.label}:${r.ssl}`)).toEqual([
@@ -68,7 +69,7 @@ describeWith("postgres", "migrations over existing rows", (pgBase) => {
       const [added] = await ds.query("INSERT INTO accounts (id, name, created) VALUES ($1, 'later', now()) RETURNING aid", [randomUUID()]);
       expect(added.aid).toBeGreaterThan(Math.max(...rows.map((r) => r.aid)));
       // And all can be taken back.
-      for (let i = 0; i < 4; i++) await ds.undoLastMigration({ transaction: "each" });
+      for (let i = 0; i < 5; i++) await ds.undoLastMigration({ transaction: "each" });
       expect((await ds.query("SELECT count(*)::int AS n FROM connections"))[0].n).toBe(4);
     } finally {
       await ds.destroy();

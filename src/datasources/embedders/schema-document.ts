@@ -44,3 +44,17 @@ export function tableDocument(t: TableForEmbedding): string {
 export function documentHash(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
+
+/**
+ * The sentence model's text of a table, as prose on one line: "invoice line: Lines of an invoice; unit price:
+ * Price of one unit; ..." (the model reads its first 64 tokens: the name, the comment and the first columns).
+ */
+export function sentenceDocument(t: TableForEmbedding): string {
+  const head = splitIdentifier(t.name) + (oneLine(t.comment) ? `: ${oneLine(t.comment)}` : "");
+  return [head, ...t.columns.map((c) => splitIdentifier(c.name) + (oneLine(c.comment) ? `: ${oneLine(c.comment)}` : ""))].join("; ");
+}
+
+/** The sentence model's text of one column, with its table for context: "invoice line: unit price: Price of one unit". */
+export function columnSentence(t: TableForEmbedding, c: TableForEmbedding["columns"][number]): string {
+  return `${splitIdentifier(t.name)}: ${splitIdentifier(c.name)}` + (oneLine(c.comment) ? `: ${oneLine(c.comment)}` : "");
+}

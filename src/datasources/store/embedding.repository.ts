@@ -6,14 +6,13 @@ import { SchemaEmbeddingEntity } from "./entities/schema-embedding.entity";
 export interface StoredVector {
   fullyQualifiedName: string;
   tableName: string;
+  comment: string | null;
   columns: { name: string; dataType: string; comment?: string | null; primaryKey?: number | null }[];
   documentHash: string;
   model: string;
-  vector: Float32Array;
+  /** The table's vectors, packed by datasources/embedders/table-vectors.ts. */
+  vector: Buffer;
 }
-
-const toBytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-const fromBytes = (b: Buffer) => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 
 /** Vectors per connection and the embedding status columns of connections: I/O only. */
 export class EmbeddingRepository {
@@ -27,10 +26,10 @@ export class EmbeddingRepository {
   }
 
   /** Insert or replace by (connection, table): a re-run after a crash rewrites a row, never adds a second. */
-  async upsert(connectionId: string, rows: Omit<StoredVector, "vector">[], vectors: Float32Array[]): Promise<void> {
+  async upsert(connectionId: string, rows: StoredVector[]): Promise<void> {
     if (rows.length === 0) return;
     await this.dataSource.getRepository(SchemaEmbeddingEntity).upsert(
-      rows.map((r, i) => ({ connectionId, ...r, vector: toBytes(vectors[i]), updated: new Date() })),
+      rows.map((r) => ({ connectionId, ...r, updated: new Date() })),
       ["connectionId", "fullyQualifiedName"],
     );
   }
@@ -43,8 +42,11 @@ export class EmbeddingRepository {
 
   /** One model's vectors: those of another model are not comparable and wait for the re-embedding. */
   async all(connectionId: string, model: string): Promise<StoredVector[]> {
-    const rows = await this.dataSource.getRepository(SchemaEmbeddingEntity).find({ where: { connectionId, model } });
-    return rows.map((r) => ({ ...r, vector: fromBytes(r.vector) }));
+    return this.dataSource.getRepository(SchemaEmbeddingEntity).find({
+      where: { connectionId, model },
+      select: { fullyQualifiedName: true, tableName: true, comment: true, columns: true, documentHash: true, model: true, vector: true },
+      order: { fullyQualifiedName: "ASC" },
+    });
   }
 
   /** Writes status only while `generation` is still the connection's current one: a superseded job stays silent. */

@@ -6,6 +6,7 @@ import { LyticsFields1764200000000 } from "../../../migrations/1764200000000-lyt
 import { ConnectionHealth1764300000000 } from "../../../migrations/1764300000000-connection-health";
 import { SslModes1764400000000 } from "../../../migrations/1764400000000-ssl-modes";
 import { TokenExpiry1764500000000 } from "../../../migrations/1764500000000-token-expiry";
+import { SearchTableComments1764600000000 } from "../../../migrations/1764600000000-search-table-comments";
 import { claimDataDir, type DataDirAccess } from "./embedded/data-dir";
 import { EmbeddedPostgres } from "./embedded/embedded-postgres";
 import { AccountEntity } from "./entities/account.entity";
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   ConnectionHealth1764300000000,
   SslModes1764400000000,
   TokenExpiry1764500000000,
+  SearchTableComments1764600000000,
 ];
 
 export interface MetadataStore {

@@ -242,7 +242,10 @@ export const TABLE_MATCH: Resource = {
   fields: [
     field("table_name", "table.name", { type: "string" }),
     field("fully_qualified_name", "fullyQualifiedName", { type: "string" }),
-    field("score", "score", { type: "number", minimum: -1, maximum: 1, description: "Cosine similarity." }),
+    field("comment", "table.comment", { type: ["string", "null"] }),
+    field("score", "score", { type: "number", minimum: 0, maximum: 1, description: "Relevance, 1 meaning first in every ranking search fuses; compare within one answer." }),
+    field("matched_columns", "matchedColumns", { type: "array", items: { type: "string" }, maxItems: 5, description: "Columns that made the match." }),
+    field("matched_words", "matchedWords", { type: "array", items: { type: "string" }, description: "Words of the question found in the table's name, comment or columns." }),
     nested("columns", "table.columns", TABLE_COLUMN, true),
   ],
 };

@@ -6,10 +6,11 @@ export class SchemaEmbeddingEntity {
   @PrimaryColumn({ name: "connection_id", type: "uuid" }) connectionId: string;
   @PrimaryColumn({ name: "fully_qualified_name", type: "text" }) fullyQualifiedName: string;
   @Column({ name: "table_name", type: "text" }) tableName: string;
-  @Column({ type: "jsonb" }) columns: { name: string; dataType: string }[];
+  @Column({ type: "text", nullable: true }) comment: string | null;
+  @Column({ type: "jsonb" }) columns: { name: string; dataType: string; comment?: string | null; primaryKey?: number | null }[];
   @Column({ name: "document_hash", type: "text" }) documentHash: string;
   @Column({ type: "text" }) model: string;
-  /** Float32, little-endian. */
+  /** What search keeps of the table: packed by datasources/embedders/table-vectors.ts. */
   @Column({ type: "bytea" }) vector: Buffer;
   @Column({ type: "timestamptz" }) updated: Date;
 }

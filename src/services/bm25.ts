@@ -1,8 +1,8 @@
-import type { Term } from "../../src/datasources/embedders/text-analyzer";
+import type { Term } from "../datasources/embedders/text-analyzer";
 
 /**
- * Okapi BM25 (k1 = 1.2, b = 0.75, Lucene's idf), the lexical baseline for schema search. It is given the very
- * terms the local embedder sees (identifier splitting, plural folding, stop words), so the comparison is between
+ * Okapi BM25 (k1 = 1.2, b = 0.75, Lucene's idf): one of the rankings schema search fuses, and the lexical baseline
+ * of the search benchmark. It is given the very terms the local embedder sees (identifier splitting, plural folding, stop words), so the comparison is between
  * the models, not the tokenisers. Optional line weights turn term counts into weighted counts (BM25F-like),
  * e.g. [3, 2] to count a title term three times; the default counts every line the same.
  */
@@ -43,5 +43,10 @@ export class Bm25 {
       }
       return s;
     });
+  }
+
+  /** The query's terms that occur in document i, in query order, each once. */
+  matched(i: number, query: string[]): string[] {
+    return [...new Set(query)].filter((t) => this.tfs[i].has(t));
   }
 }
