@@ -10,16 +10,20 @@
 ARG NODE_IMAGE=node:20-bookworm-slim
 
 # ---- production dependencies only
+# .npmrc keeps onnxruntime-node from fetching CUDA binaries; npm ci's postinstall fetches the sentence model
+# (scripts/models/), which --strict then requires: an image without it would search less well, silently.
 FROM ${NODE_IMAGE} AS prod-deps
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json .npmrc ./
+COPY scripts/models/ ./scripts/models/
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --no-audit --no-fund && node scripts/models/fetch-sentence-model.mjs --strict
 
 # ---- compile TypeScript (dev dependencies needed)
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN --mount=type=cache,target=/root/.npm npm ci --no-audit --no-fund
+COPY package.json package-lock.json .npmrc ./
+COPY scripts/models/ ./scripts/models/
+RUN --mount=type=cache,target=/root/.npm GATEWAY_SKIP_MODEL_FETCH=1 npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
@@ -43,6 +47,9 @@ COPY --from=build /app/dist/migrations ./dist/migrations
 COPY package.json ./
 # The local embedder's word vectors (with their licence files).
 COPY datasets/word-vectors/ ./datasets/word-vectors/
+# Schema search's sentence model: its pins, and the files prod-deps fetched and checked against them.
+COPY scripts/models/sentence-model.json ./scripts/models/
+COPY --from=prod-deps /app/.models ./.models
 # The Chinook demo database (DEMO=true, the default in embedded mode).
 COPY datasets/chinook/chinook-postgres.sql datasets/chinook/LICENSE.md ./datasets/chinook/
 USER 1000:1000

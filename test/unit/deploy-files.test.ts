@@ -354,6 +354,14 @@ describe("Dockerfile", () => {
     const compiledDirs = [...new Set(tsconfigBuild.include.map((g) => g.split("/")[0]))];
     expect(compiledDirs).toEqual(expect.arrayContaining(["src", "migrations"]));
     for (const dir of compiledDirs) expect(fromStage(`dist/${dir}`), `COPY --from=... dist/${dir}`).toBeDefined();
+    // The sentence model comes from the stage that fetched it with --strict (it is local state, not in the context).
+    const model = fromStage(JSON.parse(read("scripts/models/sentence-model.json")).directory.split("/")[0]);
+    expect(model, "COPY --from=... .models").toBeDefined();
+    expect(
+      all(stages.find((s) => s.name === model!.from)!, "RUN")
+        .map((r) => r.args)
+        .join("\n"),
+    ).toMatch(/fetch-sentence-model\.mjs --strict/);
     const deps = fromStage("node_modules");
     expect(deps, "COPY --from=... node_modules").toBeDefined();
     const depsStage = stages.find((s) => s.name === deps!.from)!;
@@ -387,6 +395,7 @@ describe("Dockerfile", () => {
       "dist/src/cli.js",
       ".data/encryption-keys",
       ".tools/trino/etc/rules.json",
+      ".models/all-minilm-l6-v2-q/model.onnx",
       ".git/HEAD",
       ".env",
       "test/unit/config.test.ts",
