@@ -9,7 +9,8 @@ import type { Term } from "../datasources/embedders/text-analyzer";
 export class Bm25 {
   private readonly tfs: Map<string, number>[];
   private readonly lengths: number[];
-  private readonly df = new Map<string, number>();
+  /** Per term, the documents holding it and its (weighted) count in each: a question reads only those. */
+  private readonly postings = new Map<string, { docs: number[]; counts: number[] }>();
   private readonly avgLength: number;
 
   constructor(
@@ -18,10 +19,15 @@ export class Bm25 {
     private readonly b = 0.75,
     lineWeights: number[] = [],
   ) {
-    this.tfs = docs.map((terms) => {
+    this.tfs = docs.map((terms, i) => {
       const tf = new Map<string, number>();
       for (const { term, line } of terms) tf.set(term, (tf.get(term) ?? 0) + (lineWeights[line] ?? 1));
-      for (const term of tf.keys()) this.df.set(term, (this.df.get(term) ?? 0) + 1);
+      for (const [term, count] of tf) {
+        let p = this.postings.get(term);
+        if (!p) this.postings.set(term, (p = { docs: [], counts: [] }));
+        p.docs.push(i);
+        p.counts.push(count);
+      }
       return tf;
     });
     this.lengths = this.tfs.map((tf) => [...tf.values()].reduce((a, x) => a + x, 0));
@@ -31,18 +37,19 @@ export class Bm25 {
   /** One score per document, in document order; 0 when no query term occurs in it. */
   scores(query: string[]): number[] {
     const n = this.tfs.length;
-    const terms = [...new Set(query)];
-    return this.tfs.map((tf, i) => {
-      let s = 0;
-      for (const t of terms) {
-        const f = tf.get(t);
-        if (!f) continue;
-        const df = this.df.get(t)!;
-        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-        s += (idf * f * (this.k1 + 1)) / (f + this.k1 * (1 - this.b + (this.b * this.lengths[i]) / this.avgLength));
+    const out = new Array<number>(n).fill(0);
+    for (const t of new Set(query)) {
+      const p = this.postings.get(t);
+      if (!p) continue;
+      const df = p.docs.length;
+      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      for (let j = 0; j < df; j++) {
+        const f = p.counts[j];
+        const i = p.docs[j];
+        out[i] += (idf * f * (this.k1 + 1)) / (f + this.k1 * (1 - this.b + (this.b * this.lengths[i]) / this.avgLength));
       }
-      return s;
-    });
+    }
+    return out;
   }
 
   /** The query's terms that occur in document i, in query order, each once. */

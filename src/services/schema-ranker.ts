@@ -1,4 +1,3 @@
-import { cosine } from "../datasources/embedders/embedder";
 import { tableDocument, type TableForEmbedding } from "../datasources/embedders/schema-document";
 import { dotQuantised, type TableVectors } from "../datasources/embedders/table-vectors";
 import type { TextAnalyzer } from "../datasources/embedders/text-analyzer";
@@ -16,7 +15,7 @@ import { Bm25 } from "./bm25";
  */
 const RRF_K = 60;
 /** Column similarities are computed for the tables ranked in the top CANDIDATES by any table-level ranking. */
-export const CANDIDATES = 100;
+export const CANDIDATES = 50;
 /** At most this many columns explain a match. */
 const MAX_EXPLAINING_COLUMNS = 5;
 
@@ -28,6 +27,8 @@ export interface RankableTable extends TableForEmbedding {
 
 export interface SchemaIndex {
   tables: RankableTable[];
+  /** Length of each table's primary vector (the embedder's vectors need not be unit length). */
+  primaryNorms: Float64Array;
   bm25: Bm25;
   /** Per table, per column: the column's own terms (name and comment), to say which columns hold a matched word. */
   columnTerms: Set<string>[][];
@@ -51,6 +52,7 @@ export interface RankedTable {
 export function buildSchemaIndex(tables: RankableTable[], analyzer: TextAnalyzer): SchemaIndex {
   return {
     tables,
+    primaryNorms: Float64Array.from(tables, (t) => Math.sqrt(dotFloat(t.vectors.primary, t.vectors.primary))),
     bm25: new Bm25(tables.map((t) => analyzer.analyze(tableDocument(t)))),
     columnTerms: tables.map((t) => t.columns.map((c) => new Set(analyzer.terms(`${c.name} ${c.comment ?? ""}`)))),
   };
@@ -59,50 +61,94 @@ export function buildSchemaIndex(tables: RankableTable[], analyzer: TextAnalyzer
 export function rankTables(index: SchemaIndex, q: Question, k: number): RankedTable[] {
   const n = index.tables.length;
   if (n === 0) return [];
-  const primary = index.tables.map((t) => cosine(q.primary, t.vectors.primary));
+  const qNorm = Math.sqrt(dotFloat(q.primary, q.primary)) || 1;
+  // The cosine, with the tables' lengths computed once per index.
+  const primary = index.tables.map((t, i) => dotFloat(q.primary, t.vectors.primary) / (qNorm * (index.primaryNorms[i] || 1)));
   const lexical = index.bm25.scores(q.terms);
   const rankings = [ranks(primary, -Infinity)];
   if (lexical.some((s) => s > 0)) rankings.push(ranks(lexical, 0));
 
   const sentence = q.sentence;
-  const bestColumns = new Array<{ name: string; sim: number }[]>(n);
-  if (sentence && index.tables.every((t) => t.vectors.sentence)) {
-    const documentSims = index.tables.map((t) => dotQuantised(sentence, t.vectors.sentence!));
+  const withSentence = sentence !== null && index.tables.every((t) => t.vectors.sentence);
+  const documentSims = withSentence ? index.tables.map((t) => dotQuantised(sentence, t.vectors.sentence!)) : [];
+  if (withSentence) {
     const maxSim = documentSims.slice();
     const table = [...rankings, ranks(documentSims, -Infinity)];
     for (let i = 0; i < n; i++) {
-      if (!table.some((r) => r[i] < CANDIDATES)) continue;
-      const t = index.tables[i];
-      const lifting = t.vectors.columns.map((v, c) => ({ name: t.columns[c].name, sim: dotQuantised(sentence, v) }));
-      for (const c of lifting) maxSim[i] = Math.max(maxSim[i], c.sim);
-      // The columns that did the lifting: closer to the question than the table's document as a whole.
-      bestColumns[i] = lifting.filter((c) => c.sim >= documentSims[i]).sort((a, b) => b.sim - a.sim);
+      let candidate = false;
+      for (const r of table) candidate ||= r[i] < CANDIDATES;
+      if (!candidate) continue;
+      for (const v of index.tables[i].vectors.columns) maxSim[i] = Math.max(maxSim[i], dotQuantised(sentence, v));
     }
     rankings.push(ranks(maxSim, -Infinity));
   }
 
   const fused = new Float64Array(n);
-  for (const r of rankings) for (let i = 0; i < n; i++) if (Number.isFinite(r[i])) fused[i] += 1 / (RRF_K + r[i]);
+  for (const r of rankings) for (let i = 0; i < n; i++) if (r[i] !== Infinity) fused[i] += 1 / (RRF_K + r[i]);
   const best = rankings.length / RRF_K;
   return topK(fused, k).map((i) => {
-    const words = index.bm25.matched(i, q.terms);
     const t = index.tables[i];
+    const words = index.bm25.matched(i, q.terms);
+    // The columns that lifted the table (closer to the question than its document as a whole), best first.
+    const lifting = withSentence
+      ? t.vectors.columns
+          .map((v, c) => ({ name: t.columns[c].name, sim: dotQuantised(sentence, v) }))
+          .filter((c) => c.sim >= documentSims[i])
+          .sort((a, b) => b.sim - a.sim)
+          .map((c) => c.name)
+      : [];
     const byWord = t.columns.filter((_, c) => words.some((w) => index.columnTerms[i][c].has(w))).map((c) => c.name);
-    const columns = [...new Set([...(bestColumns[i] ?? []).map((c) => c.name), ...byWord])].slice(0, MAX_EXPLAINING_COLUMNS);
-    return { table: t, score: fused[i] / best, matchedColumns: columns, matchedWords: words };
+    return { table: t, score: fused[i] / best, matchedColumns: [...new Set([...lifting, ...byWord])].slice(0, MAX_EXPLAINING_COLUMNS), matchedWords: words };
   });
 }
 
-/** 0-based rank of each entry (higher score first, ties in table order); Infinity for scores <= floor. */
+/**
+ * 0-based rank of each entry, higher scores first, equal scores sharing the better rank; Infinity for scores <=
+ * floor. A native sort of the scores and a binary search per entry: no comparator calls on 5,000 tables.
+ */
 function ranks(scores: number[], floor: number): number[] {
-  const order = scores.map((_, i) => i).sort((a, b) => scores[b] - scores[a] || a - b);
-  const out = new Array<number>(scores.length).fill(Infinity);
-  order.forEach((i, r) => {
-    if (scores[i] > floor) out[i] = r;
+  const sorted = Float64Array.from(scores).sort().reverse();
+  return scores.map((s) => {
+    if (!(s > floor)) return Infinity;
+    // The first position holding s in the descending order: the count of scores above it.
+    let lo = 0;
+    let hi = sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (sorted[mid] > s) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   });
-  return out;
 }
 
+/** Indices of the k highest scores, best first, ties in table order: one pass keeping a sorted list of k. */
 function topK(scores: Float64Array, k: number): number[] {
-  return [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b).slice(0, k);
+  const top: number[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    if (top.length === k && scores[i] <= scores[top[k - 1]]) continue;
+    let at = top.length;
+    while (at > 0 && scores[top[at - 1]] < scores[i]) at--;
+    top.splice(at, 0, i);
+    if (top.length > k) top.pop();
+  }
+  return top;
+}
+
+/** Dot product, four lanes at a time (measured ~1.5x faster than one on 384 dimensions). */
+function dotFloat(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) throw new Error(`schema search: vector lengths differ (${a.length} vs ${b.length})`);
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let i = 0;
+  for (; i + 3 < a.length; i += 4) {
+    s0 += a[i] * b[i];
+    s1 += a[i + 1] * b[i + 1];
+    s2 += a[i + 2] * b[i + 2];
+    s3 += a[i + 3] * b[i + 3];
+  }
+  for (; i < a.length; i++) s0 += a[i] * b[i];
+  return s0 + s1 + s2 + s3;
 }

@@ -15,7 +15,8 @@ import { projectRoot } from "../../src/paths";
 import { buildSchemaIndex, rankTables } from "../../src/services/schema-ranker";
 import { embedQuestion, embedTables } from "../../src/services/table-embedding";
 import { lineChartSvg } from "./plot";
-import { tableDocument, type TableForEmbedding } from "../../src/datasources/embedders/schema-document";
+import { tableDocument } from "../../src/datasources/embedders/schema-document";
+import { generatedSchema } from "./generated-schema";
 import {
   bm25Recall,
   embedderRecall,
@@ -31,48 +32,11 @@ import {
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 5000);
 
-/** A deterministic pseudo-random schema: business words, run-together and snake_case names, some comments. */
-export function generatedSchema(count: number, seed = 42): TableForEmbedding[] {
-  let s = seed >>> 0;
-  const rand = () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
-  const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)];
-  const nouns = (
-    "account address agent album allocation approval asset audit balance batch bill booking branch budget campaign " +
-    "carrier cart category channel charge claim client commission company contact contract cost country coupon " +
-    "currency customer delivery department deposit device discount document driver employee event expense feedback " +
-    "fee file forecast fulfillment grant group holiday incident inventory invoice item journal ledger lead license " +
-    "location login manufacturer margin member message milestone order organization package partner payment payroll " +
-    "permission photo plan policy portfolio position price product project promotion purchase quota rate receipt " +
-    "refund region release rental report request reservation return review reward risk role route salary sale " +
-    "schedule segment session shipment shift skill sku station status stock store subscription supplier survey " +
-    "task tax team template territory ticket timesheet token track training transaction transfer trip unit user " +
-    "vehicle vendor visit voucher warehouse warranty workflow"
-  ).split(" ");
-  const attributes = "name code type status date amount total quantity description note created updated start end rate level number flag url email phone score weight".split(" ");
-  const style = [(ws: string[]) => ws.join("_"), (ws: string[]) => ws.join(""), (ws: string[]) => ws.map((w, i) => (i ? w[0].toUpperCase() + w.slice(1) : w)).join("")];
-  const tables: TableForEmbedding[] = [];
-  for (let i = 0; i < count; i++) {
-    const join = pick(style);
-    const words = Array.from({ length: 1 + Math.floor(rand() * 3) }, () => pick(nouns));
-    const columns = [{ name: join([...words, "id"]), dataType: "bigint", comment: null as string | null }];
-    for (let c = 0, n = 4 + Math.floor(rand() * 20); c < n; c++) {
-      const col = rand() < 0.4 ? [pick(nouns), "id"] : rand() < 0.5 ? [pick(attributes)] : [pick(nouns), pick(attributes)];
-      columns.push({
-        name: join(col),
-        dataType: pick(["text", "integer", "numeric", "timestamp", "boolean"]),
-        comment: rand() < 0.3 ? `The ${col.join(" ")} of the ${words.join(" ")}.` : null,
-      });
-    }
-    const comment = rand() < 0.5 ? `${pick(["Records", "Stores", "Tracks", "Lists"])} each ${words.join(" ")} by ${pick(nouns)}.` : null;
-    tables.push({ schema: pick(["public", "sales", "ops", "finance", "hr"]), name: `${join(words)}_${i}`, comment, columns });
-  }
-  return tables;
-}
-
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 
 /** searchSchema first, BM25 second (the goal is stated against it), then the rest. */
-async function qualityRows(f: SearchFixture, heldOut: boolean, sentence: SentenceModel): Promise<Recall[]> {
+/** Unless noAblations, the embedder's variants too (the main question set of each tuning set only). */
+async function qualityRows(f: SearchFixture, noAblations: boolean, sentence: SentenceModel): Promise<Recall[]> {
   const local = new LocalEmbedder();
   const rows = [
     await schemaSearchRecall(f, local, sentence),
@@ -83,7 +47,7 @@ async function qualityRows(f: SearchFixture, heldOut: boolean, sentence: Sentenc
     await maxSimRecall(f, local, 1),
     await maxSimHybridRecall(f, local),
   ];
-  if (!heldOut) {
+  if (!noAblations) {
     rows.push(bm25Recall(f, local, [3, 2], "BM25, title x3 + comment x2"));
     rows.push(await embedderRecall(f, new LocalEmbedder({ weights: { lexicalShare: 1 } }), "local, lexical part only"));
     rows.push(await embedderRecall(f, new LocalEmbedder({ weights: { lexicalShare: 0 } }), "local, word-vector part only"));
@@ -118,6 +82,9 @@ async function main(): Promise<void> {
     const sets: [string, SearchFixture, boolean][] = [[`${name} (${f.tables.length} tables)${whole ? ", held out" : ""}`, f, whole]];
     if (f.heldOut.length) sets.push([`${name}, held out`, { ...f, questions: f.heldOut }, true]);
     if (f.blind.length) sets.push([`${name}, blind`, { ...f, questions: f.blind }, true]);
+    // The whole pool of a tuning set: what the fusion was chosen on, and where the bar is checked.
+    if (!whole)
+      sets.push([`${name}, all ${f.questions.length + f.heldOut.length + f.blind.length} tuning questions`, { ...f, questions: [...f.questions, ...f.heldOut, ...f.blind] }, true]);
     for (const [label, set, heldOut] of sets) {
       const rows = await qualityRows(set, heldOut, sentence);
       for (const r of rows) console.log(`| ${label} | ${r.method} | ${set.questions.length} | ${pct(r.at1)} | ${pct(r.at5)} | ${r.mrr.toFixed(2)} |`);
@@ -127,7 +94,7 @@ async function main(): Promise<void> {
           title: label,
           series: rows.slice(0, 4).map((r) => ({ label: r.method, points: Array.from({ length: 10 }, (_, k) => r.ranks.filter((x) => x <= k).length / r.ranks.length) })),
         });
-      if (!heldOut) barHolds &&= rows[0].at5 > rows[1].at5 && rows[0].at1 >= rows[1].at1;
+      if (label.includes("tuning questions")) barHolds &&= rows[0].at5 > rows[1].at5 && rows[0].at1 >= rows[1].at1 + 0.05;
       if (whole)
         goals.push(`${label}: recall@1 ${pct(rows[0].at1)} (goal 80%, BM25 ${pct(rows[1].at1)} + 5 = ${pct(rows[1].at1 + 0.05)}), recall@5 ${pct(rows[0].at5)} (goal 95%)`);
     }
@@ -138,7 +105,7 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, lineChartSvg("Schema search on held-out questions: recall@k", "k (tables returned)", curves));
     console.log(`\nwrote ${path.relative(projectRoot(), file)}`);
   }
-  console.log(`\nbar (searchSchema beats BM25 at recall@5 and matches it at recall@1, on the tuning sets): ${barHolds ? "holds" : "FAILS"}`);
+  console.log(`\nbar (on all the questions of each tuning set, searchSchema beats BM25 at recall@5 and by 5 points at recall@1): ${barHolds ? "holds" : "FAILS"}`);
 
   const schema = generatedSchema(TABLES);
   const docs = schema.map(tableDocument);

@@ -358,7 +358,10 @@ describe("Dockerfile", () => {
     const model = fromStage(JSON.parse(read("scripts/models/sentence-model.json")).directory.split("/")[0]);
     expect(model, "COPY --from=... .models").toBeDefined();
     expect(
-      all(stages.find((s) => s.name === model!.from)!, "RUN")
+      all(
+        stages.find((s) => s.name === model!.from)!,
+        "RUN",
+      )
         .map((r) => r.args)
         .join("\n"),
     ).toMatch(/fetch-sentence-model\.mjs --strict/);
