@@ -46,7 +46,7 @@ export class EmbeddingService {
     return this.built;
   }
 
-  /** Loaded once, on first use: ~0.1 s and ~70 MB that processes which never search or embed do not pay. */
+  /** Loaded once, on first use: ~0.15 s and ~95 MB that processes which never search or embed do not pay. */
   private sentenceModel(): Promise<SentenceModel | null> {
     this.sentence ??= this.loadSentenceModel();
     return this.sentence;

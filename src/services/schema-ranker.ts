@@ -14,7 +14,7 @@ import { Bm25 } from "./bm25";
  * question word in any table): the fusion is then of what remains.
  */
 const RRF_K = 60;
-/** Column similarities are computed for the tables ranked in the top CANDIDATES by any table-level ranking. */
+/** Column similarities are computed for the first CANDIDATES tables of each table-level ranking. */
 export const CANDIDATES = 50;
 /** At most this many columns explain a match. */
 const MAX_EXPLAINING_COLUMNS = 5;
@@ -73,11 +73,12 @@ export function rankTables(index: SchemaIndex, q: Question, k: number): RankedTa
   const documentSims = withSentence ? index.tables.map((t) => dotQuantised(sentence, t.vectors.sentence!)) : [];
   if (withSentence) {
     const maxSim = documentSims.slice();
-    const table = [...rankings, ranks(documentSims, -Infinity)];
-    for (let i = 0; i < n; i++) {
-      let candidate = false;
-      for (const r of table) candidate ||= r[i] < CANDIDATES;
-      if (!candidate) continue;
+    // At most CANDIDATES tables per table-level ranking, by position: a tie shared by thousands of tables (the same
+    // column names everywhere) must not make all of them candidates.
+    const candidates = new Set<number>();
+    for (const scores of [primary, documentSims]) for (const i of topK(Float64Array.from(scores), CANDIDATES)) candidates.add(i);
+    for (const i of topK(Float64Array.from(lexical), CANDIDATES)) if (lexical[i] > 0) candidates.add(i);
+    for (const i of candidates) {
       for (const v of index.tables[i].vectors.columns) maxSim[i] = Math.max(maxSim[i], dotQuantised(sentence, v));
     }
     rankings.push(ranks(maxSim, -Infinity));

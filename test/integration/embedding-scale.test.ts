@@ -11,7 +11,7 @@ describeWith("postgres", "schema embeddings at scale", (pgBase) => {
     expect(r.first.written).toBe(5_000);
     expect(r.second.written).toBe(0);
     // Batches of 64: memory does not grow with the schema (the test process starts near 200 MB; the sentence
-    // model adds ~70 MB once).
+    // model adds ~95 MB once).
     expect(r.first.rssMb - r.rssBeforeMb).toBeLessThan(400);
     // With the index kept, a question is a ranking, not a read of 5,000 rows. The bench measures p50 on a quiet
     // machine (docs/benchmarks.md); here other suites share the 2 cores, so the bound is looser.

@@ -16,8 +16,8 @@ const loaded = new Map<string, Promise<SentenceModel | { missing: string }>>();
 
 /**
  * all-MiniLM-L6-v2 (int8, ONNX) run by onnxruntime-node on the CPU: a text to a 384-dimension unit vector, the
- * mean of the last hidden states over its tokens. Measured on 2 cores: 23 MB on disk, ~0.1 s to load, ~70 MB of
- * RSS, 0.5 ms for a question, ~0.4 ms per column text and ~2.5 ms per table document (128 tokens) in batches.
+ * mean of the last hidden states over its tokens. Measured on 2 cores: 23 MB on disk, ~0.15 s to load, ~95 MB of
+ * RSS; on one thread, 0.5 ms for a question, ~0.7 ms per column text and ~2.8 ms per table document (64 tokens).
  * Inference runs on onnxruntime's own threads, so the event loop is free meanwhile.
  */
 export class SentenceModel {
