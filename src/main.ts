@@ -138,9 +138,10 @@ export async function createCore(
   // The sentence model schema search fuses in: without its files (or switched off) search ranks with the other two.
   const sentenceModel = async (): Promise<SentenceModel | null> => {
     if (!config.embeddings.sentenceModel) return null;
-    const loaded = await SentenceModel.load({ threads: config.embeddings.sentenceModelThreads });
+    // A missing file, or onnxruntime failing to load (no binary for this platform), is said once and searched around.
+    const loaded = await SentenceModel.load({ threads: config.embeddings.sentenceModelThreads }).catch((error: Error) => ({ missing: `onnxruntime: ${error.message}` }));
     if (loaded instanceof SentenceModel) return loaded;
-    logger.warn({ reason: loaded.missing }, "sentence model not installed: schema search ranks with the embedder and BM25 only");
+    logger.warn({ reason: loaded.missing }, "sentence model not available: schema search ranks with the embedder and BM25 only");
     return null;
   };
   const embeddings = new EmbeddingService(queue, connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger, sentenceModel);

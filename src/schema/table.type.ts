@@ -34,7 +34,7 @@ export class TableMatch {
   })
   score: number;
   @Field(() => [String], {
-    description: "Columns that made the match: those closer in meaning to the question than the table as a whole, then those holding one of `matchedWords` (at most 5).",
+    description: "Columns that made the match: those closer in meaning to the question than the table as a whole, then those holding the most of `matchedWords` (at most 5).",
   })
   matchedColumns: string[];
   @Field(() => [String], { description: "Words of the question (as search reads them: singular, lower case, stop words left out) found in the table's name, comment or columns." })

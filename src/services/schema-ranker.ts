@@ -98,7 +98,12 @@ export function rankTables(index: SchemaIndex, q: Question, k: number): RankedTa
           .sort((a, b) => b.sim - a.sim)
           .map((c) => c.name)
       : [];
-    const byWord = t.columns.filter((_, c) => words.some((w) => index.columnTerms[i][c].has(w))).map((c) => c.name);
+    // Then the columns holding matched words, those holding more of them first.
+    const byWord = t.columns
+      .map((c, j) => ({ name: c.name, held: words.filter((w) => index.columnTerms[i][j].has(w)).length }))
+      .filter((c) => c.held > 0)
+      .sort((a, b) => b.held - a.held)
+      .map((c) => c.name);
     return { table: t, score: fused[i] / best, matchedColumns: [...new Set([...lifting, ...byWord])].slice(0, MAX_EXPLAINING_COLUMNS), matchedWords: words };
   });
 }

@@ -268,3 +268,27 @@ describeWith("redis", "schema embeddings through BullMQ workers", (redisUrl) => 
     });
   });
 });
+
+describeWith("postgres", "schema search with the sentence model switched off", (pgBase) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", SEARCH_SENTENCE_MODEL: "false" });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  it("stores rows under a model name that says so, and ranks with the embedder and BM25, explaining by words", async () => {
+    const id = await connectChinook(gw, pgBase, "no sentence model");
+    const ready = await waitForState(gw, id, "READY");
+    expect(ready.model).toMatch(/\|no-sentence-model\|rrf-v1$/);
+    const res = await gw.gql(
+      `query($id: ID!) { searchSchema(connectionId: $id, text: "invoice billing country", k: 2) { fullyQualifiedName score matchedColumns matchedWords } }`,
+      { id },
+      gw.a.reader,
+    );
+    expect(res.body.data.searchSchema[0]).toMatchObject({ fullyQualifiedName: "public.invoice", matchedWords: ["invoice", "billing", "country"] });
+    expect(res.body.data.searchSchema[0].matchedColumns).toContain("billing_country");
+    expect(res.body.data.searchSchema[0].score).toBeLessThanOrEqual(1);
+  });
+});

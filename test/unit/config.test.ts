@@ -18,7 +18,9 @@ describe("loadConfig", () => {
       encryptionKeys: null,
       demo: true,
       ai: { url: null, model: "gpt-4o-mini", apiKey: null, timeoutMs: 30_000 },
+      embeddings: { url: null, sentenceModel: true, sentenceModelThreads: 1 },
     });
+    expect(loadConfig({ SEARCH_SENTENCE_MODEL: "false", SEARCH_MODEL_THREADS: "2" }).embeddings).toMatchObject({ sentenceModel: false, sentenceModelThreads: 2 });
     expect(c.dataDir).toMatch(/\.data$/);
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -45,6 +47,8 @@ describe("loadConfig", () => {
     [{ AI_TIMEOUT_MS: "50" }, "AI_TIMEOUT_MS: must be an integer from 100"],
     [{ MIGRATE_ON_START: "maybe" }, "MIGRATE_ON_START: must be true or false"],
     [{ DEMO: "sometimes" }, "DEMO: must be true or false"],
+    [{ SEARCH_SENTENCE_MODEL: "yes please" }, "SEARCH_SENTENCE_MODEL: must be true or false"],
+    [{ SEARCH_MODEL_THREADS: "0" }, "SEARCH_MODEL_THREADS: must be an integer from 1 to 16"],
     [{ ALLOWED_HOSTS: "10.0.0.0/8, <script>" }, "ALLOWED_HOSTS: '<script>'"],
   ])("refuses %o naming the variable", (env, message) => {
     let error: unknown;

