@@ -8,7 +8,8 @@ import { TextAnalyzer } from "../datasources/embedders/text-analyzer";
 import { loadWordVectors } from "../datasources/embedders/word-vectors";
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
 import { embedJobId, PermanentJobError, type EmbedSchemaPayload, type JobQueue } from "../datasources/queue/job-queue";
-import { badInput, GatewayError } from "../errors";
+import { badInput, ErrorCode, GatewayError } from "../errors";
+import { EmbeddingState } from "../schema/embedding-status.type";
 import type { Connection } from "../schema/connection.type";
 import type { TableMatch } from "../schema/table.type";
 import type { ConnectionService } from "./connection.service";
@@ -144,6 +145,15 @@ export class EmbeddingService {
     // Vectors of another model (EMBEDDINGS_MODEL changed, the sentence model added) are not comparable: they wait
     // for the re-embedding.
     const model = searchModelName(this.embedder, sentence);
+    // READY under another model: the process that embedded it has other settings or model files than this one.
+    // Say so, rather than answer nothing as if the schema had no tables.
+    const made = connection.embedding.model;
+    if (connection.embedding.state === EmbeddingState.READY && made && made !== model) {
+      throw new GatewayError(
+        ErrorCode.UPSTREAM_UNAVAILABLE,
+        `search: this connection was embedded with ${made}, and this gateway searches with ${model}: its servers and workers need the same EMBEDDINGS_* and SEARCH_SENTENCE_MODEL settings and model files`,
+      );
+    }
     const version = `${model}@${connection.embedding.updatedAt?.getTime() ?? 0}`;
     const index = await this.indexes.get(connection.id, version, () => this.buildIndex(connection.id, model));
     return rankTables(index, question, k).map(({ table, score, matchedColumns, matchedWords }) => ({

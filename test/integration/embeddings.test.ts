@@ -291,4 +291,16 @@ describeWith("postgres", "schema search with the sentence model switched off", (
     expect(res.body.data.searchSchema[0].matchedColumns).toContain("billing_country");
     expect(res.body.data.searchSchema[0].score).toBeLessThanOrEqual(1);
   });
+
+  it("says so when the connection was embedded by a process with other settings, instead of answering nothing", async () => {
+    const id = await connectChinook(gw, pgBase, "other settings");
+    await waitForState(gw, id, "READY");
+    // As if a worker with the sentence model had embedded it (this gateway has it off; its reconciler runs every 30 s).
+    await gw.gateway.core.store.dataSource.query("UPDATE connections SET embedding_model = 'local-lexsem-v1|minilm-l6-v2-q:0123456789ab|rrf-v1' WHERE id = $1", [id]);
+    const res = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "songs", k: 2) { fullyQualifiedName } }`, { id }, gw.a.reader);
+    expect(res.body.errors[0]).toMatchObject({ extensions: { code: "UPSTREAM_UNAVAILABLE" }, message: expect.stringContaining("SEARCH_SENTENCE_MODEL") });
+    expect(res.body.errors[0].message).toContain("minilm-l6-v2-q:0123456789ab");
+    const rest = await gw.http("GET", `/v2/connection/${id}/search?q=songs`, { token: gw.a.reader });
+    expect(rest.status).toBe(503);
+  });
 });

@@ -385,7 +385,7 @@ export const ROUTES: Route[] = [
         { name: "k", in: "query", required: false, description: "How many tables.", schema: { type: "integer", minimum: 1, maximum: MAX_K, default: DEFAULT_K } },
       ],
       response: { schema: arrayOf("TableMatch"), description: "Best first." },
-      errors: ["404"],
+      errors: ["404", "503"],
     },
   },
   {
