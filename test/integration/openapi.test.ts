@@ -574,6 +574,12 @@ describeWith("postgres", "/v2 replies against the OpenAPI document", (pgBase) =>
     for (const query of [{}, { q: "albums", k: "0" }, { q: "albums", k: "many" }, { q: "the of which" }]) {
       expect((await search(query as Record<string, string>)).status, JSON.stringify(query)).toBe(400);
     }
+    // Embedded by a process with other search settings: 503 naming both models, not an empty answer.
+    const store = gw.gateway.core.store.dataSource;
+    const [{ model }] = await store.query("SELECT embedding_model AS model FROM connections WHERE id = $1", [chinook]);
+    await store.query("UPDATE connections SET embedding_model = 'another-model' WHERE id = $1", [chinook]);
+    expect((await search({ q: "music albums" })).status).toBe(503);
+    await store.query("UPDATE connections SET embedding_model = $2 WHERE id = $1", [chinook, model]);
     const refreshed = await call({ method: "post", path: "/connection/{id}/schema/refresh", params: { id: chinook }, token: gw.a.admin });
     expect(refreshed.body.data.embedding_status.state).toBe("PENDING");
   });
