@@ -147,6 +147,16 @@ async function work(config: Config, command: string): Promise<void> {
   // The worker consumes with its own BullMQ connection; the core's Redis client and producer would sit idle.
   // A long-running process must not hold an embedded data folder: it works through a serving gateway's store.
   const core = await createCore(config, { migrate: false, redis: false, command, requireServer: true });
+  // A worker without the model it is configured to use would store rows its servers cannot search, and a server
+  // with the model would mark them for redoing again and again: it refuses to start instead.
+  const missing = await core.embeddings.sentenceModelMissing();
+  if (missing) {
+    await core.close();
+    return fail(
+      `worker: SEARCH_SENTENCE_MODEL is on but the sentence model is not available (${missing}); install it with node scripts/models/fetch-sentence-model.mjs, or set SEARCH_SENTENCE_MODEL=false on every server and worker`,
+      1,
+    );
+  }
   const worker = startEmbedWorker({
     redisUrl: config.redisUrl,
     prefix: config.queuePrefix,

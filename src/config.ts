@@ -26,6 +26,8 @@ export interface Config {
     /** Whether schema search fuses in the sentence model (when installed), and onnxruntime's threads for it. */
     readonly sentenceModel: boolean;
     readonly sentenceModelThreads: number;
+    /** Where the model's files are; null: where npm install puts them (scripts/models/sentence-model.json). */
+    readonly sentenceModelDir: string | null;
   };
   /** An OpenAI-compatible chat completions endpoint for generateSql; null: AI SQL answers 503 naming AI_URL. */
   readonly ai: { readonly url: string | null; readonly model: string; readonly apiKey: string | null; readonly timeoutMs: number };
@@ -147,6 +149,10 @@ const envSchema = z.object({
   EMBEDDINGS_API_KEY: z.string().optional(),
   SEARCH_SENTENCE_MODEL: bool(true),
   SEARCH_MODEL_THREADS: int(1, 1, 16),
+  SEARCH_MODEL_DIR: z
+    .string()
+    .optional()
+    .transform((v) => (v ? path.resolve(v) : null)),
   AI_URL: optionalUrl(["http://", "https://"]),
   AI_MODEL: z.string().optional(),
   AI_API_KEY: z.string().optional(),
@@ -215,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
       apiKey: e.EMBEDDINGS_API_KEY?.trim() || null,
       sentenceModel: e.SEARCH_SENTENCE_MODEL,
       sentenceModelThreads: e.SEARCH_MODEL_THREADS,
+      sentenceModelDir: e.SEARCH_MODEL_DIR,
     }),
     ai: Object.freeze({ url: e.AI_URL, model: e.AI_MODEL?.trim() || "gpt-4o-mini", apiKey: e.AI_API_KEY?.trim() || null, timeoutMs: e.AI_TIMEOUT_MS }),
     corsOrigins: Object.freeze(e.CORS_ORIGINS),

@@ -135,14 +135,15 @@ export async function createCore(
     config.embeddings.url
       ? new OpenAiEmbedder({ url: config.embeddings.url, model: config.embeddings.model ?? "text-embedding-3-small", apiKey: config.embeddings.apiKey })
       : new LocalEmbedder();
-  // The sentence model schema search fuses in: without its files (or switched off) search ranks with the other two.
-  const sentenceModel = async (): Promise<SentenceModel | null> => {
+  // The sentence model schema search fuses in: null when switched off; { missing } when on but not loadable (a file
+  // missing, onnxruntime without a binary for this platform): search then ranks with the embedder and BM25.
+  const sentenceModel = async (): Promise<SentenceModel | { missing: string } | null> => {
     if (!config.embeddings.sentenceModel) return null;
-    // A missing file, or onnxruntime failing to load (no binary for this platform), is said once and searched around.
-    const loaded = await SentenceModel.load({ threads: config.embeddings.sentenceModelThreads }).catch((error: Error) => ({ missing: `onnxruntime: ${error.message}` }));
-    if (loaded instanceof SentenceModel) return loaded;
-    logger.warn({ reason: loaded.missing }, "sentence model not available: schema search ranks with the embedder and BM25 only");
-    return null;
+    const loaded = await SentenceModel.load({ threads: config.embeddings.sentenceModelThreads, directory: config.embeddings.sentenceModelDir ?? undefined }).catch(
+      (error: Error) => ({ missing: `onnxruntime: ${error.message}` }),
+    );
+    if (!(loaded instanceof SentenceModel)) logger.warn({ reason: loaded.missing }, "sentence model not available: schema search ranks with the embedder and BM25 only");
+    return loaded;
   };
   const embeddings = new EmbeddingService(queue, connections, new EmbeddingRepository(store.dataSource), engines, embedder, logger, sentenceModel);
   // Embedded mode consumes in this process, with the same handler the BullMQ worker runs.

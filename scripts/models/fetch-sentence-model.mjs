@@ -6,7 +6,8 @@
  *
  * Nothing is downloaded at run time: without the files the gateway ranks with its own embedder and BM25 only,
  * and says so in its log. A failure here is a warning unless --strict (CI wants the model, so it must fail).
- * MAVEN_REPOSITORY points at a mirror; GATEWAY_SKIP_MODEL_FETCH=1 skips the step; --dir=PATH installs elsewhere.
+ * MAVEN_REPOSITORY points at a mirror; GATEWAY_SKIP_MODEL_FETCH=1 skips the step; --dir=PATH installs elsewhere and
+ * --pins=FILE reads other pins (both for tests).
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -15,11 +16,12 @@ import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const pins = JSON.parse(fs.readFileSync(path.join(root, "scripts/models/sentence-model.json"), "utf8"));
+const option = (name) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+// --pins=FILE and --dir=PATH: other pins and another place (the tests use them); the gateway reads the defaults.
+const pins = JSON.parse(fs.readFileSync(option("pins") ?? path.join(root, "scripts/models/sentence-model.json"), "utf8"));
 const strict = process.argv.includes("--strict");
-// --dir=PATH installs elsewhere (the tests use it); the gateway reads pins.directory.
-const dirArg = process.argv.find((a) => a.startsWith("--dir="));
-const dir = dirArg ? path.resolve(dirArg.slice("--dir=".length)) : path.join(root, pins.directory);
+const dirArg = option("dir");
+const dir = dirArg ? path.resolve(dirArg) : path.join(root, pins.directory);
 const sha256 = (buf) => createHash("sha256").update(buf).digest("hex");
 const TIMEOUT_MS = 120_000;
 const MAX_JAR_BYTES = 64 * 1024 * 1024;

@@ -3,6 +3,7 @@ import type { SchemaIndex } from "./schema-ranker";
 interface Entry {
   /** Changes whenever the connection's stored vectors may have (its embedding status's time and model). */
   version: string;
+  /** 0 while the build runs: such an entry holds nothing yet and is never evicted. */
   bytes: number;
   index: Promise<SchemaIndex>;
 }
@@ -62,9 +63,9 @@ export class SchemaIndexCache {
   }
 
   private evict(): void {
-    for (const id of this.entries.keys()) {
+    for (const [id, entry] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
-      this.drop(id);
+      if (entry.bytes > 0) this.drop(id);
     }
   }
 }

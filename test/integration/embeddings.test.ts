@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createScratchDatabase, randomKeyRing } from "../support/databases";
 import { chinookConnection, sourceConfig } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
-import { serve, type Served } from "../support/processes";
+import { runCli, serve, type Served } from "../support/processes";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith } from "../support/services";
 import { BullmqQueue } from "../../src/datasources/queue/bullmq-queue";
@@ -213,6 +213,12 @@ describeWith("redis", "schema embeddings through BullMQ workers", (redisUrl) => 
       expectNoSecretLeak([...gw.captured, ...captured]);
     });
 
+    it("a worker that cannot load the sentence model it is configured to use refuses to start, saying why", async () => {
+      const r = await runCli(["worker"], { ...env, SEARCH_MODEL_DIR: "/nonexistent/models" }, 60_000);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("worker: SEARCH_SENTENCE_MODEL is on but the sentence model is not available (/nonexistent/models/model.onnx is missing");
+    });
+
     it("a worker process takes the job and the connection reaches READY; a duplicate enqueue collapses", async () => {
       workers.push(await serve(process.execPath, ["dist/src/cli.js", "worker"], env, 60_000, /Worker started/));
       const id = await connectChinook(gw, pgBase, "bullmq");
@@ -302,5 +308,31 @@ describeWith("postgres", "schema search with the sentence model switched off", (
     expect(res.body.errors[0].message).toContain("minilm-l6-v2-q:0123456789ab");
     const rest = await gw.http("GET", `/v2/connection/${id}/search?q=songs`, { token: gw.a.reader });
     expect(rest.status).toBe(503);
+  });
+});
+
+describeWith("postgres", "schema search where the sentence model is on but missing", (pgBase) => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startGateway("pglite", { ALLOWED_HOSTS: "127.0.0.1/32", SEARCH_MODEL_DIR: "/nonexistent/models" });
+  });
+  afterAll(async () => {
+    await gw.stop();
+  });
+
+  it("searches without it, and leaves what a process with the model embedded alone (no re-embedding back and forth)", async () => {
+    const id = await connectChinook(gw, pgBase, "missing model");
+    const ready = await waitForState(gw, id, "READY");
+    expect(ready.model).toMatch(/\|no-sentence-model\|rrf-v1$/);
+    const res = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "invoice billing country", k: 1) { fullyQualifiedName } }`, { id }, gw.a.reader);
+    expect(res.body.data.searchSchema[0].fullyQualifiedName).toBe("public.invoice");
+    // As if a worker with the model had embedded it: this process's reconciler must not mark it for redoing.
+    const db = gw.gateway.core.store.dataSource;
+    await db.query("UPDATE connections SET embedding_model = 'local-lexsem-v1|minilm-l6-v2-q:0123456789ab|rrf-v1' WHERE id = $1", [id]);
+    expect(await gw.gateway.core.embeddings.reconcile()).toBe(0);
+    const [row] = await db.query("SELECT embedding_state AS state, embedding_generation AS generation FROM connections WHERE id = $1", [id]);
+    expect(row).toEqual({ state: "READY", generation: 1 });
+    const refused = await gw.gql(`query($id: ID!) { searchSchema(connectionId: $id, text: "songs", k: 1) { fullyQualifiedName } }`, { id }, gw.a.reader);
+    expect(refused.body.errors[0].extensions.code).toBe("UPSTREAM_UNAVAILABLE");
   });
 });

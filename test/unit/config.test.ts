@@ -18,7 +18,7 @@ describe("loadConfig", () => {
       encryptionKeys: null,
       demo: true,
       ai: { url: null, model: "gpt-4o-mini", apiKey: null, timeoutMs: 30_000 },
-      embeddings: { url: null, sentenceModel: true, sentenceModelThreads: 1 },
+      embeddings: { url: null, sentenceModel: true, sentenceModelThreads: 1, sentenceModelDir: null },
     });
     expect(loadConfig({ SEARCH_SENTENCE_MODEL: "false", SEARCH_MODEL_THREADS: "2" }).embeddings).toMatchObject({ sentenceModel: false, sentenceModelThreads: 2 });
     expect(c.dataDir).toMatch(/\.data$/);

@@ -87,7 +87,7 @@ describe("schema ranker", () => {
     for (const m of ranked) expect(m.matchedWords).toEqual([]);
   });
 
-  it("explains a match by the columns that lifted it and the words it holds, and scores 1 only for first everywhere", async (ctx) => {
+  it("explains a match by the columns that lifted it and the words it holds, best first, scores from 0 to 1", async (ctx) => {
     if (!sentence) return ctx.skip();
     const index = await chinookIndex(true);
     const ranked = rankTables(index, await embedQuestion("price of one track", local, sentence, local.textAnalyzer), 11);
@@ -142,5 +142,25 @@ describe("SchemaIndexCache", () => {
     let retried = false;
     await cache.get("bad", "v", async () => ((retried = true), { index: index("bad"), bytes: 1 }));
     expect(retried).toBe(true);
+  });
+
+  it("neither evicts a build still running nor keeps one whose version moved on meanwhile", async () => {
+    const cache = new SchemaIndexCache(150);
+    let release!: () => void;
+    const slow = cache.get("slow", "v1", async () => {
+      await new Promise<void>((r) => (release = r));
+      return { index: index("slow"), bytes: 100 };
+    });
+    // Two finished entries push past the budget while "slow" is still building: the older goes, "slow" stays.
+    await cache.get("a", "v", async () => ({ index: index("a"), bytes: 100 }));
+    await cache.get("b", "v", async () => ({ index: index("b"), bytes: 100 }));
+    expect(cache.size).toEqual({ entries: 2, bytes: 100 });
+    // Meanwhile the connection moved to v2: a question builds v2, and the v1 build, when done, is not kept.
+    await cache.get("slow", "v2", async () => ({ index: index("slow v2"), bytes: 10 }));
+    release();
+    expect(await slow).toMatchObject({ tag: "slow" });
+    let rebuilt = false;
+    expect(await cache.get("slow", "v2", async () => ((rebuilt = true), { index: index("again"), bytes: 10 }))).toMatchObject({ tag: "slow v2" });
+    expect(rebuilt).toBe(false);
   });
 });

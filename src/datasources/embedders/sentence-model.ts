@@ -18,7 +18,8 @@ const loaded = new Map<string, Promise<SentenceModel | { missing: string }>>();
  * all-MiniLM-L6-v2 (int8, ONNX) run by onnxruntime-node on the CPU: a text to a 384-dimension unit vector, the
  * mean of the last hidden states over its tokens. Measured on 2 cores: 23 MB on disk, ~0.15 s to load, ~95 MB of
  * RSS; on one thread, 0.5 ms for a question, ~0.7 ms per column text and ~2.8 ms per table document (64 tokens).
- * Inference runs on onnxruntime's own threads, so the event loop is free meanwhile.
+ * onnxruntime-node runs each call on the event loop's thread (in a setImmediate), so a call holds it for its
+ * duration (0.5 to 5 ms); between calls, which is between texts, requests are served.
  */
 export class SentenceModel {
   readonly model: string;

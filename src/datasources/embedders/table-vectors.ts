@@ -2,7 +2,8 @@
  * What the search keeps of one table, packed into the `vector` column of schema_embeddings:
  *  - the primary embedder's vector of the table document (float32);
  *  - when the sentence model ran: its vector of the document and one per column (the first MAX_COLUMN_VECTORS),
- *    each int8 with its own scale, so that 5,000 tables of 10 columns hold ~21 MB, not ~84 MB.
+ *    each int8 with its own scale: 5,000 tables of 10 columns hold ~21 MB of them, not ~84 MB as float32 (plus
+ *    ~7.7 MB of primary vectors).
  * Layout (little-endian): u16 version, u16 primary dims, u16 sentence dims (0: none), u16 column vectors,
  * primary float32s, then per sentence vector a float32 scale and its int8s (the document's first).
  */

@@ -32,11 +32,13 @@ export class WordPiece {
       text
         .toLowerCase()
         .normalize("NFD")
-        .replace(/[\u0300-\u036f]/g, "")
+        // Accents go, and so do control characters (BERT's clean_text), but for the whitespace ones.
+        .replace(/[\u0300-\u036f\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, "")
         .match(/[\p{L}\p{N}]+|[^\s\p{L}\p{N}]/gu) ?? [];
-    for (const word of words) {
+    // The budget is spent: the rest of a long document is not even cut into pieces.
+    outer: for (const word of words) {
       for (const piece of this.pieces(word)) {
-        if (ids.length >= maxTokens - 1) break;
+        if (ids.length >= maxTokens - 1) break outer;
         ids.push(piece);
       }
     }
