@@ -273,6 +273,9 @@ export async function createGateway(config: Config, options: { logDestination?: 
     metrics: core.metrics,
     logger: core.logger,
   });
+  // The sentence model loads and warms up before the server answers: both hold the event loop (~50 and ~90 ms,
+  // measured), which must not happen while requests wait.
+  await core.embeddings.sentenceModelMissing();
   // Finds PENDING work with no live job (created while Redis was down, or a worker died) and enqueues it again.
   const reconcile = () =>
     core.embeddings.reconcile().then(

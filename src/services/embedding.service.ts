@@ -47,7 +47,7 @@ export class EmbeddingService {
     return this.built;
   }
 
-  /** Loaded once, on first use (serve's reconciler needs its name at start): ~0.15 s and ~95 MB; CLI commands skip it. */
+  /** Loaded once, on first use (serve and worker ask at start, before serving): ~0.15 s and ~95 MB; CLI commands skip it. */
   private async sentenceModel(): Promise<SentenceModel | null> {
     this.sentence ??= this.loadSentenceModel();
     const loaded = await this.sentence;

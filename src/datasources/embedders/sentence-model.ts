@@ -63,7 +63,11 @@ export class SentenceModel {
     if (typeof tokenizer === "string") return { missing: tokenizer };
     const ort = await import("onnxruntime-node");
     const session = await ort.InferenceSession.create(onnx, { intraOpNumThreads: options.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: "all" });
-    return new SentenceModel(ort, session, new WordPiece(tokenizer.toString("utf8")), pins.files["model.onnx"].sha256);
+    const model = new SentenceModel(ort, session, new WordPiece(tokenizer.toString("utf8")), pins.files["model.onnx"].sha256);
+    // The first inference sets onnxruntime up (~90 ms on the event loop's thread): done here, at load, not during
+    // the first question.
+    await model.embed(["warm up"], 8);
+    return model;
   }
 
   /**
