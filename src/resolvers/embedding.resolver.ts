@@ -11,7 +11,10 @@ export class EmbeddingResolver {
   constructor(private readonly embeddings: EmbeddingService) {}
 
   @Authorized()
-  @Query(() => [TableMatch], { description: "Tables of a connection ranked by meaning (cosine similarity of schema embeddings)." })
+  @Query(() => [TableMatch], {
+    description:
+      "Tables of a connection ranked by how well they answer a question (the embedder, the sentence model and BM25, fused by reciprocal rank), best first; each match names the columns and words that made it. Empty until the connection's embeddings are computed.",
+  })
   searchSchema(
     @Ctx() ctx: GatewayContext,
     @Arg("connectionId", () => ID) connectionId: string,
