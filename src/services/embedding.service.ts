@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { EmbeddingRepository } from "../datasources/store/embedding.repository";
 import type { Embedder } from "../datasources/embedders/embedder";
 import { documentHash, tableDocument } from "../datasources/embedders/schema-document";
-import type { SentenceModel } from "../datasources/embedders/sentence-model";
+import { SentenceModel } from "../datasources/embedders/sentence-model";
 import { packTableVectors, unpackTableVectors } from "../datasources/embedders/table-vectors";
 import { TextAnalyzer } from "../datasources/embedders/text-analyzer";
 import { loadWordVectors } from "../datasources/embedders/word-vectors";
@@ -48,22 +48,20 @@ export class EmbeddingService {
   }
 
   /** Loaded once, on first use (serve and worker ask at start, before serving): ~0.15 s and ~95 MB; CLI commands skip it. */
-  private async sentenceModel(): Promise<SentenceModel | null> {
+  private loaded(): Promise<SentenceModel | { missing: string } | null> {
     this.sentence ??= this.loadSentenceModel();
-    const loaded = await this.sentence;
-    return loaded && "missing" in loaded ? null : loaded;
+    return this.sentence;
+  }
+
+  private async sentenceModel(): Promise<SentenceModel | null> {
+    const loaded = await this.loaded();
+    return loaded instanceof SentenceModel ? loaded : null;
   }
 
   /** Why the sentence model is on but not loadable here, or null (loaded, or switched off). */
   async sentenceModelMissing(): Promise<string | null> {
-    this.sentence ??= this.loadSentenceModel();
-    const loaded = await this.sentence;
-    return loaded && "missing" in loaded ? loaded.missing : null;
-  }
-
-  /** The model name rows are stored under: both models' names, so a change of either re-embeds. */
-  async model(): Promise<string> {
-    return searchModelName(this.embedder, await this.sentenceModel());
+    const loaded = await this.loaded();
+    return loaded && !(loaded instanceof SentenceModel) ? loaded.missing : null;
   }
 
   private get textAnalyzer(): TextAnalyzer {
@@ -206,7 +204,7 @@ export class EmbeddingService {
     if (!this.queue) return 0;
     // A process that should have the sentence model but cannot load it does not re-embed what other processes (with
     // the model) embedded: they would redo it, this one would mark it again, for ever. Its searches say why instead.
-    if ((await this.sentenceModelMissing()) === null) await this.vectors.markOtherModelsStale(await this.model());
+    if ((await this.sentenceModelMissing()) === null) await this.vectors.markOtherModelsStale(searchModelName(this.embedder, await this.sentenceModel()));
     let enqueued = 0;
     for (const row of await this.vectors.unfinished()) {
       const payload = { connectionId: row.id, generation: row.embeddingGeneration };

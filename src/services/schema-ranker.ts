@@ -1,3 +1,4 @@
+import { dot } from "../datasources/embedders/embedder";
 import { tableDocument, type TableForEmbedding } from "../datasources/embedders/schema-document";
 import { dotQuantised, type TableVectors } from "../datasources/embedders/table-vectors";
 import type { TextAnalyzer } from "../datasources/embedders/text-analyzer";
@@ -52,7 +53,7 @@ export interface RankedTable {
 export function buildSchemaIndex(tables: RankableTable[], analyzer: TextAnalyzer): SchemaIndex {
   return {
     tables,
-    primaryNorms: Float64Array.from(tables, (t) => Math.sqrt(dotFloat(t.vectors.primary, t.vectors.primary))),
+    primaryNorms: Float64Array.from(tables, (t) => Math.sqrt(dot(t.vectors.primary, t.vectors.primary))),
     bm25: new Bm25(tables.map((t) => analyzer.analyze(tableDocument(t)))),
     columnTerms: tables.map((t) => t.columns.map((c) => new Set(analyzer.terms(`${c.name} ${c.comment ?? ""}`)))),
   };
@@ -61,9 +62,9 @@ export function buildSchemaIndex(tables: RankableTable[], analyzer: TextAnalyzer
 export function rankTables(index: SchemaIndex, q: Question, k: number): RankedTable[] {
   const n = index.tables.length;
   if (n === 0) return [];
-  const qNorm = Math.sqrt(dotFloat(q.primary, q.primary)) || 1;
+  const qNorm = Math.sqrt(dot(q.primary, q.primary)) || 1;
   // The cosine, with the tables' lengths computed once per index.
-  const primary = index.tables.map((t, i) => dotFloat(q.primary, t.vectors.primary) / (qNorm * (index.primaryNorms[i] || 1)));
+  const primary = index.tables.map((t, i) => dot(q.primary, t.vectors.primary) / (qNorm * (index.primaryNorms[i] || 1)));
   const lexical = index.bm25.scores(q.terms);
   const rankings = [ranks(primary, -Infinity)];
   if (lexical.some((s) => s > 0)) rankings.push(ranks(lexical, 0));
@@ -139,22 +140,4 @@ function topK(scores: Float64Array, k: number): number[] {
     if (top.length > k) top.pop();
   }
   return top;
-}
-
-/** Dot product, four lanes at a time (measured ~1.5x faster than one on 384 dimensions). */
-function dotFloat(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`schema search: vector lengths differ (${a.length} vs ${b.length})`);
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  let i = 0;
-  for (; i + 3 < a.length; i += 4) {
-    s0 += a[i] * b[i];
-    s1 += a[i + 1] * b[i + 1];
-    s2 += a[i + 2] * b[i + 2];
-    s3 += a[i + 3] * b[i + 3];
-  }
-  for (; i < a.length; i++) s0 += a[i] * b[i];
-  return s0 + s1 + s2 + s3;
 }

@@ -41,7 +41,7 @@ export interface Recall {
 }
 
 /** 0-based rank of `target` among scores (higher first; ties keep document order); scores <= floor are not retrieved. */
-export function rankOf(scores: number[], target: number, floor = -Infinity): number {
+function rankOf(scores: number[], target: number, floor = -Infinity): number {
   if (!(scores[target] > floor)) return Infinity;
   let rank = 0;
   for (let i = 0; i < scores.length; i++) if (scores[i] > scores[target] || (scores[i] === scores[target] && i < target)) rank++;
@@ -93,30 +93,6 @@ export function bm25Recall(f: SearchFixture, embedder: LocalEmbedder, lineWeight
   );
 }
 
-/** Reciprocal-rank fusion (k = 60) of the local embedder and BM25: a hybrid the search service could use. */
-export async function hybridRecall(f: SearchFixture, embedder: LocalEmbedder, method = "hybrid: RRF(local, BM25)"): Promise<Recall> {
-  const analyzer = embedder.textAnalyzer;
-  const docs = await embedder.embed(f.tables.map(tableDocument));
-  const queries = await embedder.embed(f.questions.map((q) => q.question));
-  const bm25 = new Bm25(f.tables.map((t) => analyzer.analyze(tableDocument(t))));
-  const want = targets(f);
-  const ranking = (scores: number[], floor: number) => scores.map((_, i) => rankOf(scores, i, floor));
-  return recall(
-    method,
-    f.questions.map((q, i) => {
-      const a = ranking(
-        docs.map((d) => cosine(queries[i], d)),
-        -Infinity,
-      );
-      const b = ranking(bm25.scores(analyzer.terms(q.question)), 0);
-      return rankOf(
-        a.map((r, j) => 1 / (60 + r) + (Number.isFinite(b[j]) ? 1 / (60 + b[j]) : 0)),
-        want[i],
-      );
-    }),
-  );
-}
-
 /**
  * One vector per column as well as per table (max-sim): a table scores its own similarity, or a column's (as a
  * small document: table title, table comment, the column and its comment) times `columnShare` when that is higher,
@@ -142,29 +118,6 @@ export async function maxSimRecall(f: SearchFixture, embedder: LocalEmbedder, co
   return recall(
     method,
     (await maxSimScores(f, embedder, columnShare)).map((scores, i) => rankOf(scores, want[i])),
-  );
-}
-
-/** Reciprocal-rank fusion (k = 60) of max-sim and BM25: chosen on the older sets, where it beat max-sim alone. */
-export async function maxSimHybridRecall(f: SearchFixture, embedder: LocalEmbedder, method = "hybrid: RRF(max-sim, BM25)"): Promise<Recall> {
-  const analyzer = embedder.textAnalyzer;
-  const bm25 = new Bm25(f.tables.map((t) => analyzer.analyze(tableDocument(t))));
-  const ranking = (scores: number[], floor: number) => scores.map((_, i) => rankOf(scores, i, floor));
-  const semantic = (await maxSimScores(f, embedder, 1)).map((s) => ranking(s, -Infinity));
-  const lexical = f.questions.map((q) => ranking(bm25.scores(analyzer.terms(q.question)), 0));
-  return fuse(semantic, lexical, targets(f), method);
-}
-
-/** Reciprocal-rank fusion (k = 60) of two rankings given as 0-based ranks per question and table. */
-export function fuse(a: number[][], b: number[][], want: number[], method: string): Recall {
-  return recall(
-    method,
-    want.map((target, i) =>
-      rankOf(
-        a[i].map((r, j) => (Number.isFinite(r) ? 1 / (60 + r) : 0) + (Number.isFinite(b[i][j]) ? 1 / (60 + b[i][j]) : 0)),
-        target,
-      ),
-    ),
   );
 }
 

@@ -17,18 +17,7 @@ import { embedQuestion, embedTables } from "../../src/services/table-embedding";
 import { lineChartSvg } from "./plot";
 import { tableDocument } from "../../src/datasources/embedders/schema-document";
 import { generatedSchema } from "./generated-schema";
-import {
-  bm25Recall,
-  embedderRecall,
-  FIXTURES,
-  hybridRecall,
-  loadFixture,
-  maxSimHybridRecall,
-  maxSimRecall,
-  schemaSearchRecall,
-  type Recall,
-  type SearchFixture,
-} from "./search-eval";
+import { bm25Recall, embedderRecall, FIXTURES, loadFixture, maxSimRecall, schemaSearchRecall, type Recall, type SearchFixture } from "./search-eval";
 
 const TABLES = Number(process.env.BENCH_TABLES ?? 5000);
 
@@ -43,9 +32,7 @@ async function qualityRows(f: SearchFixture, noAblations: boolean, sentence: Sen
     bm25Recall(f, local),
     await schemaSearchRecall(f, local, null, "searchSchema without the sentence model: RRF(local, BM25)"),
     await embedderRecall(f, local),
-    await hybridRecall(f, local),
     await maxSimRecall(f, local, 1),
-    await maxSimHybridRecall(f, local),
   ];
   if (!noAblations) {
     rows.push(bm25Recall(f, local, [3, 2], "BM25, title x3 + comment x2"));
