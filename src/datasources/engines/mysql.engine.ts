@@ -1,3 +1,4 @@
+import net from "node:net";
 import type { Readable } from "node:stream";
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
 import type { GatewayError } from "../../errors";
@@ -207,10 +208,12 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
     const mode = sslModeOf(c.ssl);
     const tls = tlsOptions(c, host);
     const options: PoolOptions = {
-      // null: an ALLOWED_HOSTS name that does not resolve now; the driver resolves it (ENOTFOUND is unreachable).
-      // verify-full dials the name: mysql2 checks the certificate against the host it dials, never a separate name.
-      host: mode === "verify-full" ? host : (target?.address ?? host),
+      // The name, which mysql2 checks the certificate against (verify-full); the socket goes to the address checked
+      // now, in every mode, so DNS cannot swap it afterwards. null: an ALLOWED_HOSTS name that does not resolve now;
+      // the driver resolves it (ENOTFOUND is unreachable).
+      host,
       port,
+      ...(target ? { stream: () => net.connect({ port, host: target.address, noDelay: true }) } : {}),
       user: String(c.user),
       password: typeof c.password === "string" ? c.password : "",
       database: databaseOf(connection) ?? undefined,
