@@ -34,8 +34,9 @@ export class AiSqlService {
     const question = text.trim();
     if (!question) throw badInput("text: must not be empty");
     if (text.length > MAX_SEARCH_CHARS) throw badInput(`text: longer than ${MAX_SEARCH_CHARS} characters`);
-    // A connection that is not there is NOT_FOUND, whatever this deployment can do.
-    await this.connections.get(principal, connectionId);
+    // A connection that is not there is NOT_FOUND, whatever this deployment can do (a version read; the config is
+    // decrypted once per config version and kept).
+    const connection = await this.connections.openForQuery(principal, connectionId);
     if (!this.chat) {
       throw new GatewayError(ErrorCode.UPSTREAM_UNAVAILABLE, "ai: SQL generation needs an AI endpoint: the gateway's operator sets AI_URL (and AI_MODEL, AI_API_KEY)");
     }
@@ -43,11 +44,10 @@ export class AiSqlService {
     if (matches.length === 0) {
       throw new GatewayError(ErrorCode.CONFLICT, "ai: the connection's schema embeddings are not ready yet (see embedding_status); retry when it is READY");
     }
-    const connection = await this.connections.openForQuery(principal, connectionId);
     const dialect = this.engines.dialectFor(connection.type);
     const messages: ChatMessage[] = sqlPrompt(
       question,
-      matches.map((m) => ({ fullyQualifiedName: m.fullyQualifiedName, columns: m.table.columns })),
+      matches.map((m) => ({ fullyQualifiedName: m.fullyQualifiedName, comment: m.table.comment, columns: m.table.columns })),
       dialect,
     );
     let refusal: string | null = null;

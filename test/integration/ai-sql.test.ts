@@ -11,6 +11,7 @@ describeWith("postgres", "AI SQL", (pgBase) => {
   let ai: Awaited<ReturnType<typeof aiStandIn>>;
   let gw: TestGateway;
   let chinook = "";
+  let chinookOfB = "";
   const pg = new URL(datasetUrl(pgBase));
 
   beforeAll(async () => {
@@ -21,11 +22,22 @@ describeWith("postgres", "AI SQL", (pgBase) => {
       body: { label: "chinook", connection_config_slug: "postgres", config: { host: pg.hostname, port: Number(pg.port || 5432), database: DATASET_DB, user: "postgres" } },
     });
     chinook = created.body.data.id;
+    // The same database for account b: a budget of its own, so the comment test does not spend account a's.
+    const other = await gw.http("POST", "/v2/connection", {
+      token: gw.b.admin,
+      body: { label: "chinook", connection_config_slug: "postgres", config: { host: pg.hostname, port: Number(pg.port || 5432), database: DATASET_DB, user: "postgres" } },
+    });
+    chinookOfB = other.body.data.id;
     // The tables given to the model come from the schema embeddings: wait for them.
     const deadline = Date.now() + 90_000;
-    while ((await gw.http("GET", `/v2/connection/${chinook}`, { token: gw.a.admin })).body.data.embedding_status.state !== "READY") {
-      if (Date.now() > deadline) throw new Error("embeddings never became READY");
-      await new Promise((r) => setTimeout(r, 250));
+    for (const [id, token] of [
+      [chinook, gw.a.admin],
+      [chinookOfB, gw.b.admin],
+    ]) {
+      while ((await gw.http("GET", `/v2/connection/${id}`, { token })).body.data.embedding_status.state !== "READY") {
+        if (Date.now() > deadline) throw new Error("embeddings never became READY");
+        await new Promise((r) => setTimeout(r, 250));
+      }
     }
   }, 120_000);
   afterAll(async () => {
@@ -60,6 +72,19 @@ describeWith("postgres", "AI SQL", (pgBase) => {
     expect(user).toContain("  - title character varying(160)");
     expect(user).toMatch(/Question: titles of the albums$/);
     expect(lastPrompt()[0].content).toContain("read-only SQL query for a PostgreSQL database");
+  });
+
+  it("gives the model each table's comment and its columns' comments", async () => {
+    ai.queue.push({ sql: "SELECT price FROM public.gw_types" });
+    const res = await gw.gql(
+      `mutation($id: ID!, $t: String!) { generateSql(connectionId: $id, text: $t) { tables } }`,
+      { id: chinookOfB, t: "every kind of column, with its price in euros" },
+      gw.b.reader,
+    );
+    expect(res.body.data.generateSql.tables).toContain("public.gw_types");
+    const user = lastPrompt().find((m) => m.role === "user")!.content;
+    expect(user).toContain("- public.gw_types (Every kind of column)");
+    expect(user).toContain("(Price in euros)");
   });
 
   it("also scans the statement with run, through REST as Lytics' path", async () => {
