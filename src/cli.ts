@@ -7,6 +7,7 @@ import { GatewayError } from "./errors";
 import { printGatewaySchema } from "./http/graphql";
 import { addKeyToKeyring, keyringPath, loadOrCreateKeyring } from "./datasources/secrets/keyring-file";
 import { createCore, createGateway } from "./main";
+import { TOKEN_LIFETIMES } from "./services/auth.service";
 import { startEmbedWorker } from "./workers/embed-worker";
 
 const USAGE = `usage: cli <command>
@@ -101,7 +102,8 @@ async function main(argv: string[]): Promise<void> {
       const role = values.role ?? "admin";
       if (role !== "admin" && role !== "reader") return fail("token create: --role must be admin or reader");
       const expires = values.expires ?? "never";
-      if (!["7", "30", "90", "never"].includes(expires)) return fail("token create: --expires must be 7, 30, 90 or never");
+      const lifetimes = [...TOKEN_LIFETIMES.map(String), "never"];
+      if (!lifetimes.includes(expires)) return fail(`token create: --expires must be ${TOKEN_LIFETIMES.join(", ")} or never`);
       const core = await createCore({ ...config, logLevel: "warn" }, { redis: false, command });
       try {
         const days = expires === "never" ? null : Number(expires);

@@ -11,7 +11,7 @@ import type { ScanService } from "./scan.service";
 import { sqlPrompt, statementOf } from "./sql-prompt";
 
 /** Tables given to the model: the closest by meaning, as Lytics gives its generator. */
-export const AI_CONTEXT_TABLES = 5;
+const AI_CONTEXT_TABLES = 5;
 /** The source's check of a statement (EXPLAIN) needs no more than a few rows and a short time. */
 const CHECK_TIMEOUT_MS = 5_000;
 const CHECK_MAX_BYTES = 1024 * 1024;

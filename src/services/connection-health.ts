@@ -3,7 +3,7 @@ import { withDeadline } from "../datasources/redis/deadline";
 import type { ConnectionRepository, HealthEntry } from "../datasources/store/connection.repository";
 
 /** How often scans' verdicts reach the store, and how many connections' verdicts wait at most before they go sooner. */
-export const HEALTH_FLUSH_MS = 5_000;
+const HEALTH_FLUSH_MS = 5_000;
 const MAX_PENDING = 5_000;
 /** A flush is one statement; past this the store is treated as busy and the verdicts wait for the next flush. */
 const FLUSH_DEADLINE_MS = 5_000;
@@ -22,11 +22,10 @@ export class ConnectionHealth {
     private readonly logger: Logger,
     /** Counts each statement written (/metrics), so batching is visible. */
     private readonly written: () => void,
-    private readonly flushMs = HEALTH_FLUSH_MS,
   ) {}
 
   start(): void {
-    this.timer ??= setInterval(() => void this.flush(), this.flushMs).unref();
+    this.timer ??= setInterval(() => void this.flush(), HEALTH_FLUSH_MS).unref();
   }
 
   /**

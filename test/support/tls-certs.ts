@@ -5,12 +5,12 @@ import path from "node:path";
 
 export interface TestCertificates {
   dir: string;
-  /** PEM text of the CA certificate, and the paths of every file. */
+  /** PEM text of the CA certificate. */
   ca: string;
-  server: { cert: string; key: string; certFile: string; keyFile: string; caFile: string };
+  server: { cert: string; key: string };
   /** A client certificate for `clientUser` (its CN), signed by the same CA. */
   client: { cert: string; key: string };
-  /** Signed by another CA: a server certificate no test trusts. */
+  /** Another CA's own certificate: trusting it instead of `ca` must fail verification. */
   otherCa: string;
 }
 
@@ -55,7 +55,7 @@ export function makeTestCertificates(clientUser: string): TestCertificates {
   return {
     dir,
     ca: read("ca.crt"),
-    server: { cert: read("server.crt"), key: read("server.key"), certFile: path.join(dir, "server.crt"), keyFile: path.join(dir, "server.key"), caFile: path.join(dir, "ca.crt") },
+    server: { cert: read("server.crt"), key: read("server.key") },
     client: { cert: read("client.crt"), key: read("client.key") },
     otherCa: read("other-ca.crt"),
   };

@@ -1,9 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "pg";
+import { freePort, until } from "./faults";
 import { makeTestCertificates, type TestCertificates } from "./tls-certs";
 
 export interface TlsPostgres {
@@ -23,15 +23,6 @@ function binDir(): string {
   if (!found) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql (initdb, postgres)");
   return found;
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 
 /**
  * A throwaway PostgreSQL server with TLS, for testing the TLS modes against a real one: its own data folder and port,
@@ -85,19 +76,21 @@ export async function startTlsPostgres(): Promise<TlsPostgres> {
   const server: ChildProcess = spawn(command, args, { stdio: "ignore" });
   // Set up through the server's Unix socket, where every role is trusted.
   const admin = (database: string) => new Client({ host: dir, port, user: "postgres", database });
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const client = admin("postgres");
-    client.on("error", () => undefined);
-    try {
-      await client.connect();
-      break;
-    } catch (error) {
-      await client.end().catch(() => undefined);
-      if (Date.now() > deadline || server.exitCode !== null) throw new Error(`the TLS PostgreSQL did not start: ${String(error)}`, { cause: error });
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
+  await until(
+    async () => {
+      if (server.exitCode !== null) throw new Error(`exited with ${server.exitCode}`);
+      const client = admin("postgres");
+      client.on("error", () => undefined);
+      try {
+        await client.connect();
+        return true;
+      } finally {
+        await client.end().catch(() => undefined);
+      }
+    },
+    30_000,
+    "the TLS PostgreSQL to accept connections",
+  );
   const setup = admin("postgres");
   await setup.connect();
   for (const sql of [`CREATE ROLE ${certUser} LOGIN`, `CREATE DATABASE ${certDatabase}`, "CREATE TABLE probe (a int)"]) await setup.query(sql);

@@ -60,7 +60,6 @@ describe("connection type fields: form metadata and validation agree", () => {
       expect(problemsOf(slug, { [name]: "none-of-these" }).join()).toContain(field);
     }
     if (f.type === "integer") expect(f.minimum !== null && f.maximum !== null, `${slug}.${name} has bounds`).toBe(true);
-    expect(["location", "authentication", "security"]).toContain(f.group);
   });
 
   it("refuses a field whose condition is not met, accepts it once it is, and does not require it meanwhile", () => {

@@ -2,10 +2,10 @@ import { isSafeNumber, parse as parseLossless } from "lossless-json";
 import { Trino } from "trino-client";
 import type { ColumnInfo } from "./query-engine";
 
-/** One Trino error as the protocol reports it: on a page, with HTTP 200, never thrown by the client. */
 /** The protocol spells decimal(10, 2) where information_schema (and the schema routes) say decimal(10,2): one spelling. */
-export const trinoTypeName = (type: string) => type.replace(/decimal\((\d+), (\d+)\)/g, "decimal($1,$2)");
+const trinoTypeName = (type: string) => type.replace(/decimal\((\d+), (\d+)\)/g, "decimal($1,$2)");
 
+/** One Trino error as the protocol reports it: on a page, with HTTP 200, never thrown by the client. */
 export class TrinoQueryError extends Error {
   constructor(
     readonly errorName: string,

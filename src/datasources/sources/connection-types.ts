@@ -116,7 +116,7 @@ const theDatabase = (config: Readonly<Record<string, unknown>>) => (typeof confi
 
 /** Fields that end up inside a JDBC URL or a host name: restricted so they cannot smuggle URL parameters. */
 const IDENTIFIER_FIELDS = new Set(["database", "catalog", "schema", "warehouse", "role", "project_id", "account"]);
-export const IDENTIFIER_PATTERN = "^[A-Za-z0-9_$][A-Za-z0-9_$.\\- ]{0,127}$";
+const IDENTIFIER_PATTERN = "^[A-Za-z0-9_$][A-Za-z0-9_$.\\- ]{0,127}$";
 const GROUPS: Record<string, FieldGroup> = {
   user: "authentication",
   password: "authentication",
