@@ -5,7 +5,7 @@ import type { TokenInfo, TokenRepository } from "../datasources/store/token.repo
 import { badInput, notFound } from "../errors";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";
-import { TtlCache } from "./ttl-cache";
+import { TtlCache } from "../ttl-cache";
 
 const TOKEN_PREFIX = "gwt_";
 /** How long a token may live, in days (Lytics offers the same), besides never. */

@@ -12,7 +12,7 @@ import { mergeConfig, type MergedConfig } from "./config-validator";
 import { toConnection } from "./connection.mapper";
 import type { Principal } from "./principal";
 import { isUuid } from "../ids";
-import { TtlCache } from "./ttl-cache";
+import { TtlCache } from "../ttl-cache";
 import { LABEL_MAX } from "../limits";
 import { checkAuthIds, checkProvider } from "./lytics-fields";
 import type { ConnectionTestService } from "./connection-test.service";

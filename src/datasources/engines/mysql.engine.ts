@@ -2,6 +2,7 @@ import net from "node:net";
 import type { Readable } from "node:stream";
 import mysql, { type FieldPacket, type Pool, type PoolConnection, type PoolOptions } from "mysql2";
 import type { GatewayError } from "../../errors";
+import { TtlCache } from "../../ttl-cache";
 import { DirectEngine, type ScanStep } from "./direct-engine";
 import type { ColumnInfo, EngineConnection, ProbeResult, ScanOutcome, TableInfo } from "./query-engine";
 import { toUpstream, upstreamUnavailable } from "./upstream-errors";
@@ -15,10 +16,10 @@ const SYSTEM_SCHEMAS = ["mysql", "information_schema", "performance_schema", "sy
 const TIMEOUT_ERRNOS = new Set([3024, 1969]);
 const isTimeout = (error: unknown) => TIMEOUT_ERRNOS.has(Number((error as { errno?: number }).errno));
 const TYPE_NAMES = mysql.Types as unknown as Record<number, string>;
-/** Bounds on the remembered column types: tables per lookup, tables per connection, connections (cleared whole when full). */
+/** Column types remembered: tables per lookup, tables in all, and for how long (an ALTER TABLE is seen after it). */
 const MAX_LOOKUP_TABLES = 16;
-const MAX_TYPED_TABLES = 256;
-const MAX_TYPED_CONNECTIONS = 1_000;
+const MAX_TYPED_TABLES = 10_000;
+const TYPED_TABLE_TTL_MS = 60_000;
 
 /**
  * Tables and views with their columns from information_schema: column_type (the source's own spelling, with
@@ -104,35 +105,41 @@ export class MysqlEngine extends DirectEngine<Source, PoolConnection> {
     return { columns, rows: rows.slice(0, request.limit).map((r) => r.map((v) => toJsonValue(v))), truncated: rows.length > request.limit };
   }
 
-  /** Per connection: `schema.table` → column → column_type, for naming result columns as the schema routes do. */
-  private readonly tableColumnTypes = new Map<string, Map<string, Map<string, string>>>();
+  /** `connection:version:schema.table` → column → column_type, for naming result columns as the schema routes do. */
+  private readonly tableColumnTypes = new TtlCache<string, Map<string, string>>(TYPED_TABLE_TTL_MS, MAX_TYPED_TABLES);
 
   /**
    * The result's columns with information_schema's column_type where a column comes straight from a table or view
    * (`varchar(160)`, `int(11) unsigned`, `enum('a','b')`), looked up in one catalogue read the first time a
-   * connection's result reads that table, and remembered (bounded). A computed column has only the protocol's type.
+   * connection's result reads that table, and remembered for a minute. A computed column has only the protocol's type.
    */
   private async columnTypes(conn: PoolConnection | null, connection: EngineConnection, fields: FieldPacket[]): Promise<{ name: string; dataType: string }[]> {
-    const key = `${connection.id}:${connection.configVersion}`;
-    const known = this.tableColumnTypes.get(key) ?? new Map<string, Map<string, string>>();
-    const tableOf = (f: FieldPacket) => (f.db && f.orgTable && f.orgName ? `${f.db}.${f.orgTable}` : null);
-    const missing = [...new Set(fields.map(tableOf).filter((t): t is string => t !== null && !known.has(t)))].slice(0, MAX_LOOKUP_TABLES);
-    if (conn && missing.length > 0) {
-      const pairs = fields.filter((f) => missing.includes(tableOf(f)!)).map((f) => [f.db!, f.orgTable]);
-      const unique = [...new Map(pairs.map((p) => [p.join("."), p])).values()];
+    const keyOf = (f: FieldPacket) => (f.db && f.orgTable && f.orgName ? `${connection.id}:${connection.configVersion}:${f.db}.${f.orgTable}` : null);
+    const known = new Map<string, Map<string, string> | undefined>(
+      fields
+        .map((f) => keyOf(f))
+        .filter((k): k is string => k !== null)
+        .map((k) => [k, this.tableColumnTypes.get(k)]),
+    );
+    // key → [schema, table] of the tables not remembered yet.
+    const missing = new Map<string, [string, string]>();
+    for (const f of fields) {
+      const key = keyOf(f);
+      if (key && !known.get(key) && missing.size < MAX_LOOKUP_TABLES) missing.set(key, [f.db!, f.orgTable]);
+    }
+    if (conn && missing.size > 0) {
       const rows = await query<{ s: string; t: string; c: string; d: string }>(
         conn,
         `SELECT table_schema AS s, table_name AS t, column_name AS c, column_type AS d FROM information_schema.columns
-          WHERE (table_schema, table_name) IN (${unique.map(() => "(?, ?)").join(", ")}) LIMIT 10000`,
-        unique.flat(),
+          WHERE (table_schema, table_name) IN (${[...missing.values()].map(() => "(?, ?)").join(", ")}) LIMIT 10000`,
+        [...missing.values()].flat(),
       );
-      if (known.size + missing.length > MAX_TYPED_TABLES) known.clear();
-      for (const t of missing) known.set(t, new Map());
-      for (const r of rows) known.get(`${r.s}.${r.t}`)?.set(r.c, r.d);
-      if (this.tableColumnTypes.size >= MAX_TYPED_CONNECTIONS) this.tableColumnTypes.clear();
-      this.tableColumnTypes.set(key, known);
+      const prefix = `${connection.id}:${connection.configVersion}:`;
+      for (const key of missing.keys()) known.set(key, new Map());
+      for (const r of rows) known.get(`${prefix}${r.s}.${r.t}`)?.set(r.c, r.d);
+      for (const key of missing.keys()) this.tableColumnTypes.set(key, known.get(key)!);
     }
-    return fields.map((f) => ({ name: f.name, dataType: known.get(tableOf(f) ?? "")?.get(f.orgName) ?? typeName(f) }));
+    return fields.map((f) => ({ name: f.name, dataType: known.get(keyOf(f) ?? "")?.get(f.orgName) ?? typeName(f) }));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { TtlCache } from "../../ttl-cache";
 import type { Socket } from "node:net";
 import pg from "pg";
 import type { GatewayError } from "../../errors";
@@ -37,11 +38,10 @@ const CATALOG_SQL = `
 const LISTED = `c.relkind IN ('r', 'v', 'm', 'f', 'p') AND n.nspname <> ALL($1) AND n.nspname NOT LIKE 'pg_temp%' AND n.nspname NOT LIKE 'pg_toast%'
     AND (pg_has_role(c.relowner, 'USAGE') OR has_table_privilege(c.oid, 'SELECT, INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER')
          OR has_any_column_privilege(c.oid, 'SELECT, INSERT, UPDATE, REFERENCES'))`;
-/** How long a source's own code is remembered: a function created meanwhile is seen by the next look-up. */
+/** How long a source's own code (and type names) are remembered: a function created meanwhile is seen by the next look-up. */
 const SOURCE_CODE_TTL_MS = 60_000;
-/** Bounds on the remembered type names: per connection, and connections (each cleared whole when full). */
-const MAX_SOURCE_TYPE_NAMES = 256;
-const MAX_SOURCE_TYPE_CONNECTIONS = 1_000;
+/** Type names only the source can give, remembered: how many in all, and for how long (a renamed type is seen). */
+const MAX_SOURCE_TYPE_NAMES = 10_000;
 
 /**
  * Everything outside pg_catalog that runs code: functions, operators, base/domain/range types, casts and type I/O
@@ -160,29 +160,28 @@ export class PostgresEngine extends DirectEngine<pg.Pool, pg.PoolClient> {
     return { columns, rows: kept, truncated: rows.length > request.limit };
   }
 
-  /** Per connection: (oid, typmod) → format_type, for types only the source can name (enums, domains, extensions). */
-  private readonly sourceTypeNames = new Map<string, Map<string, string>>();
+  /** `connection:version:oid:typmod` → format_type, for types only the source can name (enums, domains, extensions). */
+  private readonly sourceTypeNames = new TtlCache<string, string>(SOURCE_CODE_TTL_MS, MAX_SOURCE_TYPE_NAMES);
 
   /**
    * The result's columns with format_type names. Built-in types are named without a round trip; the others are asked
-   * of the source in one catalogue read, the first time a connection's result has them, and remembered (bounded).
+   * of the source in one catalogue read, the first time a connection's result has them, and remembered for a minute.
    */
   private async columnTypes(client: pg.PoolClient, connection: EngineConnection, fields: pg.FieldDef[]): Promise<{ name: string; dataType: string }[]> {
-    const key = `${connection.id}:${connection.configVersion}`;
-    const known = this.sourceTypeNames.get(key) ?? new Map<string, string>();
-    const named = fields.map((f) => pgTypeName(f.dataTypeID, f.dataTypeModifier) ?? known.get(`${f.dataTypeID}:${f.dataTypeModifier}`) ?? null);
-    const missing = fields.filter((_, i) => named[i] === null);
+    const keyOf = (f: pg.FieldDef) => `${connection.id}:${connection.configVersion}:${f.dataTypeID}:${f.dataTypeModifier}`;
+    const named = fields.map((f) => pgTypeName(f.dataTypeID, f.dataTypeModifier) ?? this.sourceTypeNames.get(keyOf(f)) ?? null);
+    const missing = fields.flatMap((f, i) => (named[i] === null ? [i] : []));
     if (missing.length > 0) {
       const { rows } = await client.query<{ n: string }>("SELECT format_type(o, m) AS n FROM unnest($1::oid[], $2::int[]) WITH ORDINALITY AS x(o, m, i) ORDER BY i", [
-        missing.map((f) => f.dataTypeID),
-        missing.map((f) => f.dataTypeModifier),
+        missing.map((i) => fields[i].dataTypeID),
+        missing.map((i) => fields[i].dataTypeModifier),
       ]);
-      if (known.size + missing.length > MAX_SOURCE_TYPE_NAMES) known.clear();
-      missing.forEach((f, i) => known.set(`${f.dataTypeID}:${f.dataTypeModifier}`, rows[i]?.n ?? `oid ${f.dataTypeID}`));
-      if (this.sourceTypeNames.size >= MAX_SOURCE_TYPE_CONNECTIONS) this.sourceTypeNames.clear();
-      this.sourceTypeNames.set(key, known);
+      missing.forEach((i, j) => {
+        named[i] = rows[j]?.n ?? `oid ${fields[i].dataTypeID}`;
+        this.sourceTypeNames.set(keyOf(fields[i]), named[i]);
+      });
     }
-    return fields.map((f, i) => ({ name: f.name, dataType: named[i] ?? known.get(`${f.dataTypeID}:${f.dataTypeModifier}`)! }));
+    return fields.map((f, i) => ({ name: f.name, dataType: named[i]! }));
   }
 
   protected async runMetadata<R>(client: pg.PoolClient, sql: string, params: unknown[]): Promise<R[]> {
