@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { EngineRegistry } from "../datasources/engines/engine-registry";
 import type { EngineConnection } from "../datasources/engines/query-engine";
-import { withDeadline } from "../datasources/redis/deadline";
+import { DeadlineExceeded, withDeadline } from "../datasources/redis/deadline";
 import type { ConnectionType } from "../datasources/sources/connection-types";
 import type { HostPolicy } from "../datasources/sources/host-policy";
-import { GatewayError } from "../errors";
 import type { ConnectionTest } from "../schema/connection-test.type";
 import { classifyTestError, testFailure } from "./connection-test";
 
@@ -42,7 +41,7 @@ export class ConnectionTestService {
       if (result.readableTables === 0) return { ...failed(testFailure("permissions")), latencyMs, serverVersion: result.serverVersion, readableTables: 0 };
       return { ok: true, latencyMs, serverVersion: result.serverVersion, readableTables: result.readableTables, checkedAt, stage: null, code: null, message: null };
     } catch (error) {
-      if (error instanceof Error && !(error instanceof GatewayError) && /^connection test: no answer within/.test(error.message)) {
+      if (error instanceof DeadlineExceeded) {
         return failed({ stage: "network", code: "TIMEOUT", message: `the source did not answer within ${this.deadlineMs} ms` });
       }
       return failed(classifyTestError(error));

@@ -9,10 +9,13 @@ export const REDIS_DEADLINE_MS = 500;
 export const QUEUE_DEADLINE_MS = 2 * REDIS_DEADLINE_MS;
 
 /** Settles like `work`, or rejects after `ms` naming `what`; the work itself is left to finish or fail on its own. */
+/** What withDeadline rejects with: callers tell a deadline from the work's own failure by its class. */
+export class DeadlineExceeded extends Error {}
+
 export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
   const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineExceeded(`${what}: no answer within ${ms} ms`)), ms);
   });
   return Promise.race([work, expired]).finally(() => clearTimeout(timer));
 }
