@@ -56,10 +56,12 @@ export class AuthService {
    * Revokes a token in the store. This instance stops accepting it at once; every other instance within
    * TOKEN_CACHE_MS, when its cached verification expires.
    */
-  async revokeToken(id: string, accountId?: string): Promise<void> {
+  async revokeToken(id: string, accountId?: string): Promise<TokenInfo> {
     if (!isUuid(id)) throw badInput("token: must be a token id (UUID)");
-    if (!(await this.tokens.revoke(id, accountId))) throw accountId ? notFound("token") : badInput(`token: no active token ${id}`);
+    const revoked = await this.tokens.revoke(id, accountId);
+    if (!revoked) throw accountId ? notFound("token") : badInput(`token: no active token ${id}`);
     this.verified.clear();
+    return revoked;
   }
 
   /**

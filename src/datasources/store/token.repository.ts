@@ -32,9 +32,17 @@ export class TokenRepository {
   }
 
   /** Sets `revoked` on an active token (of `accountId` when given); false when there is no such token or it was revoked already. */
-  async revoke(id: string, accountId?: string): Promise<boolean> {
-    const result = await this.dataSource.getRepository(ApiTokenEntity).update({ id, revoked: IsNull(), ...(accountId ? { accountId } : {}) }, { revoked: new Date() });
-    return (result.affected ?? 0) > 0;
+  /** The token as revoked, or null when there was no active one (within the account, when given). */
+  async revoke(id: string, accountId?: string): Promise<TokenInfo | null> {
+    const result = await this.dataSource
+      .createQueryBuilder()
+      .update(ApiTokenEntity)
+      .set({ revoked: new Date() })
+      .where({ id, revoked: IsNull(), ...(accountId ? { accountId } : {}) })
+      .returning(["id", "role", "name", "created", "revoked", "expires"])
+      .execute();
+    const row = (result.raw as TokenInfo[])[0];
+    return row ? { id: row.id, role: row.role, name: row.name, created: row.created, revoked: row.revoked, expires: row.expires } : null;
   }
 
   /** Names of tokens by id, within an account: who created a connection. */
