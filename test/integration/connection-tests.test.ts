@@ -1,7 +1,7 @@
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import { Client } from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chinookConfig, DATASET_DB, datasetUrl } from "../support/datasets";
+import { chinookConfig, DATASET_DB, datasetUrl, mariaAdmin } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { expectNoSecretLeak, PLAIN } from "../support/secrets";
 import { describeWith, requireService } from "../support/services";
@@ -66,13 +66,7 @@ describeWith("postgres", "connection tests", (pgBase) => {
     // A role that may log in but read nothing: the permissions stage.
     await source.query("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gw_no_reads') THEN CREATE ROLE gw_no_reads LOGIN; END IF; END $$");
     if (mariaBase) {
-      const url = new URL(mariaBase);
-      maria = await mysql.createConnection({
-        host: url.hostname,
-        port: Number(url.port || 3306),
-        user: decodeURIComponent(url.username || "root"),
-        password: decodeURIComponent(url.password),
-      });
+      maria = await mariaAdmin(mariaBase);
       // A user with a password, so a wrong one is refused (the machine's PostgreSQL trusts every login).
       await maria.query("CREATE USER IF NOT EXISTS 'gw_tester'@'%' IDENTIFIED BY 'right-password'");
       await maria.query(`GRANT SELECT ON ${DATASET_DB}.* TO 'gw_tester'@'%'`);

@@ -1,6 +1,6 @@
-import mysql from "mysql2/promise";
+import type mysql from "mysql2/promise";
 import { afterAll, beforeAll, it } from "vitest";
-import { sourceConfig } from "../support/datasets";
+import { mariaAdmin, sourceConfig } from "../support/datasets";
 import { startGateway, type TestGateway } from "../support/gateway";
 import { describeWith } from "../support/services";
 import { Tally } from "./tally";
@@ -24,13 +24,7 @@ describeWith("mariadb", "scans leave nothing in a MariaDB session", (mariaBase) 
   const scan = (query: string, on: number) => gw.http("POST", `/v2/connection/${ids[on]}/scan`, { token: gw.a.reader, body: { query } });
 
   beforeAll(async () => {
-    const u = new URL(mariaBase);
-    admin = await mysql.createConnection({
-      host: u.hostname,
-      port: Number(u.port || 3306),
-      user: decodeURIComponent(u.username || "root"),
-      password: decodeURIComponent(u.password),
-    });
+    admin = await mariaAdmin(mariaBase);
     await admin.query(`CREATE DATABASE ${db}`);
     await admin.query(`USE ${db}`);
     await admin.query("CREATE TABLE t (id INT PRIMARY KEY)");

@@ -77,15 +77,20 @@ export async function ensurePostgresDataset(baseUrl: string): Promise<void> {
   }
 }
 
-export async function ensureMariadbDataset(baseUrl: string): Promise<void> {
+/** A connection to MariaDB as the user of MARIADB_URL (root on this machine), for setting up what tests need. */
+export function mariaAdmin(baseUrl: string, options: mysql.ConnectionOptions = {}): Promise<mysql.Connection> {
   const url = new URL(baseUrl);
-  const conn = await mysql.createConnection({
+  return mysql.createConnection({
     host: url.hostname,
     port: Number(url.port || 3306),
     user: decodeURIComponent(url.username || "root"),
     password: decodeURIComponent(url.password),
-    multipleStatements: true,
+    ...options,
   });
+}
+
+export async function ensureMariadbDataset(baseUrl: string): Promise<void> {
+  const conn = await mariaAdmin(baseUrl, { multipleStatements: true });
   try {
     await conn.query(`CREATE DATABASE IF NOT EXISTS ${DATASET_DB}`);
     await conn.query(`USE ${DATASET_DB}`);
