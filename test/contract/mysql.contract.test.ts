@@ -10,7 +10,7 @@ import { FIRST_ALBUM } from "./chinook";
 
 describeWith("mariadb", "direct mysql engine → MariaDB", (baseUrl) => {
   const url = new URL(baseUrl);
-  const config = { ...chinookConfig(baseUrl), ssl: false };
+  const config = { ...chinookConfig(baseUrl), ssl: "disable" };
   let admin: mysql.Connection | null = null;
   afterAll(() => admin?.end());
 

@@ -10,7 +10,7 @@ import { engineContract, MAX_BYTES } from "./engine-contract";
 import { FIRST_ALBUM, POSTGRES_CATALOGUE, POSTGRES_CHINOOK } from "./chinook";
 
 describeWith("postgres", "direct postgres engine → PostgreSQL", (baseUrl) => {
-  const config = { ...chinookConfig(baseUrl), ssl: false };
+  const config = { ...chinookConfig(baseUrl), ssl: "disable" };
   const hosts = new HostPolicy(["127.0.0.1/32"]);
   const admin = new Client({ connectionString: datasetUrl(baseUrl) });
   const connection = engineConnection("postgres", config);

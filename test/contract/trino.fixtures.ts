@@ -27,7 +27,7 @@ const catalogCreations = (trinoUrl: string) => async (connectionId: string) => {
 };
 
 export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, admin: Client): Promise<ContractFixture> {
-  const config = { ...chinookConfig(pgBase), ssl: false };
+  const config = { ...chinookConfig(pgBase), ssl: "disable" };
   return {
     name: "trino → postgres",
     engine: trinoEngine(trinoUrl),
@@ -69,7 +69,7 @@ export async function trinoPostgresFixture(trinoUrl: string, pgBase: string, adm
 }
 
 export async function trinoMariadbFixture(trinoUrl: string, mariaBase: string, admin: mysql.Connection): Promise<ContractFixture> {
-  const config = { ...chinookConfig(mariaBase), ssl: false };
+  const config = { ...chinookConfig(mariaBase), ssl: "disable" };
   return {
     name: "trino → mariadb",
     engine: trinoEngine(trinoUrl),

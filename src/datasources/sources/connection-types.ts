@@ -46,9 +46,8 @@ export interface ConnectionField {
 
 /** How a connection uses TLS, as libpq names the modes. */
 export type SslMode = "disable" | "require" | "verify-ca" | "verify-full";
-/** A stored ssl value as a mode: configs saved before modes existed hold true or false. */
-export const sslModeOf = (value: unknown): SslMode =>
-  value === true ? "verify-full" : value === false || value === undefined || value === null ? "disable" : (String(value) as SslMode);
+/** A config's ssl value as a mode (unset: disable). Booleans saved before modes existed were rewritten by migration 1764400000000, and the validator reads true/false as aliases. */
+export const sslModeOf = (value: unknown): SslMode => (value === undefined || value === null ? "disable" : (String(value) as SslMode));
 
 /** A database vendor. Ids are fixed, as the types' are. */
 export interface Provider {
