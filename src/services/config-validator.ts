@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import type { ConnectionField, ConnectionType } from "../datasources/sources/connection-types";
 import { badFields, badInput } from "../errors";
-import { CONFIG_STRING_MAX, CONFIG_TEXT_MAX } from "../limits";
+import { CONFIG_STRING_MAX } from "../limits";
 
 export type ConfigValue = string | number | boolean;
 
@@ -87,7 +87,7 @@ function mergeSecret(f: ConnectionField, given: unknown, previous: unknown, isUp
     return { problem: `config.${f.name}: this encrypted value does not belong to this connection; send the plaintext` };
   }
   if (given === "") return {};
-  const max = f.type === "text" ? CONFIG_TEXT_MAX : CONFIG_STRING_MAX;
+  const max = f.maxLength ?? CONFIG_STRING_MAX;
   if (given.length > max) return { problem: `config.${f.name}: longer than ${max} characters` };
   if (f.type !== "text" && CONTROL.test(given)) return { problem: `config.${f.name}: must not contain control characters` };
   const notPem = pemProblem(f, given);
@@ -138,11 +138,12 @@ function coerce(f: ConnectionField, raw: unknown): ConfigValue | { problem: stri
     case "text": {
       if (typeof raw !== "string") return { problem: `${name}: must be a string` };
       const value = f.type === "text" ? raw : raw.trim();
-      const max = f.type === "text" ? CONFIG_TEXT_MAX : CONFIG_STRING_MAX;
+      // The field's own bound, as the form shows it (identifiers 128, other strings and text larger).
+      const max = f.maxLength ?? CONFIG_STRING_MAX;
       if (value.length > max) return { problem: `${name}: longer than ${max} characters` };
       if (f.type === "string" && CONTROL.test(value)) return { problem: `${name}: must not contain control characters` };
       // Fields that end up inside a JDBC URL or a host name have a pattern, so they cannot smuggle URL parameters.
-      if (f.pattern !== null && !new RegExp(f.pattern).test(value)) return { problem: `${name}: may hold only letters, digits, space, _ $ . and - (at most 128)` };
+      if (f.pattern !== null && !new RegExp(f.pattern).test(value)) return { problem: `${name}: may hold only letters, digits, space, _ $ . and -` };
       if (f.options !== null && !f.options.some((o) => o.value === value)) return { problem: `${name}: must be one of ${f.options.map((o) => o.value).join(", ")}` };
       const notPem = pemProblem(f, value);
       if (notPem) return { problem: notPem };
