@@ -1,4 +1,8 @@
+import { endpointOf, postJson } from "../ai/openai-http";
 import type { Embedder } from "./embedder";
+
+/** 64 texts of 3,072 dimensions are ~4 MB of JSON: an answer past this is refused rather than read on. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 export interface OpenAiEmbedderOptions {
   /** Base URL; `/v1/embeddings` is appended unless the URL already ends with it. */
@@ -12,8 +16,8 @@ export interface OpenAiEmbedderOptions {
 
 /**
  * Any OpenAI-compatible `/v1/embeddings` endpoint (OpenAI, Azure OpenAI, vLLM, Ollama, LM Studio…). Texts go in
- * batches; 429 and 5xx answers and network errors are retried with exponential backoff; every call has a timeout.
- * The API key is sent as a bearer token and never logged or echoed in an error.
+ * batches, through postJson: 429 and 5xx answers and network errors are retried with backoff, every call has a
+ * timeout, the answer is read up to 64 MB. The API key is sent as a bearer token and never logged or echoed in an error.
  */
 export class OpenAiEmbedder implements Embedder {
   readonly model: string;
@@ -22,7 +26,7 @@ export class OpenAiEmbedder implements Embedder {
 
   constructor(private readonly options: OpenAiEmbedderOptions) {
     this.model = `openai-compatible:${options.model}`;
-    this.endpoint = options.url.replace(/\/+$/, "").endsWith("/v1/embeddings") ? options.url : `${options.url.replace(/\/+$/, "")}/v1/embeddings`;
+    this.endpoint = endpointOf(options.url, "/v1/embeddings");
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {
@@ -33,32 +37,21 @@ export class OpenAiEmbedder implements Embedder {
   }
 
   private async batch(input: string[]): Promise<Float32Array[]> {
-    const retries = this.options.retries ?? 3;
-    for (let attempt = 0; ; attempt++) {
-      let retryable = true;
-      try {
-        const res = await fetch(this.endpoint, {
-          method: "POST",
-          headers: { "content-type": "application/json", ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}) },
-          body: JSON.stringify({ model: this.options.model, input }),
-          signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-        });
-        if (!res.ok) {
-          retryable = res.status === 429 || res.status >= 500;
-          throw new Error(`embeddings endpoint answered HTTP ${res.status}`);
-        }
-        const body = (await res.json()) as { data?: { index: number; embedding: number[] }[] };
-        if (!Array.isArray(body.data) || body.data.length !== input.length) {
-          retryable = false;
-          throw new Error(`embeddings endpoint returned ${body.data?.length ?? "no"} vectors for ${input.length} texts`);
-        }
-        const vectors = [...body.data].sort((a, b) => a.index - b.index).map((d) => Float32Array.from(d.embedding));
-        this.dimensions = vectors[0]?.length ?? this.dimensions;
-        return vectors;
-      } catch (error) {
-        if (!retryable || attempt >= retries) throw error;
-        await new Promise((r) => setTimeout(r, 250 * 2 ** attempt));
-      }
+    let body: { data?: { index: number; embedding: number[] }[] };
+    try {
+      body = (await postJson(
+        this.endpoint,
+        { model: this.options.model, input },
+        { apiKey: this.options.apiKey, timeoutMs: this.options.timeoutMs ?? 30_000, retries: this.options.retries ?? 3, maxBytes: MAX_ANSWER_BYTES },
+      )) as typeof body;
+    } catch (error) {
+      throw new Error(`embeddings endpoint ${(error as Error).message}`, { cause: error });
     }
+    if (!Array.isArray(body.data) || body.data.length !== input.length) {
+      throw new Error(`embeddings endpoint returned ${body.data?.length ?? "no"} vectors for ${input.length} texts`);
+    }
+    const vectors = [...body.data].sort((a, b) => a.index - b.index).map((d) => Float32Array.from(d.embedding));
+    this.dimensions = vectors[0]?.length ?? this.dimensions;
+    return vectors;
   }
 }
